@@ -1,0 +1,13 @@
+"""changekit: the library behind the PICH leadership course pack.
+
+Notebooks stay thin; the logic they call lives here, one module per job:
+
+- ``data``: schema-checked readers for the sample data and trainees' own extracts.
+- ``governance``: refuses patient-identifiable data; suppresses small numbers.
+- ``spc``: NHS "Making Data Count" XmR and p-charts (rules as in NHSRplotthedots).
+- ``stats``: proportions with Wilson intervals, comparisons, funnel-plot limits.
+- ``sample_data``: the seeded generator behind every file in ``data/``.
+- ``course``: tutor and admin tooling behind the ``changekit`` command line.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,144 @@
+"""The ``changekit`` command line: course tooling for tutors and admins.
+
+    changekit start     publish the course and run the local JupyterHub on 127.0.0.1
+    changekit stop      stop the hub that ``start`` began
+    changekit release   regenerate release/ from source/
+    changekit data      regenerate data/ and the copies in source/
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+from changekit import course
+from changekit.hub import local
+from changekit.hub.accounts import Account
+from changekit.paths import course_root, state_dir
+
+HUB_CONFIG = "deploy/local/jupyterhub_config.py"
+
+
+def port_is_free(port: int) -> bool:
+    """Whether nothing listens on ``port`` at 127.0.0.1."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def hub_pid_file() -> Path:
+    """Where JupyterHub records its process id (see deploy/local/jupyterhub_config.py)."""
+    return state_dir() / "hub" / "jupyterhub.pid"
+
+
+def print_accounts(accounts: list[Account] | None, credentials: Path) -> None:
+    """Show new passwords once; afterwards only say where they are kept."""
+    if accounts is None:
+        print(f"Logins: as before; the passwords are in {credentials} (readable by you only).")
+        return
+    print(f"New logins (shown once; kept in {credentials}, readable by you only):")
+    for account in accounts:
+        print(f"    {account.role:8} {account.name:10} password: {account.password}")
+
+
+def start(args: argparse.Namespace) -> int:
+    """Publish every assignment to the exchange, then become the local JupyterHub."""
+    root, state = course_root(), state_dir()
+    port = args.port
+    if not all(port_is_free(p) for p in (port, port + 1, port + 10)):
+        print(f"Port {port}, {port + 1} or {port + 10} on 127.0.0.1 is in use (is the course already "
+              "running? `make stop` stops it). To use other ports: CHANGEKIT_PORT=9000 make start",
+              file=sys.stderr)
+        return 1
+    print("Preparing the course: generating and releasing the assignments ...", flush=True)
+    released = course.publish(root)
+    print(f"Released to the exchange: {', '.join(released)}")
+    hub = state / "hub"
+    accounts = local.prepare(hub, root, course.course_id(), course.exchange_root(root))
+    print_accounts(accounts, hub / "credentials.txt")
+    print(
+        f"\nThe course hub is starting at  http://127.0.0.1:{port}/\n"
+        "Trainees: log in, open the Assignments tab (Nbgrader > Assignment List), fetch, submit.\n"
+        f"Tutor: log in as 'tutor', then open http://127.0.0.1:{port}/services/{course.course_id()}/ "
+        "for the formgrader.\nStop with Ctrl-C here, or `make stop` from another terminal.\n",
+        flush=True,
+    )
+    env = course.tool_env({
+        "CHANGEKIT_COURSE_ROOT": str(root),
+        "CHANGEKIT_STATE_DIR": str(state),
+        "CHANGEKIT_PORT": str(port),
+        "CHANGEKIT_SERVICE_PORT": str(port + 10),
+    })
+    command = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(root / HUB_CONFIG)]
+    os.chdir(hub)
+    os.execve(command[0], command, env)
+    return 0  # not reached: exec replaces this process
+
+
+def stop(args: argparse.Namespace) -> int:
+    """Stop the hub recorded in its pid file (it stops its servers and proxy with it)."""
+    path = hub_pid_file()
+    if not path.exists():
+        print("No course hub is running (no var/hub/jupyterhub.pid).")
+        return 0
+    pid = int(path.read_text())
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        print("The course hub had already stopped.")
+        path.unlink(missing_ok=True)
+        return 0
+    for _ in range(300):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            print(f"Stopped the course hub (process {pid}) and its servers.")
+            return 0
+        time.sleep(0.1)
+    print(f"The hub (process {pid}) is still stopping; check again in a moment.", file=sys.stderr)
+    return 1
+
+
+def release(args: argparse.Namespace) -> int:
+    """Regenerate ``release/`` from ``source/``."""
+    for assignment in course.generate_release():
+        print(f"release/{assignment} regenerated")
+    return 0
+
+
+def data(args: argparse.Namespace) -> int:
+    """Regenerate ``data/`` and refresh the copies in ``source/``."""
+    for path in course.refresh_data():
+        print(f"wrote {path.relative_to(course_root())}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run one subcommand."""
+    parser = argparse.ArgumentParser(prog="changekit", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    start_parser = commands.add_parser("start", help="run the course hub on 127.0.0.1")
+    start_parser.add_argument("--port", type=int, default=int(os.environ.get("CHANGEKIT_PORT", 8000)))
+    start_parser.set_defaults(run=start)
+    commands.add_parser("stop", help="stop the course hub").set_defaults(run=stop)
+    commands.add_parser("release", help="regenerate release/ from source/").set_defaults(run=release)
+    commands.add_parser("data", help="regenerate data/ and its copies").set_defaults(run=data)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except course.CourseError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Course tooling: keep data, source and release in step, and publish to the exchange.
+
+Every nbgrader step runs the real ``nbgrader`` command in the course root, so
+what the tools do is exactly what a tutor would do by hand.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+from changekit.paths import course_root
+from changekit.sample_data import write_all
+
+#: Files that live in ``source/`` for the model answer but must never reach trainees.
+SOURCE_ONLY = ("answers.json",)
+
+
+class CourseError(RuntimeError):
+    """An nbgrader step failed; the message holds what nbgrader said."""
+
+
+def course_config(root: Path | None = None) -> Config:
+    """The course's ``nbgrader_config.py`` as nbgrader reads it (environment applied)."""
+    root = root or course_root()
+    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+
+
+def course_id(root: Path | None = None) -> str:
+    """The nbgrader course id."""
+    return course_config(root).CourseDirectory.course_id
+
+
+def exchange_root(root: Path | None = None) -> Path:
+    """The filesystem exchange's root folder."""
+    return Path(course_config(root).Exchange.root)
+
+
+def assignments(root: Path | None = None) -> list[str]:
+    """The assignment ids: folders under ``source/`` that hold a notebook, sorted."""
+    source = (root or course_root()) / "source"
+    return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def tool_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for course tools: this venv's ``bin`` first on PATH.
+
+    nbgrader runs ``alembic`` from PATH when it creates a gradebook, so the
+    venv must come first even when the caller did not activate it.
+    """
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra or {})
+    return env
+
+
+def nbgrader(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
+    """Run one ``nbgrader`` command in ``cwd``; return its output or raise CourseError."""
+    command = [str(Path(sys.executable).parent / "nbgrader"), *args]
+    done = subprocess.run(command, cwd=cwd, env=tool_env(env), capture_output=True, text=True)
+    output = done.stdout + done.stderr
+    if done.returncode != 0:
+        raise CourseError(f"'nbgrader {' '.join(args)}' failed in {cwd}:\n{output}")
+    return output
+
+
+def generate_release(
+    root: Path | None = None, env: dict[str, str] | None = None, ids: list[str] | None = None
+) -> list[str]:
+    """Regenerate ``release/`` from ``source/`` (every assignment, or ``ids``); return the ids.
+
+    Model answer files (``SOURCE_ONLY``) are removed from the release so that
+    trainees start with blank forms.
+    """
+    root = root or course_root()
+    ids = ids or assignments(root)
+    for assignment in ids:
+        nbgrader("generate_assignment", assignment, "--force", cwd=root, env=env)
+        for name in SOURCE_ONLY:
+            (root / "release" / assignment / name).unlink(missing_ok=True)
+    return ids
+
+
+def publish(root: Path | None = None, env: dict[str, str] | None = None) -> list[str]:
+    """Generate every assignment and release it to the exchange; return the ids."""
+    root = root or course_root()
+    ids = generate_release(root, env)
+    for assignment in ids:
+        nbgrader("release_assignment", assignment, "--force", cwd=root, env=env)
+    return ids
+
+
+def data_copies(root: Path | None = None) -> list[tuple[Path, Path]]:
+    """Pairs (canonical file in ``data/``, its copy in an assignment under ``source/``).
+
+    A copy is any file in ``source/<assignment>/`` named like a file in ``data/``.
+    """
+    root = root or course_root()
+    canonical = {p.name: p for p in (root / "data").iterdir() if p.suffix in {".csv", ".xlsx"}}
+    return [
+        (canonical[copy.name], copy)
+        for copy in sorted((root / "source").glob("*/*"))
+        if copy.name in canonical
+    ]
+
+
+def stale_copies(root: Path | None = None) -> list[Path]:
+    """Copies in ``source/`` that differ from their canonical file in ``data/``."""
+    return [copy for original, copy in data_copies(root) if not filecmp.cmp(original, copy, shallow=False)]
+
+
+def refresh_data(root: Path | None = None) -> list[Path]:
+    """Regenerate ``data/`` and refresh every copy in ``source/``; return the files written."""
+    root = root or course_root()
+    written = write_all(root / "data")
+    for original, copy in data_copies(root):
+        shutil.copyfile(original, copy)
+        written.append(copy)
+    return written

@@ -1,0 +1,1 @@
+"""nbgrader plug-ins for this course: one small preprocessor per job."""

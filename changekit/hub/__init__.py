@@ -1,0 +1,1 @@
+"""The course's JupyterHub: accounts, login and the local hub that ``make start`` runs."""
