@@ -29,8 +29,9 @@ c.CourseDirectory.course_id = os.environ.get("CHANGEKIT_COURSE_ID", "pich-leader
 c.CourseDirectory.root = str(HERE)
 c.CourseDirectory.db_url = os.environ.get("CHANGEKIT_DB_URL", f"sqlite:///{STATE / 'gradebook.db'}")
 # Files a notebook writes while it runs (the referral directory page and the
-# like) are regenerated on every run, so they are not copied into releases.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "output_*"]
+# like) are regenerated on every run, and the answer store's lock file means
+# nothing once its kernel has gone, so neither is copied between folders.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "output_*", ".*.lock"]
 
 # The exchange: a shared folder on one machine (ngshare replaces it on Kubernetes).
 c.Exchange.root = os.environ.get("CHANGEKIT_EXCHANGE", str(STATE / "exchange"))
@@ -47,6 +48,12 @@ c.Execute.interrupt_on_timeout = True
 # A trainee who deletes a graded cell gets it back, graded, rather than a silent zero.
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.create_student = True
+# Autograde copies every file of source/<assignment> over the submission. A
+# trainee's saved widget answers are what is graded, so they must never be
+# replaced by the model answers kept in source/.
+c.Autograde.exclude_overwriting = {
+    folder.name: ["answers.json"] for folder in (HERE / "source").glob("*") if folder.is_dir()
+}
 
 # Feedback shows the trainee's answers and the visible tests, never the hidden ones.
 c.GenerateFeedback.preprocessors = [

@@ -27,6 +27,7 @@ HUB_CONFIG = "deploy/local/jupyterhub_config.py"
 def port_is_free(port: int) -> bool:
     """Whether nothing listens on ``port`` at 127.0.0.1."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is free
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -53,8 +54,8 @@ def start(args: argparse.Namespace) -> int:
     """Publish every assignment to the exchange, then become the local JupyterHub."""
     root, state = course_root(), state_dir()
     port = args.port
-    if not all(port_is_free(p) for p in (port, port + 1, port + 10)):
-        print(f"Port {port}, {port + 1} or {port + 10} on 127.0.0.1 is in use (is the course already "
+    if not all(port_is_free(p) for p in (port, port + 1, port + 2, port + 10)):
+        print(f"Port {port}, {port + 1}, {port + 2} or {port + 10} on 127.0.0.1 is in use (is the course already "
               "running? `make stop` stops it). To use other ports: CHANGEKIT_PORT=9000 make start",
               file=sys.stderr)
         return 1
@@ -79,6 +80,9 @@ def start(args: argparse.Namespace) -> int:
     })
     command = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(root / HUB_CONFIG)]
     os.chdir(hub)
+    # A shell that started us in the background left SIGINT ignored, and every
+    # server would inherit that and ignore the hub's request to stop.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     os.execve(command[0], command, env)
     return 0  # not reached: exec replaces this process
 
@@ -96,7 +100,7 @@ def stop(args: argparse.Namespace) -> int:
         print("The course hub had already stopped.")
         path.unlink(missing_ok=True)
         return 0
-    for _ in range(300):
+    for _ in range(600):
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -127,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     start_parser = commands.add_parser("start", help="run the course hub on 127.0.0.1")
-    start_parser.add_argument("--port", type=int, default=int(os.environ.get("CHANGEKIT_PORT", 8000)))
+    start_parser.add_argument("--port", type=int, default=int(os.environ.get("CHANGEKIT_PORT", "8000")))
     start_parser.set_defaults(run=start)
     commands.add_parser("stop", help="stop the course hub").set_defaults(run=stop)
     commands.add_parser("release", help="regenerate release/ from source/").set_defaults(run=release)

@@ -14,6 +14,8 @@ TUTOR_ONLY_LAB_PLUGINS = (
     "@jupyter/nbgrader:create-assignment",
     "@jupyter/nbgrader:course-list",
 )
+#: JupyterLab's pop-up asking about Jupyter news: noise for trainees.
+NEWS_PLUGIN = "@jupyterlab/apputils-extension:announcements"
 TUTOR_ONLY_SERVER_EXTENSIONS = (
     "nbgrader.server_extensions.formgrader",
     "nbgrader.server_extensions.course_list",
@@ -46,7 +48,7 @@ def write_user_config(folder: Path, course_id: str, exchange: Path) -> None:
         indent=1,
     ))
     (folder / "labconfig" / "page_config.json").write_text(json.dumps(
-        {"disabledExtensions": {name: True for name in TUTOR_ONLY_LAB_PLUGINS}}, indent=1,
+        {"disabledExtensions": {name: True for name in (*TUTOR_ONLY_LAB_PLUGINS, NEWS_PLUGIN)}}, indent=1,
     ))
 
 
@@ -59,9 +61,16 @@ def prepare_homes(hub: Path, course_root: Path) -> None:
             shutil.copy(course_root / "notebooks" / START_PAGE, home / START_PAGE)
 
 
+def prepare_exchange(exchange: Path) -> None:
+    """The exchange root, writable by every user as nbgrader's documentation asks."""
+    exchange.mkdir(parents=True, exist_ok=True)
+    exchange.chmod(0o777)
+
+
 def prepare(hub: Path, course_root: Path, course_id: str, exchange: Path) -> list[Account] | None:
-    """Accounts (new ones returned, to print once), user config and home folders."""
+    """Accounts (new ones returned, to print once), exchange, user config and home folders."""
     new_accounts = create_accounts(hub)
+    prepare_exchange(exchange)
     write_user_config(hub / "user-config", course_id, exchange)
     prepare_homes(hub, course_root)
     return new_accounts

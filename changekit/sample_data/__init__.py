@@ -13,11 +13,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from changekit.sample_data import referrals, services
+from changekit.sample_data import (
+    asthma,
+    attendances,
+    baby_clinic,
+    population,
+    referrals,
+    services,
+)
 
 GENERATORS: list[Callable[[], dict[str, pd.DataFrame]]] = [
     referrals.generate,
     services.generate,
+    population.generate,
+    attendances.generate,
+    asthma.generate,
+    baby_clinic.generate,
 ]
 
 

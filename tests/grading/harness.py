@@ -94,16 +94,20 @@ class Trainee:
         env = {"JUPYTER_DATA_DIR": str(self.home / ".local-share-jupyter")}
         return nbgrader(*args, f"--student={self.student}", cwd=self.home, env=env)
 
+    def folder(self, assignment: str) -> Path:
+        """Where nbgrader puts a fetched assignment: <home>/<course>/<assignment>."""
+        return self.home / COURSE_ID / assignment
+
     def fetch(self, assignment: str) -> Path:
         self.run("fetch_assignment", assignment, f"--course={COURSE_ID}")
-        return self.home / assignment
+        return self.folder(assignment)
 
     def submit(self, assignment: str) -> None:
         self.run("submit", assignment, f"--course={COURSE_ID}")
 
     def fetch_feedback(self, assignment: str) -> list[Path]:
         self.run("fetch_feedback", assignment, f"--course={COURSE_ID}")
-        return sorted((self.home / assignment / "feedback").rglob("*.html"))
+        return sorted((self.folder(assignment) / "feedback").rglob("*.html"))
 
 
 def notebook_path(folder: Path) -> Path:
@@ -131,7 +135,7 @@ def hidden_test_lines(notebook: nbformat.NotebookNode) -> list[str]:
     """Every non-trivial line between hidden-test markers in a source notebook."""
     lines = []
     for cell in notebook.cells:
-        for block in re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, re.S):
+        for block in re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, re.DOTALL):
             lines += [line.strip() for line in block.splitlines() if len(line.strip()) > 12]
     return lines
 

@@ -1,0 +1,541 @@
+"""Read the course's tables, and a trainee's own extract, against a schema.
+
+``read_table`` takes a CSV (UTF-8, UTF-8 with a byte-order mark, or Windows-1252
+as Excel writes it) or an Excel workbook (.xlsx), checks it against a
+``Schema`` and returns a typed DataFrame. Anything wrong - a missing file, a
+misnamed column, a word where a number should be, a date in US order, a value
+outside the allowed list, an empty cell - raises one ``DataError`` that names
+the file, the column and the rows (counted as in a spreadsheet: the header is
+row 1) and says how to fix it. Every file first goes through
+``governance.check_no_identifiers``, so patient-identifiable data never reaches
+a notebook (nor an error message).
+
+``read_referrals`` and ``read_services`` read the course's sample data from
+``data/`` (see ``data/README.md``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
+
+from changekit import governance
+from changekit.errors import DataError
+from changekit.paths import data_dir
+
+__all__ = [
+    "OUTCOMES",
+    "REASONS",
+    "REFERRALS",
+    "SERVICES",
+    "SERVICE_NAMES",
+    "Column",
+    "DataError",
+    "Schema",
+    "read_referrals",
+    "read_services",
+    "read_table",
+]
+
+Kind = Literal["text", "int", "number", "date"]
+
+ROWS_SHOWN = 5
+VALUES_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column a table must have.
+
+    ``kind`` is the type its cells must hold; ``required`` means no cell may be
+    empty; ``allowed`` lists the only values a text cell may take (each item,
+    when ``separator`` splits a cell into several); ``minimum`` and ``maximum``
+    bound a number.
+    """
+
+    name: str
+    kind: Kind = "text"
+    required: bool = True
+    allowed: tuple[str, ...] | None = None
+    separator: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The columns a table must have; any other columns are kept as text."""
+
+    name: str
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> list[str]:
+        """The required column names, in order."""
+        return [c.name for c in self.columns]
+
+
+REASONS: tuple[str, ...] = (
+    "developmental delay",
+    "speech and language delay",
+    "suspected autism",
+    "ADHD assessment",
+    "behaviour concerns",
+    "continence (wetting or soiling)",
+    "feeding and growth",
+    "sleep problems",
+    "headache",
+    "safeguarding concern",
+)
+OUTCOMES: tuple[str, ...] = ("accepted", "redirected")
+COMMUNITY_PAEDIATRICS = "Community paediatrics"
+SERVICE_NAMES: tuple[str, ...] = (
+    COMMUNITY_PAEDIATRICS,
+    "Health visiting",
+    "School nursing",
+    "Speech and language therapy",
+    "CAMHS",
+    "Children's bladder and bowel service",
+    "Acute paediatric outpatients",
+    "Children's social care (MASH)",
+    "Early help and parenting support",
+)
+MAX_AGE_MONTHS = 215  # the month before the 18th birthday
+
+REFERRALS = Schema(
+    "referrals",
+    (
+        Column("referral_id"),
+        Column("referral_date", "date"),
+        Column("practice_code"),
+        Column("age_months", "int", minimum=0, maximum=MAX_AGE_MONTHS),
+        Column("reason", allowed=REASONS),
+        Column("outcome", allowed=OUTCOMES),
+        Column(
+            "redirected_to",
+            required=False,
+            allowed=tuple(s for s in SERVICE_NAMES if s != COMMUNITY_PAEDIATRICS),
+        ),
+        Column("decision_days", "int", minimum=0),
+    ),
+)
+
+SERVICES = Schema(
+    "services",
+    (
+        Column("service", allowed=SERVICE_NAMES),
+        Column("accepts"),
+        Column("does_not_accept"),
+        Column("age_range"),
+        Column("min_age_months", "int", minimum=0, maximum=240),
+        Column("max_age_months", "int", minimum=0, maximum=240),
+        Column("how_to_refer"),
+        Column("contact_route"),
+        Column("reasons", allowed=REASONS, separator=";"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """One thing wrong in one column: where, what was found, what was expected, the fix."""
+
+    column: str
+    rows: list[int]
+    found: str
+    expected: str
+    fix: str
+
+    def __str__(self) -> str:
+        return (
+            f"- column '{self.column}', {governance.rows_phrase(self.rows)}: found {self.found}; "
+            f"expected {self.expected}. To fix: {self.fix}."
+        )
+
+
+def _file_label(path: Path) -> str:
+    """How a message names a file: its name, then the folder it is in."""
+    return f"'{path.name}' (in {path.parent.resolve()})"
+
+
+def _quoted(values: pd.Series) -> str:
+    """The first few distinct values, quoted: "'two', '3.5'"."""
+    distinct = list(dict.fromkeys(values.tolist()))
+    shown = ", ".join(repr(str(v)) for v in distinct[:VALUES_SHOWN])
+    return shown + (
+        f" and {len(distinct) - VALUES_SHOWN} other values" if len(distinct) > VALUES_SHOWN else ""
+    )
+
+
+def _spreadsheet_rows(mask: pd.Series) -> list[int]:
+    """Rows where ``mask`` holds, numbered as in a spreadsheet (header = row 1)."""
+    return [int(i) + 2 for i in mask[mask].index]
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def _check_exists(path: Path) -> None:
+    """Raise a DataError that helps find the file if ``path`` is not a file."""
+    if path.is_file():
+        return
+    folder = path.parent
+    if path.is_dir():
+        problem = "is a folder, not a file"
+    elif not folder.is_dir():
+        problem = f"was not found: there is no folder {folder.resolve()}"
+    else:
+        problem = f"was not found in {folder.resolve()}"
+    message = f"The file '{path.name}' {problem}. Check the file name and the folder"
+    if folder.is_dir():
+        names = sorted(p.name for p in folder.iterdir() if p.is_file())
+        close = difflib.get_close_matches(path.name, names, n=3, cutoff=0.6)
+        if close:
+            message += f"; files there with similar names: {', '.join(map(repr, close))}"
+    raise DataError(message + ".")
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """Text from CSV bytes: UTF-8 (with or without BOM), UTF-16 or Windows-1252."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(
+            f"Could not read {_file_label(path)}: row {row} has characters in an unknown text "
+            "encoding. To fix: open it in Excel and use File > Save As > 'CSV UTF-8 "
+            "(Comma delimited)'."
+        ) from None
+
+
+def _delimiter(text: str) -> str:
+    """The separator of the header line: comma, unless Excel used semicolons or tabs."""
+    header = text.split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    return max(counts, key=lambda sep: (counts[sep], sep == ","))
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """Every cell of a CSV as stripped text, "" where empty."""
+    data = path.read_bytes()
+    if data.startswith(b"PK\x03\x04"):
+        raise DataError(
+            f"Could not read {_file_label(path)}: it is an Excel workbook saved with a "
+            "'.csv' name. To fix: rename it to end in '.xlsx', or open it in Excel and use "
+            "Save As > 'CSV UTF-8 (Comma delimited)'."
+        )
+    text = _decode(data, path)
+    if not text.strip():
+        raise DataError(
+            f"Could not read {_file_label(path)}: it is empty (row 1 should hold the column "
+            "names). To fix: check you saved the right file."
+        )
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=_delimiter(text),
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+        )
+    except pd.errors.ParserError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        where = f"row {line.group(1)}" if line else "a row"
+        raise DataError(
+            f"Could not read {_file_label(path)}: {where} has a different number of cells from "
+            "the header row (row 1), often a comma inside a value without quotes. To fix: open "
+            "the file in Excel, check that row, and save it again as 'CSV UTF-8'."
+        ) from None
+
+
+def _cell_text(value: object) -> str:
+    """An Excel cell as the text a CSV would hold: dates as ISO, whole floats without '.0'."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, datetime):
+        has_time = (value.hour, value.minute, value.second) != (0, 0, 0)
+        return value.isoformat(sep=" ") if has_time else value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(path: Path) -> pd.DataFrame:
+    """Every cell of the first sheet of a workbook as text, "" where empty."""
+    try:
+        sheet = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
+    except (zipfile.BadZipFile, InvalidFileException, ValueError, KeyError, OSError):
+        raise DataError(
+            f"Could not read {_file_label(path)}: it is not a readable Excel workbook. "
+            "To fix: open it in Excel and save it again as 'Excel Workbook (.xlsx)' or "
+            "'CSV UTF-8'."
+        ) from None
+    return sheet.map(_cell_text).rename(columns=str)
+
+
+_READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
+    ".csv": _read_csv,
+    ".txt": _read_csv,
+    ".xlsx": _read_xlsx,
+    ".xlsm": _read_xlsx,
+}
+
+
+def _read_cells(path: Path) -> pd.DataFrame:
+    """Every cell as stripped text, headers stripped, trailing empty rows dropped."""
+    _check_exists(path)
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise DataError(
+            f"Could not read {_file_label(path)}: '{path.suffix or 'no extension'}' "
+            "files are not supported. To fix: save it from Excel as 'CSV UTF-8' (.csv) or "
+            "'Excel Workbook' (.xlsx)."
+        )
+    cells = reader(path).fillna("")
+    cells.columns = [str(c).strip() for c in cells.columns]
+    cells = cells.apply(lambda column: column.str.strip())
+    filled = (cells != "").any(axis=1).to_numpy().nonzero()[0]
+    return cells.iloc[: filled[-1] + 1 if filled.size else 0]
+
+
+# ---------------------------------------------------------------- checking columns
+
+
+def _normalised(name: str) -> str:
+    """A column name without case, spaces or punctuation: "Referral Date" -> "referraldate"."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _suggestion(name: str, found: list[str]) -> str | None:
+    """A near match among the found columns for a missing one, as advice."""
+    same = [f for f in found if _normalised(f) == _normalised(name)]
+    close = same or difflib.get_close_matches(name, found, n=1, cutoff=0.75)
+    return f"rename '{close[0]}' to '{name}'" if close else None
+
+
+def _check_columns(cells: pd.DataFrame, schema: Schema, path: Path) -> None:
+    """Raise a DataError listing the schema's columns the file lacks, with near matches."""
+    found = list(cells.columns)
+    missing = [name for name in schema.names if name not in found]
+    if not missing:
+        return
+    advice = [s for s in (_suggestion(m, found) for m in missing) if s]
+    lines = [
+        (
+            f"{_file_label(path)} is missing {len(missing)} column(s) in its header (row 1): "
+            f"{', '.join(map(repr, missing))}."
+        ),
+        f"Columns found: {', '.join(map(repr, found)) or 'none'}.",
+    ]
+    if advice:
+        lines.append(f"Did you mean: {'; '.join(advice)}?")
+    lines.append(
+        "To fix: make the names in row 1 match exactly (lower case, underscores for spaces), "
+        "then save the file and try again."
+    )
+    raise DataError("\n".join(lines))
+
+
+# ---------------------------------------------------------------- converting values
+
+
+def _check_allowed(cells: pd.Series, filled: pd.Series, column: Column) -> list[_Problem]:
+    """Cells (or items of a cell) outside the column's allowed list."""
+    if column.allowed is None:
+        return []
+    if column.separator is None:
+        ok = cells.isin(column.allowed)
+    else:
+        items = cells.str.split(column.separator, regex=False).explode().str.strip()
+        ok = items.isin(column.allowed).groupby(level=0).all()
+    bad = filled & ~ok
+    if not bad.any():
+        return []
+    each = (
+        f"each item (separated by '{column.separator}') to be one of"
+        if column.separator
+        else "one of"
+    )
+    return [
+        _Problem(
+            column.name,
+            _spreadsheet_rows(bad),
+            _quoted(cells[bad]),
+            f"{each}: {', '.join(map(repr, column.allowed))}",
+            "correct the spelling (capitals matter) or choose one of the allowed values",
+        )
+    ]
+
+
+def _to_text(
+    cells: pd.Series, filled: pd.Series, column: Column
+) -> tuple[pd.Series, list[_Problem]]:
+    """Text cells, with empty cells as missing values."""
+    return cells.where(filled).astype("str"), _check_allowed(cells, filled, column)
+
+
+def _range_phrase(column: Column, whole: bool) -> str:
+    """How a message describes the numbers a column accepts."""
+    kind = "a whole number" if whole else "a number"
+    if column.minimum is not None and column.maximum is not None:
+        return f"{kind} from {column.minimum:g} to {column.maximum:g}"
+    if column.minimum is not None:
+        return f"{kind} of at least {column.minimum:g}"
+    if column.maximum is not None:
+        return f"{kind} of at most {column.maximum:g}"
+    return kind
+
+
+def _to_number(
+    cells: pd.Series, filled: pd.Series, column: Column
+) -> tuple[pd.Series, list[_Problem]]:
+    """Numbers (whole for ``int`` columns), checked against the column's range."""
+    whole = column.kind == "int"
+    values = pd.to_numeric(cells.where(filled), errors="coerce")
+    not_number = filled & (values.isna() | (values % 1 != 0 if whole else False))
+    low = values < column.minimum if column.minimum is not None else False
+    high = values > column.maximum if column.maximum is not None else False
+    out_of_range = filled & ~not_number & (low | high)
+    problems = [
+        _Problem(
+            column.name,
+            _spreadsheet_rows(bad),
+            _quoted(cells[bad]),
+            _range_phrase(column, whole),
+            fix,
+        )
+        for bad, fix in (
+            (not_number, "type the number only (no words, units or symbols) in these cells"),
+            (out_of_range, "check these values; correct any typing errors"),
+        )
+        if bad.any()
+    ]
+    if problems:
+        return values, problems
+    if not whole:
+        return values.astype("float64"), []
+    return values.astype("int64" if column.required else "Int64"), []
+
+
+_US_ORDER = re.compile(r"^(\d{1,2})/(\d{1,2})/\d{4}$")
+_TIME_OF_DAY = r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
+
+
+def _date_fix(bad: pd.Series) -> str:
+    """Advice for unreadable dates; points out month/day (US) order when that is the cause."""
+    looks_us = bad.str.extract(_US_ORDER).astype(float)
+    advice = (
+        "write dates as day/month/year (31/03/2024) or year-month-day (2024-03-31) with a "
+        "four-digit year"
+    )
+    if ((looks_us[1] > 12) & (looks_us[0] <= 12)).any():
+        advice += "; these look like US month/day order, which is never guessed"
+    return advice
+
+
+def _to_date(
+    cells: pd.Series, filled: pd.Series, column: Column
+) -> tuple[pd.Series, list[_Problem]]:
+    """Dates written as YYYY-MM-DD or DD/MM/YYYY (never US month/day order); a time is dropped."""
+    days = cells.where(filled).str.replace(_TIME_OF_DAY, "", regex=True)
+    values = pd.to_datetime(days, format="%Y-%m-%d", errors="coerce")
+    uk = pd.to_datetime(days.where(values.isna()), format="%d/%m/%Y", errors="coerce")
+    values = values.fillna(uk)
+    bad = filled & values.isna()
+    if not bad.any():
+        return values, []
+    return values, [
+        _Problem(
+            column.name,
+            _spreadsheet_rows(bad),
+            _quoted(cells[bad]),
+            "a date such as 31/03/2024 or 2024-03-31",
+            _date_fix(cells[bad]),
+        )
+    ]
+
+
+_CONVERTERS: dict[
+    str, Callable[[pd.Series, pd.Series, Column], tuple[pd.Series, list[_Problem]]]
+] = {
+    "text": _to_text,
+    "int": _to_number,
+    "number": _to_number,
+    "date": _to_date,
+}
+
+
+def _convert(cells: pd.DataFrame, schema: Schema, path: Path) -> pd.DataFrame:
+    """The schema's columns converted to their types; raises one DataError listing every problem."""
+    table = cells.copy()
+    problems: list[_Problem] = []
+    for column in schema.columns:
+        raw = cells[column.name]
+        filled = raw != ""
+        if column.required and not filled.all():
+            problems.append(
+                _Problem(
+                    column.name,
+                    _spreadsheet_rows(~filled),
+                    "an empty cell",
+                    "a value in every row",
+                    "fill in these cells, or delete rows that are not data (such as totals)",
+                )
+            )
+        table[column.name], found = _CONVERTERS[column.kind](raw, filled, column)
+        problems += found
+    if problems:
+        heading = (
+            f"Could not use {_file_label(path)}: {len(problems)} problem(s) to fix "
+            "(row numbers count the header as row 1, as in Excel):"
+        )
+        raise DataError("\n".join([heading, *map(str, problems)]))
+    return table
+
+
+# ---------------------------------------------------------------- public readers
+
+
+def read_table(path: str | Path, schema: Schema) -> pd.DataFrame:
+    """Read a CSV or .xlsx file, check it against ``schema`` and return it typed.
+
+    Dates become ``datetime64``, whole numbers ``int64`` (``Int64`` where cells
+    may be empty), other numbers ``float64`` and text ``str`` (empty cells
+    missing). Columns not in the schema are kept as text. Raises ``DataError``
+    (naming the file, column, rows and fix) for any problem, and
+    ``governance.IdentifiableDataError`` for patient-identifiable data.
+    """
+    path = Path(path)
+    cells = _read_cells(path)
+    # First, so that no later message can quote an identifier back to the user.
+    governance.check_no_identifiers(cells, source=_file_label(path))
+    _check_columns(cells, schema, path)
+    return _convert(cells, schema, path)
+
+
+def read_referrals(path: str | Path | None = None) -> pd.DataFrame:
+    """The referrals to community paediatrics (default: ``data/referrals.csv``)."""
+    return read_table(data_dir() / "referrals.csv" if path is None else path, REFERRALS)
+
+
+def read_services(path: str | Path | None = None) -> pd.DataFrame:
+    """The community child-health services directory (default: ``data/services.csv``)."""
+    return read_table(data_dir() / "services.csv" if path is None else path, SERVICES)

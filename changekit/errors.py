@@ -1,0 +1,10 @@
+"""The one error type for bad input data.
+
+``DataError`` is a ``ValueError`` whose message is written for a clinician, not
+a programmer: it names the file, the column and the rows that are wrong and
+says how to fix them, so a notebook can show it instead of a traceback.
+"""
+
+
+class DataError(ValueError):
+    """Input data that cannot be used as given; the message says what to fix."""

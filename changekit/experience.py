@@ -1,0 +1,467 @@
+"""Patients' experience: why parents bring children to A&E (case study 2).
+
+Two kinds of evidence, used side by side:
+
+- numbers: children's A&E attendances set against when GP practices are open
+  (``OpeningHours``, ``in_hours``, ``arrivals_vs_opening``, ``plot_arrivals``);
+- words: parents' quotes coded into themes with a codebook (``THEMES``),
+  using the ``CodebookForm`` widget, saved as a ``QuoteCoding`` answer under
+  the key ``"quote_coding"``, then counted with ``theme_counts`` and shown with
+  ``coding_table``.
+
+``read_attendances`` and ``read_quotes`` check a file (the course's or a
+trainee's own) against its schema and refuse patient-identifiable data.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Literal
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+from pydantic import Field, field_validator
+
+from changekit.answer_models import Answer, Part, md_cell, md_missing, md_table
+from changekit.answers import DEFAULT_FILENAME
+from changekit.data import Column, Schema, read_table
+from changekit.errors import DataError
+from changekit.governance import rows_phrase
+from changekit.paths import data_dir
+from changekit.population import require_columns
+from changekit.widgets.form import Form, heading
+
+WEEKDAYS: tuple[str, ...] = (
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+)
+ARRIVAL_MODES: tuple[str, ...] = ("walk-in", "ambulance")
+REFERRAL_SOURCES: tuple[str, ...] = ("parent", "NHS 111", "GP", "other")
+OUTCOMES: tuple[str, ...] = (
+    "discharged",
+    "discharged, GP follow-up",
+    "referred to clinic",
+    "admitted",
+    "left before being seen",
+)
+
+ATTENDANCES = Schema(
+    "ed_attendances",
+    (
+        Column("age_years", "int", minimum=0, maximum=15),
+        Column("arrival_weekday", allowed=WEEKDAYS),
+        Column("arrival_time"),
+        Column("arrival_mode", allowed=ARRIVAL_MODES),
+        Column("referral_source", allowed=REFERRAL_SOURCES),
+        Column("triage_category", "int", minimum=1, maximum=5),
+        Column("outcome", allowed=OUTCOMES),
+        Column("primary_care_suitable", allowed=("yes", "no")),
+    ),
+)
+QUOTES = Schema(
+    "parent_quotes",
+    (Column("quote_id"), Column("child_age", required=False), Column("quote")),
+)
+
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_attendances(path: str | Path | None = None) -> pd.DataFrame:
+    """One row per A&E attendance (default: ``data/ed_attendances.csv``), checked.
+
+    Besides the schema, every ``arrival_time`` must be a 24-hour clock time
+    written ``HH:MM`` (``07:05``, ``18:30``).
+    """
+    path = data_dir() / "ed_attendances.csv" if path is None else Path(path)
+    table = read_table(path, ATTENDANCES)
+    bad = ~table["arrival_time"].str.fullmatch(_TIME.pattern)
+    if bad.any():
+        rows = [int(i) + 2 for i in np.flatnonzero(bad.to_numpy())]
+        examples = ", ".join(repr(v) for v in table.loc[bad, "arrival_time"].unique()[:3])
+        raise DataError(
+            f"Could not use '{path.name}': column 'arrival_time', {rows_phrase(rows)} "
+            f"(the header is row 1): found {examples}; expected a 24-hour time written HH:MM "
+            "such as 07:05 or 18:30. To fix: format the column as text in HH:MM, with a "
+            "leading zero for hours before 10."
+        )
+    return table
+
+
+def read_quotes(path: str | Path | None = None) -> pd.DataFrame:
+    """Parents' quotes, one per row with a unique ``quote_id`` (default: ``data/parent_quotes.csv``)."""
+    path = data_dir() / "parent_quotes.csv" if path is None else Path(path)
+    table = read_table(path, QUOTES)
+    repeated = table["quote_id"].duplicated(keep=False)
+    if repeated.any():
+        rows = [int(i) + 2 for i in np.flatnonzero(repeated.to_numpy())]
+        raise DataError(
+            f"Could not use '{path.name}': column 'quote_id', {rows_phrase(rows)} (the header "
+            "is row 1) share an id. Each quote needs its own id (Q01, Q02, ...) so that its "
+            "coding can be saved. To fix: renumber the repeated ids."
+        )
+    return table
+
+
+# ---------------------------------------------------------------- opening hours
+
+
+@dataclass(frozen=True)
+class Session:
+    """One opening session: the days it runs and the times, in minutes after midnight."""
+
+    days: tuple[str, ...]
+    opens: int
+    closes: int
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    """When a service is open: a name and one or more sessions (see ``opening_hours``)."""
+
+    name: str
+    sessions: tuple[Session, ...]
+
+    def is_open(self, weekday: str, minute: int) -> bool:
+        """True if the service is open on ``weekday`` at ``minute`` after midnight."""
+        return any(weekday in s.days and s.opens <= minute < s.closes for s in self.sessions)
+
+
+_DAY_ABBREVIATIONS = {day[:3].lower(): day for day in WEEKDAYS}
+_SESSION = re.compile(
+    r"^(?P<first>[A-Za-z]{3})(?:\s*-\s*(?P<last>[A-Za-z]{3}))?\s+"
+    r"(?P<opens>\d{2}:\d{2})\s*-\s*(?P<closes>\d{2}:\d{2})$"
+)
+
+
+def opening_hours(text: str, *, name: str | None = None) -> OpeningHours:
+    """Opening hours from text such as ``"Mon-Fri 08:00-18:30, Sat 09:00-12:00"`` or ``"24 hours"``.
+
+    Sessions are separated by commas or semicolons; each is a day or a range
+    of days (three-letter names) and a 24-hour time range; ``24:00`` means
+    midnight at the end of the day.
+    """
+    label = name or text
+    if text.strip().lower() == "24 hours":
+        return OpeningHours(label, (Session(WEEKDAYS, 0, 24 * 60),))
+    sessions = []
+    for part in filter(None, (p.strip() for p in re.split(r"[,;]", text))):
+        match = _SESSION.match(part)
+        if not match:
+            raise DataError(
+                f"Could not read the opening hours {text!r}: the part {part!r} is not like "
+                "'Mon-Fri 08:00-18:30'. Write each session as a day or days (Mon, Tue, Wed, Thu, "
+                "Fri, Sat, Sun) and a time range, separated by commas."
+            )
+        first, last = match["first"], match["last"] or match["first"]
+        days = _day_range(first, last, text)
+        opens, closes = _minutes(match["opens"], text), _minutes(match["closes"], text)
+        if closes <= opens:
+            raise DataError(
+                f"In the opening hours {text!r}, {part!r} closes before it opens. "
+                "Write the opening time first, e.g. 08:00-18:30."
+            )
+        sessions.append(Session(days, opens, closes))
+    if not sessions:
+        raise DataError("The opening hours are empty; write them like 'Mon-Fri 08:00-18:30'.")
+    return OpeningHours(label, tuple(sessions))
+
+
+def _day_range(first: str, last: str, text: str) -> tuple[str, ...]:
+    """The weekdays from ``first`` to ``last`` (three-letter names), in order."""
+    try:
+        start = WEEKDAYS.index(_DAY_ABBREVIATIONS[first.lower()])
+        end = WEEKDAYS.index(_DAY_ABBREVIATIONS[last.lower()])
+    except KeyError:
+        raise DataError(
+            f"Could not read the days in the opening hours {text!r}: use Mon, Tue, Wed, Thu, "
+            "Fri, Sat or Sun."
+        ) from None
+    if end < start:
+        raise DataError(f"In the opening hours {text!r}, the days run backwards; write e.g. Mon-Fri.")
+    return WEEKDAYS[start : end + 1]
+
+
+def _minutes(clock: str, text: str) -> int:
+    """``"18:30"`` as minutes after midnight; ``"24:00"`` is the end of the day."""
+    hours, minutes = (int(x) for x in clock.split(":"))
+    if hours > 24 or minutes > 59 or (hours == 24 and minutes):
+        raise DataError(f"In the opening hours {text!r}, {clock!r} is not a time of day.")
+    return hours * 60 + minutes
+
+
+GP_CORE_HOURS = opening_hours("Mon-Fri 08:00-18:30", name="GP core hours (Mon-Fri 08:00-18:30)")
+"""GP practices' contracted core hours in England: 8am to 6.30pm, Monday to Friday."""
+
+GP_WITH_EXTENDED_ACCESS = opening_hours(
+    "Mon-Fri 08:00-20:00, Sat 09:00-17:00",
+    name="GP core hours plus PCN extended access (Mon-Fri to 20:00, Sat 09:00-17:00)",
+)
+"""Core hours plus primary care network extended access on weekday evenings and Saturdays."""
+
+
+def arrival_hour(attendances: pd.DataFrame) -> pd.Series:
+    """The hour of arrival, 0-23, from ``arrival_time`` (``"18:42"`` -> 18)."""
+    require_columns(attendances, ("arrival_time",), "the attendances table")
+    return attendances["arrival_time"].str.slice(0, 2).astype(int)
+
+
+def in_hours(attendances: pd.DataFrame, hours: OpeningHours = GP_CORE_HOURS) -> pd.Series:
+    """True for each attendance that arrived while the service in ``hours`` was open."""
+    require_columns(attendances, ("arrival_weekday", "arrival_time"), "the attendances table")
+    minute = arrival_hour(attendances) * 60 + attendances["arrival_time"].str.slice(3, 5).astype(int)
+    flags = [hours.is_open(day, int(m)) for day, m in zip(attendances["arrival_weekday"], minute,
+                                                           strict=True)]
+    return pd.Series(flags, index=attendances.index, name="in_hours", dtype=bool)
+
+
+def arrivals_vs_opening(
+    attendances: pd.DataFrame,
+    hours: OpeningHours = GP_CORE_HOURS,
+    *,
+    by: str = "primary_care_suitable",
+) -> pd.DataFrame:
+    """Attendances arriving while the service is open or closed, for each value of ``by``.
+
+    One row per value of ``by`` (e.g. ``"yes"``/``"no"`` for
+    ``primary_care_suitable``, or triage categories 1-5) and a last row
+    ``"all"``, with columns ``attendances``, ``when_open``, ``when_closed`` and
+    ``share_when_open``.
+    """
+    require_columns(attendances, (by,), "the attendances table")
+    open_now = in_hours(attendances, hours)
+    counts = pd.crosstab(attendances[by], open_now).reindex(columns=[True, False], fill_value=0)
+    table = pd.DataFrame({"when_open": counts[True], "when_closed": counts[False]})
+    table.loc["all"] = table.sum()
+    table.insert(0, "attendances", table["when_open"] + table["when_closed"])
+    table["share_when_open"] = table["when_open"] / table["attendances"]
+    table.index.name = by
+    return table
+
+
+def arrivals_by_hour(attendances: pd.DataFrame) -> pd.DataFrame:
+    """Share of arrivals in each hour (0-23), Monday to Friday and at weekends separately."""
+    require_columns(attendances, ("arrival_weekday", "arrival_time"), "the attendances table")
+    weekend = attendances["arrival_weekday"].isin(WEEKDAYS[5:])
+    hour = arrival_hour(attendances)
+    table = pd.DataFrame({
+        "Monday to Friday": hour[~weekend].value_counts(normalize=True),
+        "Saturday and Sunday": hour[weekend].value_counts(normalize=True),
+    }).reindex(range(24), fill_value=0.0).fillna(0.0)
+    table.index.name = "hour"
+    return table
+
+
+def plot_arrivals(
+    attendances: pd.DataFrame, hours: OpeningHours = GP_CORE_HOURS, *, title: str
+) -> Figure:
+    """Arrivals by hour (weekdays solid with circles, weekends dashed with squares) and GP hours.
+
+    The hours the service is open on weekdays are shaded grey, so the chart
+    reads in greyscale.
+    """
+    shares = arrivals_by_hour(attendances)
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for (column, values), (style, marker) in zip(shares.items(), (("-", "o"), ("--", "s")),
+                                                 strict=True):
+        ax.plot(values.index + 0.5, values.to_numpy(), linestyle=style, marker=marker,
+                color="black", markerfacecolor="white", label=column)
+    for session in hours.sessions:
+        if set(session.days) & set(WEEKDAYS[:5]):
+            ax.axvspan(session.opens / 60, session.closes / 60, color="0.85", zorder=0)
+    ax.plot([], [], color="0.85", linewidth=8, label=f"Open on weekdays: {hours.name}")
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
+    ax.set(title=title, xlabel="Hour of arrival (24-hour clock)",
+           ylabel="Share of the period's arrivals", xlim=(0, 24), xticks=range(0, 25, 2))
+    ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+# ---------------------------------------------------------------- codebook
+
+THEMES: dict[str, tuple[str, str]] = {
+    "same_day_access": ("Same-day GP appointment",
+                        "Could not get, or did not expect to get, a GP appointment today."),
+    "self_care_confidence": ("Confidence to manage at home",
+                             "Unsure what is normal, what to look for, or when to worry."),
+    "gp_expertise": ("Doubts about GPs and children",
+                     "Feels GPs lack paediatric expertise; wants a children's specialist."),
+    "out_of_hours": ("Evenings, nights and weekends",
+                     "The child was ill when the practice was closed."),
+    "trust_in_hospital": ("Trust in the hospital",
+                          "Tests, specialists and admission all in one place; seen today."),
+    "previous_experience": ("Previous experience",
+                            "A past experience, good or bad, of the GP, 111 or the hospital."),
+    "advice_from_others": ("Advice from 111 or others",
+                           "Sent or advised by NHS 111, a pharmacist, family or friends."),
+    "language_and_system": ("Language and knowing the system",
+                            "Language barriers, or not knowing how local services work."),
+    "practical_barriers": ("Practical barriers",
+                           "Work, transport, other children, phone lines at 8am."),
+}
+"""The codebook: theme key -> (short label, what it covers)."""
+
+REPORT_PICKS = (3, 5)
+"""How many quotes to choose for the commissioner's report: at least 3, at most 5."""
+
+Theme = Literal[tuple(THEMES)]  # type: ignore[valid-type]
+
+
+class QuoteCode(Part):
+    """The coding of one quote: its themes (one or more) and whether to use it in the report."""
+
+    themes: list[Theme] = Field(default_factory=list)
+    use_in_report: bool = False
+
+    @field_validator("themes")
+    @classmethod
+    def _codebook_order(cls, themes: list[str]) -> list[str]:
+        return [t for t in THEMES if t in themes]
+
+
+class QuoteCoding(Answer):
+    """Every quote's themes and the quotes chosen for the report (key ``"quote_coding"``)."""
+
+    title: ClassVar[str] = "Coding of parents' quotes"
+
+    codes: dict[str, QuoteCode] = Field(default_factory=dict)
+
+    def chosen(self) -> list[str]:
+        """The ids of the quotes ticked for the report, in order."""
+        return [quote_id for quote_id, code in self.codes.items() if code.use_in_report]
+
+    def missing(self, quote_ids: Iterable[str] | None = None) -> list[str]:
+        """What is still to do; with ``quote_ids``, every one of those quotes must be coded."""
+        ids = list(self.codes) if quote_ids is None else list(quote_ids)
+        todo = []
+        if not ids:
+            todo.append("Code the quotes: none has been coded yet.")
+        uncoded = [i for i in ids if i not in self.codes or not self.codes[i].themes]
+        if uncoded:
+            shown = ", ".join(uncoded[:8]) + (f" and {len(uncoded) - 8} more" if len(uncoded) > 8 else "")
+            todo.append(f"Give at least one theme to every quote; not yet coded: {shown}.")
+        low, high = REPORT_PICKS
+        picked = len(self.chosen())
+        if not low <= picked <= high:
+            todo.append(f"Tick 'use in report' for {low} to {high} quotes (you have ticked {picked}).")
+        return todo
+
+    def to_markdown(self) -> str:
+        return coding_table(self)
+
+
+def coding_table(coding: QuoteCoding, quotes: pd.DataFrame | None = None) -> str:
+    """The coding as a Markdown table (with the quotes' text if ``quotes`` is given)."""
+    texts: Mapping[str, str] = {} if quotes is None else dict(zip(quotes["quote_id"], quotes["quote"],
+                                                                  strict=True))
+    ids = list(coding.codes) if quotes is None else list(quotes["quote_id"])
+    rows = []
+    for quote_id in ids:
+        code = coding.codes.get(quote_id, QuoteCode())
+        labels = "; ".join(THEMES[t][0] for t in code.themes) or "-"
+        row = [quote_id, md_cell(labels), "yes" if code.use_in_report else ""]
+        if quotes is not None:
+            row.insert(1, md_cell(texts[quote_id]))
+        rows.append(row)
+    headers = ["Quote", "Themes", "Use in report"]
+    if quotes is not None:
+        headers.insert(1, "What the parent said")
+    body = md_table(headers, rows) if rows else "_(no quotes coded yet)_"
+    return f"### {coding.title}\n\n{body}" + md_missing(coding.missing(ids))
+
+
+def theme_counts(coding: QuoteCoding) -> pd.DataFrame:
+    """How many quotes carry each theme, most frequent first (codebook order on a tie).
+
+    One row per theme in the codebook, indexed by theme key, with ``label``,
+    ``quotes`` (number of quotes with that theme), ``share`` (of the quotes that
+    have at least one theme) and ``in_report`` (of the quotes chosen for the report).
+    """
+    coded = [code for code in coding.codes.values() if code.themes]
+    table = pd.DataFrame(
+        {
+            "label": [label for label, _ in THEMES.values()],
+            "quotes": [sum(t in c.themes for c in coded) for t in THEMES],
+            "in_report": [sum(t in c.themes for c in coded if c.use_in_report) for t in THEMES],
+        },
+        index=pd.Index(list(THEMES), name="theme"),
+    )
+    table.insert(2, "share", table["quotes"] / len(coded) if coded else 0.0)
+    order = np.lexsort((np.arange(len(table)), -table["quotes"].to_numpy()))
+    return table.iloc[order]
+
+
+class CodebookForm(Form[QuoteCoding]):
+    """The codebook widget: for each quote, theme buttons and a 'use in report' tick.
+
+    Controls for tests: ``theme_buttons[quote_id][theme]`` (toggle buttons) and
+    ``report_boxes[quote_id]`` (check boxes). Every click is saved at once.
+    """
+
+    key = "quote_coding"
+    model = QuoteCoding
+    intro = (
+        "<p>Read each quote and press every theme it shows (one or more). Tick "
+        f"<b>use in report</b> for the {REPORT_PICKS[0]} to {REPORT_PICKS[1]} quotes that "
+        "would best persuade a commissioner. Each click is saved straight away.</p>"
+    )
+
+    def __init__(self, quotes: pd.DataFrame, path: str | Path = DEFAULT_FILENAME):
+        require_columns(quotes, ("quote_id", "quote"), "the quotes table")
+        self.quotes = quotes
+        super().__init__(path)
+
+    def _load(self) -> QuoteCoding:
+        """The saved coding, with an empty entry for every quote not coded yet."""
+        saved = super()._load()
+        codes = {quote_id: saved.codes.get(quote_id, QuoteCode()) for quote_id in self.quotes["quote_id"]}
+        return QuoteCoding(codes={**codes, **saved.codes})
+
+    def _build(self, answer: QuoteCoding) -> widgets.Widget:
+        self.theme_buttons: dict[str, dict[str, widgets.ToggleButton]] = {}
+        self.report_boxes: dict[str, widgets.Checkbox] = {}
+        legend = "".join(f"<li><b>{html.escape(label)}</b>: {html.escape(about)}</li>"
+                         for label, about in THEMES.values())
+        rows: list[widgets.Widget] = [heading("Codebook"), widgets.HTML(f"<ul>{legend}</ul>")]
+        for quote_id, quote in zip(self.quotes["quote_id"], self.quotes["quote"], strict=True):
+            code = answer.codes.get(quote_id, QuoteCode())
+            buttons = {
+                theme: widgets.ToggleButton(value=theme in code.themes, description=label,
+                                            tooltip=f"{label}: {about}", icon="check",
+                                            layout=widgets.Layout(width="auto"))
+                for theme, (label, about) in THEMES.items()
+            }
+            report = widgets.Checkbox(value=code.use_in_report, description="use in report",
+                                      indent=False)
+            self.theme_buttons[quote_id], self.report_boxes[quote_id] = buttons, report
+            self._watch(*buttons.values(), report)
+            rows.append(widgets.VBox(
+                [widgets.HTML(f"<b>{html.escape(quote_id)}</b> &ldquo;{html.escape(quote)}&rdquo;"),
+                 widgets.HBox(list(buttons.values()), layout=widgets.Layout(flex_flow="row wrap")),
+                 report],
+                layout=widgets.Layout(border="1px solid #bbb", padding="0.3em", margin="0.2em 0"),
+            ))
+        return widgets.VBox(rows)
+
+    def _collect(self) -> QuoteCoding:
+        return QuoteCoding(codes={
+            quote_id: QuoteCode(
+                themes=[t for t, b in buttons.items() if b.value],
+                use_in_report=self.report_boxes[quote_id].value,
+            )
+            for quote_id, buttons in self.theme_buttons.items()
+        })
+
+
+def codebook(quotes: pd.DataFrame, path: str | Path = DEFAULT_FILENAME) -> CodebookForm:
+    """The codebook widget for ``quotes``, saving to ``path`` under the key "quote_coding"."""
+    return CodebookForm(quotes, path)

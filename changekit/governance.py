@@ -1,0 +1,264 @@
+"""Keep patient-identifiable data out of the course, and small numbers out of exports.
+
+The course runs on synthetic data, but trainees may bring an extract from their
+own service. ``check_no_identifiers`` refuses a table that holds anything that
+identifies a child - NHS numbers, full postcodes, full dates of birth, names -
+before it reaches a notebook. ``suppress_small_numbers`` hides small counts in
+anything a trainee exports, as published NHS statistics do, so that a child
+cannot be recognised from a table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import nhs_number
+import numpy as np
+import pandas as pd
+
+from changekit.errors import DataError
+
+__all__ = ["IdentifiableDataError", "check_no_identifiers", "suppress_small_numbers"]
+
+ROWS_SHOWN = 5
+
+# Ten digits written as 3-3-4 with optional spaces or dashes. The first pattern
+# is a cheap filter for whole columns; the second finds each number in a cell.
+_NHS_FILTER = r"\d{3}[ -]?\d{3}[ -]?\d{4}"
+_NHS_NUMBER = re.compile(rf"(?<!\d)({_NHS_FILTER})(?!\d)")
+# A full UK postcode: outward code (area, district) and inward code (sector, unit).
+# An outward code alone ("SW1A") does not match.
+_POSTCODE = r"(?:[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}|GIR ?0AA)"
+# A date with day, month and year; month-and-year or year alone does not match.
+_FULL_DATE = (
+    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
+    r"|\d{1,2}(?:st|nd|rd|th)? [A-Za-z]{3,9},? \d{2,4}"
+)
+_BIRTH_DATE_COLUMN = re.compile(r"\b(dob|d o b|date of birth|birth ?date|birthday|date born)\b")
+_PERSON = r"(patient|child|children|baby|infant|mother|mum|father|dad|parent|carer|guardian|client|pupil|person)s?"
+_NAME_COLUMN = re.compile(
+    r"^(full )?names?$"
+    r"|\b(first|last|family|given|middle|maiden|fore|sur|christian) ?names?\b"
+    rf"|\b{_PERSON} (full )?names?\b|\bnames? of (the )?{_PERSON}\b"
+)
+
+WHY = (
+    "Why this matters: names, NHS numbers, full dates of birth and full postcodes identify "
+    "a child, and patient-identifiable data must never leave the clinical record system for "
+    "course work. This course uses only synthetic or anonymised data."
+)
+
+
+class IdentifiableDataError(DataError):
+    """A table holds data that could identify a patient; the message says where and what to do."""
+
+
+@dataclass(frozen=True)
+class _Finding:
+    """One kind of identifier found in one column, at the given spreadsheet rows."""
+
+    column: str
+    rows: list[int]
+    what: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class _Check:
+    """A kind of identifier: how to spot it in a column and how to remove it."""
+
+    what: str
+    fix: str
+    detect: Callable[[str, pd.Series], pd.Series]
+
+
+def _column_text(column: pd.Series) -> pd.Series:
+    """The column as text ("" where empty), so one set of patterns covers every dtype.
+
+    Dates become YYYY-MM-DD. Whole numbers of 9 or 10 digits become 10-digit
+    strings with any leading zero restored (a spreadsheet drops it), because that
+    is how NHS numbers end up as numbers; other numbers and booleans cannot hold
+    an identifier.
+    """
+    empty = pd.Series("", index=column.index, dtype=object)
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column.dt.strftime("%Y-%m-%d").fillna("")
+    if pd.api.types.is_bool_dtype(column):
+        return empty
+    if pd.api.types.is_numeric_dtype(column):
+        values = pd.to_numeric(column, errors="coerce").astype("float64")
+        candidate = (values >= 1e8) & (values < 1e10) & (values % 1 == 0)
+        empty[candidate] = [f"{int(v):010d}" for v in values[candidate]]
+        return empty
+    return column.astype(object).where(column.notna(), "").astype(str)
+
+
+def _nhs_numbers(_name: str, text: pd.Series) -> pd.Series:
+    """Cells holding a 10-digit number whose modulus-11 check digit is valid."""
+    candidates = text.str.contains(_NHS_FILTER, regex=True)
+    found = pd.Series(False, index=text.index)
+    for label in candidates[candidates].index:
+        numbers = (re.sub(r"[ -]", "", n) for n in _NHS_NUMBER.findall(text[label]))
+        found[label] = any(nhs_number.is_valid(n) for n in numbers)
+    return found
+
+
+def _postcodes(_name: str, text: pd.Series) -> pd.Series:
+    """Cells that are a full postcode (any case), or text containing one in capitals."""
+    whole = text.str.strip().str.upper().str.fullmatch(_POSTCODE)
+    within = text.str.contains(rf"\b{_POSTCODE}\b", regex=True)
+    return whole | within
+
+
+def _birth_dates(name: str, text: pd.Series) -> pd.Series:
+    """Full dates in a column named like a date of birth (year of birth is fine)."""
+    if not _BIRTH_DATE_COLUMN.search(name):
+        return pd.Series(False, index=text.index)
+    return text.str.contains(_FULL_DATE, regex=True)
+
+
+def _names(name: str, text: pd.Series) -> pd.Series:
+    """Filled cells in a column named like a person's name (not a practice or service name)."""
+    if not _NAME_COLUMN.search(name):
+        return pd.Series(False, index=text.index)
+    return text.str.strip() != ""
+
+
+_CHECKS = (
+    _Check(
+        "a valid NHS number (10 digits with a correct check digit)",
+        "delete the column, or replace each number with a pseudonymous id (such as R000001) "
+        "whose key stays in the clinical system",
+        _nhs_numbers,
+    ),
+    _Check(
+        "a full postcode",
+        "keep only the outward code (for example 'SW1A'), or replace the postcode with a "
+        "deprivation decile",
+        _postcodes,
+    ),
+    _Check(
+        "a full date of birth",
+        "replace it with age in months at the time of the event, or with year of birth",
+        _birth_dates,
+    ),
+    _Check(
+        "a person's name",
+        "delete the column; use a pseudonymous id if you need to tell children apart",
+        _names,
+    ),
+)
+
+
+def _normalised_name(name: object) -> str:
+    """A column name in lower case with punctuation as spaces: "Child's Name" -> "childs name"."""
+    text = re.sub(r"['\u2019]", "", str(name).lower())
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def rows_phrase(rows: list[int]) -> str:
+    """Spreadsheet rows as a short phrase for a message: "row 4", "rows 2, 5 and 9" or
+    "rows 2, 3, 4, 5, 6 and 40 more" (shared with ``changekit.data``).
+    """
+    shown = ", ".join(str(r) for r in rows[:ROWS_SHOWN])
+    if len(rows) == 1:
+        return f"row {shown}"
+    if len(rows) > ROWS_SHOWN:
+        return f"rows {shown} and {len(rows) - ROWS_SHOWN} more"
+    head, _, last = shown.rpartition(", ")
+    return f"rows {head} and {last}"
+
+
+def _findings(df: pd.DataFrame) -> list[_Finding]:
+    """Every identifier found, column by column, with spreadsheet row numbers.
+
+    Each check runs on a column's distinct values only (most columns repeat a
+    few categories), then maps back to the rows.
+    """
+    findings = []
+    for position, label in enumerate(df.columns):
+        codes, distinct = pd.factorize(_column_text(df.iloc[:, position]))
+        text = pd.Series(distinct, dtype=object).astype(str)
+        name = _normalised_name(label)
+        for check in _CHECKS:
+            hits = np.flatnonzero(check.detect(name, text).to_numpy(dtype=bool)[codes])
+            if hits.size:
+                rows = [int(i) + 2 for i in hits]
+                findings.append(_Finding(str(label), rows, check.what, check.fix))
+    return findings
+
+
+def check_no_identifiers(df: pd.DataFrame, *, source: str = "this table") -> None:
+    """Raise ``IdentifiableDataError`` if any column holds patient-identifiable data.
+
+    Looks for NHS numbers with a valid check digit (plain, spaced 3-3-4 or with
+    dashes, as text or as a number), full UK postcodes, full dates in a column
+    named like a date of birth, and filled columns named like a person's name.
+    Rows are counted as in a spreadsheet (the header is row 1). The message never
+    repeats the identifier itself.
+    """
+    findings = _findings(df)
+    if not findings:
+        return
+    lines = [
+        (
+            f"{source} looks like it holds patient-identifiable data, so it was not used "
+            "(row numbers count the header as row 1):"
+        )
+    ]
+    lines += [
+        f"- column '{f.column}', {rows_phrase(f.rows)}: {f.what}. To fix: {f.fix}."
+        for f in findings
+    ]
+    lines.append(WHY)
+    raise IdentifiableDataError("\n".join(lines))
+
+
+def _integer_columns(table: pd.DataFrame) -> list[str]:
+    """Names of the columns holding whole numbers (not booleans)."""
+    return [
+        name
+        for name in table.columns
+        if pd.api.types.is_integer_dtype(table[name])
+        and not pd.api.types.is_bool_dtype(table[name])
+    ]
+
+
+def suppress_small_numbers(
+    table: pd.DataFrame,
+    columns: Iterable[str] | None = None,
+    *,
+    threshold: int = 5,
+    marker: str | None = None,
+) -> pd.DataFrame:
+    """A copy of ``table`` with counts from 1 to ``threshold - 1`` replaced by ``marker``.
+
+    Use it on any table a trainee exports: a count of 1 or 2 can identify a
+    child. Zero stays 0 (it reveals no one), larger values are unchanged and the
+    input is never modified. ``columns`` defaults to every integer column;
+    ``marker`` defaults to ``"<{threshold}"``, so "<5" for the usual threshold.
+    """
+    if threshold < 1:
+        raise ValueError(f"threshold must be 1 or more; got {threshold}.")
+    label = f"<{threshold}" if marker is None else marker
+    chosen = _integer_columns(table) if columns is None else list(columns)
+    unknown = [str(c) for c in chosen if c not in table.columns]
+    if unknown:
+        raise DataError(
+            f"suppress_small_numbers: no column named {', '.join(map(repr, unknown))}; "
+            f"the table has {', '.join(map(repr, map(str, table.columns)))}. Check the spelling."
+        )
+    result = table.copy()
+    for name in chosen:
+        values = table[name]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            raise DataError(
+                f"suppress_small_numbers: column '{name}' does not hold numbers, so it cannot be "
+                "suppressed. Pass only the columns that hold counts."
+            )
+        small = ((values > 0) & (values < threshold)).fillna(False).astype(bool)
+        if small.any():
+            result[name] = values.astype(object).where(~small, label)
+    return result

@@ -1,0 +1,78 @@
+"""Trainee and tutor journeys in real Chromium against the real local hub.
+
+The trainee fetches "quantify a service problem", runs it, answers task 1,
+validates and submits; the tutor collects, autogrades, marks a written answer
+and releases feedback; the trainee fetches the feedback and reads the marks.
+Screenshots of every step are kept in test-artefacts/browser/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.hub import journeys
+from tests.hub.conftest import Hub
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group("hub"),
+    pytest.mark.skipif(not Path(journeys.CHROMIUM).exists(), reason="needs Debian's chromium"),
+]
+TRAINEE = "trainee3"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=journeys.CHROMIUM, args=journeys.CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def trainee(browser: Browser, hub: Hub) -> Iterator[Page]:
+    page = journeys.log_in(browser, hub.url, TRAINEE, hub.passwords[TRAINEE])
+    yield page
+    page.close()
+
+
+def test_trainee_fetches_answers_validates_and_submits(trainee: Page) -> None:
+    journeys.open_lab(trainee, TRAINEE)
+    journeys.fetch_assignment(trainee, TRAINEE)
+    journeys.open_fetched_notebook(trainee)
+    journeys.run_all(trainee)
+    stopped = trainee.locator(".jp-NotebookPanel:visible .jp-OutputArea-output", has_text="Not answered yet")
+    expect(stopped.first).to_be_visible()
+    journeys.shot(trainee, f"{TRAINEE}_03_ran_all")
+    journeys.answer_cell(trainee, "YOUR CODE HERE", journeys.TASK_1_ANSWER)
+    trainee.keyboard.press("Shift+Enter")  # the check below the answer
+    journeys.wait_idle(trainee)
+    expect(trainee.get_by_text("Task 1 looks right").first).to_be_visible()
+    journeys.save(trainee)
+    report = journeys.validate(trainee, TRAINEE)
+    assert "There is no table called `referrals`" not in report, "task 1 was answered: its check must pass"
+    assert "failed" in report, "validation must report the tasks still to do"
+    journeys.submit(trainee, TRAINEE)
+
+
+def test_tutor_collects_autogrades_marks_and_releases_feedback(browser: Browser, hub: Hub) -> None:
+    tutor = journeys.log_in(browser, hub.url, "tutor", hub.passwords["tutor"])
+    tutor.wait_for_load_state("networkidle")
+    collected = journeys.collect_and_autograde(tutor, hub.url)
+    assert f"Collecting submission: {TRAINEE}" in collected
+    row = tutor.locator("tr", has_text=TRAINEE)
+    expect(row.locator("td.score")).to_contain_text("1 /")
+    journeys.grade_manual_cell(tutor, hub.url, "interpret_funnel", journeys.TUTOR_COMMENT_SCORE)
+    journeys.release_feedback(tutor, hub.url)
+    tutor.close()
+
+
+def test_trainee_fetches_and_reads_feedback(trainee: Page) -> None:
+    text = journeys.fetch_feedback(trainee, TRAINEE)
+    assert "quantify_a_service_problem (Score: 3.0 /" in text, "1 autograded + 2 manual marks expected"
+    assert "Written response (Score: 2.0 / 2.0)" in text
+    assert "HIDDEN TESTS" not in text
