@@ -12,17 +12,29 @@ export JUPYTER_DATA_DIR := $(CURDIR)/var/jupyter/data
 export JUPYTER_RUNTIME_DIR := $(CURDIR)/var/jupyter/runtime
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: start test lint release data lock stop clean
+.PHONY: start test debian-packages release data lock stop clean demo
 
 ## start: serve the course on 127.0.0.1 (JupyterLab with nbgrader) and open 00_start_here
 start: $(STAMP)
 	$(BIN)/changekit start
 
-## test: every test: unit, notebooks (nbval), release in sync, the grading cycle
-test: $(STAMP)
+## test: every test: library, notebooks (nbval), release in sync, the grading cycle, hub, browser, security
+test: $(STAMP) debian-packages
 	$(BIN)/ruff check changekit tests
-	$(BIN)/pytest -n 2 tests
-	$(BIN)/pytest --nbval-lax --nbval-current-env source notebooks
+	$(BIN)/pytest -n 2 --dist loadgroup tests
+	$(BIN)/pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env source notebooks
+
+## debian-packages: what the browser and production tests need from Debian (installed when root)
+DEBIAN_PACKAGES := chromium python3-venv
+debian-packages:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+	  echo "Not root, so not installing: $$missing (the browser and production tests will be skipped)"; \
+	fi
 
 ## release: regenerate release/ from source/ (run after editing a source notebook)
 release: $(STAMP)

@@ -75,25 +75,56 @@ def open_assignment_list(page: Page) -> None:
     else:
         page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
         page.locator("li.lm-Menu-item:has-text('Assignment List')").click()
-    page.get_by_text("Downloaded assignments").first.wait_for()
+    page.locator(".panel-heading", has_text="Downloaded assignments").first.wait_for()
 
 
-def fetch_assignment(page: Page, user: str) -> None:
+def fetch_assignment(page: Page, user: str, assignment: str = ASSIGNMENT) -> None:
     open_assignment_list(page)
-    released = page.locator("#released_assignments_list .list_item", has_text=ASSIGNMENT)
+    released = page.locator("#released_assignments_list .list_item", has_text=assignment)
     released.get_by_role("button", name="Fetch").click()
-    expect(page.locator("#fetched_assignments_list .list_item", has_text=ASSIGNMENT).first).to_be_visible()
-    shot(page, f"{user}_02_fetched")
+    expect(page.locator("#fetched_assignments_list .list_item", has_text=assignment).first).to_be_visible()
+    shot(page, f"{user}_02_fetched_{assignment}")
 
 
-def open_fetched_notebook(page: Page) -> None:
+def open_fetched_notebook(page: Page, assignment: str = ASSIGNMENT) -> None:
     """Open the assignment's notebook from the Assignments tab, as a trainee would."""
     open_assignment_list(page)
-    fetched = page.locator("#fetched_assignments_list", has_text=ASSIGNMENT)
-    fetched.locator("a.assignment-notebooks-link").first.click()
-    fetched.locator(".nested_list_item a", has_text=ASSIGNMENT).first.click()
-    page.locator(".lm-TabBar-tab.lm-mod-current", has_text=f"{ASSIGNMENT}.ipynb").wait_for()
+    fetched = page.locator("#fetched_assignments_list .list_item", has_text=assignment).first
+    fetched.locator("a.assignment-notebooks-link").click()
+    fetched.locator(".nested_list_item a", has_text=assignment).first.click()
+    page.locator(".lm-TabBar-tab.lm-mod-current", has_text=f"{assignment}.ipynb").wait_for()
     wait_for_notebook(page)
+
+
+def run_cell(page: Page, code: str) -> None:
+    """Run the first code cell whose source contains ``code`` (click it, Shift+Enter)."""
+    cell = page.locator(".jp-NotebookPanel:visible .jp-CodeCell", has_text=code).first
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    wait_idle(page)
+
+
+def first_form_text_box(page: Page):
+    """The first multi-line text box of a form in the notebook in front."""
+    return page.locator(".jp-NotebookPanel:visible .widget-textarea textarea").first
+
+
+def fill_form_and_reload(page: Page, user: str, assignment: str, form_call: str, text: str) -> str:
+    """Type into a form, reload the browser page, run the form again; return what it shows."""
+    open_fetched_notebook(page, assignment)
+    run_cell(page, form_call)
+    box = first_form_text_box(page)
+    box.fill(text)
+    box.press("Tab")
+    page.wait_for_timeout(1500)
+    shot(page, f"{user}_08_form_filled")
+    page.reload()
+    wait_for_notebook(page)
+    run_cell(page, form_call)
+    box = first_form_text_box(page)
+    box.wait_for()
+    shot(page, f"{user}_09_form_after_reload")
+    return box.input_value()
 
 
 def run_all(page: Page) -> None:

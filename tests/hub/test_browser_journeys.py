@@ -76,3 +76,13 @@ def test_trainee_fetches_and_reads_feedback(trainee: Page) -> None:
     assert "quantify_a_service_problem (Score: 3.0 /" in text, "1 autograded + 2 manual marks expected"
     assert "Written response (Score: 2.0 / 2.0)" in text
     assert "HIDDEN TESTS" not in text
+
+
+def test_trainee_form_answer_survives_a_page_reload(trainee: Page, hub: Hub) -> None:
+    assignment = "leadership_self_and_stakeholders"
+    journeys.fetch_assignment(trainee, TRAINEE, assignment)
+    text = "Chaired the referral pathway meeting and summarised each service's view."
+    shown = journeys.fill_form_and_reload(trainee, TRAINEE, assignment, "self_assessment()", text)
+    assert shown == text
+    saved = hub.state / "hub" / "home" / TRAINEE / hub.course_id / assignment / "answers.json"
+    assert text in saved.read_text(), "the form must have saved the answer in the assignment folder"

@@ -28,7 +28,6 @@ from changekit.asthma import (
 )
 from changekit.errors import DataError
 from changekit.governance import IdentifiableDataError
-from changekit.paths import data_dir
 from changekit.sample_data import asthma, write_csv
 from changekit.stats import funnel_table
 
@@ -84,14 +83,6 @@ def _write(path: Path, text: str) -> Path:
 
 # ---------------------------------------------------------------- sample data
 
-
-def test_generation_is_byte_identical_and_matches_data_folder(tmp_path: Path, files: Path) -> None:
-    for name, table in asthma.generate().items():
-        write_csv(table, tmp_path / name)
-        assert (tmp_path / name).read_bytes() == (files / name).read_bytes(), f"{name} differs between runs"
-        on_disk = data_dir() / name
-        assert on_disk.is_file(), f"{on_disk} is missing: regenerate data/ (make data)"
-        assert on_disk.read_bytes() == (files / name).read_bytes(), f"{on_disk} is stale: make data"
 
 
 def test_register_shape_and_identifiers(register: pd.DataFrame) -> None:

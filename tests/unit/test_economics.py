@@ -37,7 +37,6 @@ from changekit.economics import (
     unit_costs,
 )
 from changekit.errors import DataError
-from changekit.paths import data_dir
 from changekit.sample_data import baby_clinic, write_csv
 
 # ---------------------------------------------------------------- fixtures
@@ -103,14 +102,6 @@ def _write(path: Path, text: str) -> Path:
 
 # ---------------------------------------------------------------- sample data
 
-
-def test_generation_is_byte_identical_and_matches_data_folder(tmp_path: Path, files: Path) -> None:
-    for name, table in baby_clinic.generate().items():
-        write_csv(table, tmp_path / name)
-        assert (tmp_path / name).read_bytes() == (files / name).read_bytes(), f"{name} differs between runs"
-        on_disk = data_dir() / name
-        assert on_disk.is_file(), f"{on_disk} is missing: regenerate data/ (make data)"
-        assert on_disk.read_bytes() == (files / name).read_bytes(), f"{on_disk} is stale: make data"
 
 
 def test_unit_costs_are_the_published_ones_with_price_years(cost_table: pd.DataFrame) -> None:

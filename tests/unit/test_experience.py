@@ -14,7 +14,6 @@ from changekit import experience as ex
 from changekit.answers import AnswerStore
 from changekit.data import DataError
 from changekit.governance import check_no_identifiers
-from changekit.paths import data_dir
 from changekit.sample_data import attendances as generator
 from changekit.sample_data import write_csv
 
@@ -36,22 +35,6 @@ def quotes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return tables["parent_quotes.csv"]
 
 
-def _written(folder: Path) -> dict[str, bytes]:
-    folder.mkdir()
-    out = {}
-    for name, table in generator.generate().items():
-        write_csv(table, folder / name)
-        out[name] = (folder / name).read_bytes()
-    return out
-
-
-def test_generation_is_byte_identical_and_data_folder_is_in_sync(tmp_path: Path) -> None:
-    first, second = _written(tmp_path / "a"), _written(tmp_path / "b")
-    assert first == second
-    for name, fresh in first.items():
-        on_disk = data_dir() / name
-        assert on_disk.is_file(), f"{on_disk} is missing: regenerate data/ (make data)"
-        assert on_disk.read_bytes() == fresh, f"{on_disk} is out of date: regenerate data/"
 
 
 def test_attendances_are_calibrated(visits: pd.DataFrame) -> None:

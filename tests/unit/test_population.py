@@ -14,7 +14,6 @@ from matplotlib.figure import Figure
 from changekit import population as pop
 from changekit.data import DataError
 from changekit.governance import IdentifiableDataError, check_no_identifiers
-from changekit.paths import data_dir
 from changekit.sample_data import population as generator
 from changekit.sample_data import referrals, write_csv
 
@@ -31,22 +30,6 @@ def children(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return tables["population.csv"]
 
 
-def _written(folder: Path) -> dict[str, bytes]:
-    folder.mkdir()
-    out = {}
-    for name, table in generator.generate().items():
-        write_csv(table, folder / name)
-        out[name] = (folder / name).read_bytes()
-    return out
-
-
-def test_generation_is_byte_identical_and_data_folder_is_in_sync(tmp_path: Path) -> None:
-    first, second = _written(tmp_path / "a"), _written(tmp_path / "b")
-    assert first == second
-    for name, fresh in first.items():
-        on_disk = data_dir() / name
-        assert on_disk.is_file(), f"{on_disk} is missing: regenerate data/ (make data)"
-        assert on_disk.read_bytes() == fresh, f"{on_disk} is out of date: regenerate data/"
 
 
 def test_population_file_is_modest(tmp_path: Path, children: pd.DataFrame) -> None:
