@@ -37,7 +37,7 @@ echo "1. Python environment in $PREFIX/venv"
 mkdir -p "$PREFIX/etc"
 chmod 755 "$PREFIX"
 [ -x "$PREFIX/venv/bin/python" ] || "$SYSTEM_PYTHON" -m venv "$PREFIX/venv"
-"$PREFIX/venv/bin/python" -m pip install -q --disable-pip-version-check -r "$REPO/requirements.lock"
+"$PREFIX/venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps -r "$REPO/requirements.lock"
 "$PREFIX/venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation "$REPO"
 chmod -R a+rX "$PREFIX"
 

@@ -27,6 +27,7 @@ TASK_1_ANSWER = (
 )
 TUTOR_COMMENT_SCORE = "2"
 LONG = 90_000  # ms: a server starting, a notebook running
+expect.set_options(timeout=30_000)  # the exchange and the formgrader answer within seconds
 
 
 def shot(page: Page, name: str) -> Path:
@@ -96,10 +97,25 @@ def open_fetched_notebook(page: Page, assignment: str = ASSIGNMENT) -> None:
     wait_for_notebook(page)
 
 
+def find_code_cell(page: Page, code: str):
+    """The first code cell whose source contains ``code``, scrolling down to it.
+
+    JupyterLab draws only the cells near the screen, so a cell further down
+    has no text to match until the notebook has been scrolled to it.
+    """
+    cell = page.locator(".jp-NotebookPanel:visible .jp-CodeCell", has_text=code).first
+    for _ in range(40):
+        if cell.count():
+            return cell
+        page.locator(".jp-NotebookPanel:visible .jp-WindowedPanel-outer").first.hover()
+        page.mouse.wheel(0, 500)
+        page.wait_for_timeout(200)
+    raise AssertionError(f"no code cell containing {code!r} in the open notebook")
+
+
 def run_cell(page: Page, code: str) -> None:
     """Run the first code cell whose source contains ``code`` (click it, Shift+Enter)."""
-    cell = page.locator(".jp-NotebookPanel:visible .jp-CodeCell", has_text=code).first
-    cell.locator(".cm-content").click()
+    find_code_cell(page, code).locator(".cm-content").click()
     page.keyboard.press("Shift+Enter")
     wait_idle(page)
 
@@ -137,8 +153,7 @@ def run_all(page: Page) -> None:
 
 def answer_cell(page: Page, stub_text: str, code: str) -> None:
     """Replace the first answer cell still showing ``stub_text`` with ``code`` and run it."""
-    cell = page.locator(".jp-NotebookPanel:visible .jp-CodeCell", has_text=stub_text).first
-    editor = cell.locator(".cm-content")
+    editor = find_code_cell(page, stub_text).locator(".cm-content")
     editor.click()
     page.keyboard.press("Control+A")
     page.keyboard.insert_text(code)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
+import requests
 
-from tests.hub.conftest import Hub
+from tests.hub.conftest import Hub, hub_env, login, ports_free
 
 pytestmark = [pytest.mark.hub, pytest.mark.xdist_group("hub")]
 
@@ -35,10 +39,6 @@ def test_credentials_were_printed_once_for_every_account(hub: Hub) -> None:
 
 
 def test_wrong_password_is_refused(hub: Hub) -> None:
-    import requests
-
-    from tests.hub.conftest import login
-
     refused = login(requests.Session(), hub.url, "trainee1", hub.passwords["trainee2"])
     assert refused.status_code == 403
     accepted = login(requests.Session(), hub.url, "trainee1", hub.passwords["trainee1"])
@@ -78,3 +78,19 @@ def test_nothing_listens_beyond_loopback(hub: Hub) -> None:
     assert listening, "found no listening sockets for the hub at all"
     exposed = [c.laddr for c in listening if c.laddr.ip not in ("127.0.0.1", "::1")]
     assert not exposed, f"listening beyond loopback: {exposed}"
+
+
+def test_stop_leaves_nothing_running_and_keeps_submissions(hub: Hub) -> None:
+    """Runs last in this file: `changekit stop` (what `make stop` calls) ends the whole tree."""
+    tree = [psutil.Process(hub.process.pid), *psutil.Process(hub.process.pid).children(recursive=True)]
+    inbound = hub.state / "exchange" / hub.course_id / "inbound"
+    submissions_before = sorted(p.name for p in inbound.iterdir()) if inbound.exists() else []
+    stop = subprocess.run([str(Path(sys.executable).parent / "changekit"), "stop"],
+                          env=hub_env(hub.root, hub.state, hub.port), capture_output=True, text=True, check=False)
+    assert stop.returncode == 0, stop.stdout + stop.stderr
+    hub.process.wait(timeout=60)
+    _, alive = psutil.wait_procs(tree, timeout=30)
+    assert not alive, f"still running after stop: {[p.pid for p in alive]}"
+    assert ports_free(hub.port, hub.port + 1, hub.port + 2, hub.port + 10)
+    submissions_after = sorted(p.name for p in inbound.iterdir()) if inbound.exists() else []
+    assert submissions_after == submissions_before, "stopping must not lose a submission"
