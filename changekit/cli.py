@@ -88,7 +88,11 @@ def start(args: argparse.Namespace) -> int:
 
 
 def stop(args: argparse.Namespace) -> int:
-    """Stop the hub recorded in its pid file (it stops its servers and proxy with it)."""
+    """Stop the hub recorded in its pid file; it stops its servers and proxy with it.
+
+    JupyterHub deletes its pid file as the last step of a clean shutdown, so
+    the file going away is the sign that everything has stopped.
+    """
     path = hub_pid_file()
     if not path.exists():
         print("No course hub is running (no var/hub/jupyterhub.pid).")
@@ -101,9 +105,7 @@ def stop(args: argparse.Namespace) -> int:
         path.unlink(missing_ok=True)
         return 0
     for _ in range(600):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not path.exists():
             print(f"Stopped the course hub (process {pid}) and its servers.")
             return 0
         time.sleep(0.1)
