@@ -44,7 +44,11 @@ release: $(STAMP)
 data: $(STAMP)
 	$(BIN)/changekit data
 
-## stop: stop a course server started with `make start`
+## demo: a made-up cohort of 30 trainees through the whole cycle, then the tutor dashboard
+demo: $(STAMP)
+	$(BIN)/changekit demo
+
+## stop: stop the hub started with `make start`
 stop: $(STAMP)
 	$(BIN)/changekit stop
 

@@ -4,6 +4,9 @@
     changekit stop      stop the hub that ``start`` began
     changekit release   regenerate release/ from source/
     changekit data      regenerate data/ and the copies in source/
+    changekit grade     autograde an assignment's submissions in parallel
+    changekit export    grades per trainee and per question, as CSV
+    changekit demo      a made-up cohort graded end to end, for the dashboard
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 from pathlib import Path
 
 from changekit import course
+from changekit.grading import commands as grading_commands
 from changekit.hub import local
 from changekit.hub.accounts import Account
 from changekit.paths import course_root, state_dir
@@ -138,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("stop", help="stop the course hub").set_defaults(run=stop)
     commands.add_parser("release", help="regenerate release/ from source/").set_defaults(run=release)
     commands.add_parser("data", help="regenerate data/ and its copies").set_defaults(run=data)
+    grading_commands.register(commands)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -1,0 +1,126 @@
+"""Per-question exports of the gradebook: one row per trainee, and one row per question.
+
+``by_trainee`` is the tutor's working sheet: a column per graded cell per
+assignment (``quantify_a_service_problem:test_proportion``), the assignment's
+total, and how many of its answers still wait for a tutor's mark.
+``by_question`` is the cohort summary that can leave the teaching team: per
+question the number of trainees marked, the mean and the share with full
+marks, with small numbers suppressed (``changekit.governance``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from changekit.governance import suppress_small_numbers
+from changekit.grading.gradebook import course_settings, grade_table
+
+#: Columns of ``by_question``, in order.
+QUESTION_COLUMNS = ["assignment", "question", "kind", "max_score", "n", "n_full_marks", "mean", "share_full_marks"]
+
+
+def by_trainee(grades: pd.DataFrame, students: list[str] | None = None) -> pd.DataFrame:
+    """One row per trainee: each graded cell's score, then per assignment its total and answers to mark.
+
+    ``grades`` is ``grade_table(...)``; a blank score is one not given yet
+    (see there), and the total adds up the scores given so far. Trainees in ``students`` who submitted
+    nothing get a row of blanks, so that the sheet lists the whole cohort.
+    Columns keep the notebooks' order of questions.
+    """
+    students = sorted(set(students or []) | set(grades["student"]))
+    frame = pd.DataFrame({"student": students}).set_index("student")
+    for assignment, rows in grades.groupby("assignment", sort=False):
+        scores = rows.pivot_table(index="student", columns="grade_id", values="score", aggfunc="first", sort=False)
+        scores = scores[list(dict.fromkeys(rows["grade_id"]))]  # notebook order, not alphabetical
+        scores.columns = [f"{assignment}:{grade_id}" for grade_id in scores.columns]
+        per_student = rows.groupby("student")
+        scores[f"{assignment}:total"] = per_student["score"].sum(min_count=1)
+        waiting = rows["needs_manual_grade"] & (rows["kind"] == "manual")
+        scores[f"{assignment}:to_mark"] = waiting.groupby(rows["student"]).sum()
+        frame = frame.join(scores)
+        frame[f"{assignment}:to_mark"] = frame[f"{assignment}:to_mark"].astype("Int64")  # blank, not 0.0
+    return frame.reset_index()
+
+
+def question_summary(grades: pd.DataFrame) -> pd.DataFrame:
+    """Per question: how many trainees were marked on it, the mean, and how many got full marks.
+
+    Answers still waiting for a tutor's mark are left out (their score is not
+    known yet), so ``n`` can be smaller for written answers than for tests.
+    """
+    keys = ["assignment", "grade_id"]
+    questions = grades.groupby(keys, sort=False).agg(kind=("kind", "first"), max_score=("max_score", "first"))
+    marked = grades[grades["score"].notna() & ~grades["needs_manual_grade"]].assign(full=lambda g: g["score"] >= g["max_score"])
+    stats = marked.groupby(keys, sort=False).agg(n=("score", "size"), n_full_marks=("full", "sum"),
+                                                 mean=("score", "mean"))
+    summary = questions.join(stats)
+    summary[["n", "n_full_marks"]] = summary[["n", "n_full_marks"]].fillna(0).astype(int)
+    summary["mean"] = summary["mean"].round(2)
+    summary["share_full_marks"] = (summary["n_full_marks"] / summary["n"].where(summary["n"] > 0)).round(3)
+    return summary.reset_index().rename(columns={"grade_id": "question"}).reindex(columns=QUESTION_COLUMNS)
+
+
+def by_question(grades: pd.DataFrame, *, threshold: int = 5) -> pd.DataFrame:
+    """``question_summary`` with small numbers suppressed, fit to share outside the teaching team.
+
+    Counts from 1 to ``threshold - 1`` become ``"<threshold"``; where ``n`` is
+    suppressed the mean and share go too (they would give the count away), and
+    the share goes wherever the trainees with or without full marks number
+    fewer than ``threshold`` (either would single them out).
+    """
+    summary = question_summary(grades)
+    small = (summary["n"] > 0) & (summary["n"] < threshold)
+    not_full = summary["n"] - summary["n_full_marks"]
+    singled_out = small | summary["n_full_marks"].between(1, threshold - 1) | not_full.between(1, threshold - 1)
+    safe = suppress_small_numbers(summary, ["n", "n_full_marks"], threshold=threshold)
+    marker = f"<{threshold}"
+    safe["mean"] = summary["mean"].astype(object).where(~small, marker)
+    safe["share_full_marks"] = summary["share_full_marks"].astype(object).where(~singled_out, marker)
+    return safe
+
+
+@dataclass(frozen=True)
+class Exported:
+    """The files ``export`` wrote and how many trainees and questions they hold."""
+
+    by_trainee: Path
+    by_question: Path
+    trainees: int
+    questions: int
+
+
+def export(
+    out: Path | None = None,
+    *,
+    assignment: str | None = None,
+    threshold: int = 5,
+    root: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Exported:
+    """Write the per-trainee CSV to ``out`` and the per-question CSV beside it (``*_by_question.csv``).
+
+    ``out`` defaults to ``exports/grades.csv`` in the course's state folder.
+    ``assignment`` limits both files to one assignment.
+    """
+    settings = course_settings(root, env)
+    if not settings.has_gradebook:
+        raise ValueError(f"There is no gradebook yet ({settings.db_url}): nothing has been released "
+                         "and graded in this course, so there is nothing to export.")
+    with settings.gradebook() as gradebook:
+        if assignment and assignment not in {a.name for a in gradebook.assignments}:
+            known = ", ".join(a.name for a in gradebook.assignments) or "none yet"
+            raise ValueError(f"The gradebook has no assignment called '{assignment}' (it has: {known}). "
+                             "Check the spelling.")
+        grades = grade_table(gradebook, assignment)
+        students = [student.id for student in gradebook.students]
+    out = Path(out or settings.state / "exports" / "grades.csv")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    questions = out.with_name(f"{out.stem}_by_question{out.suffix or '.csv'}")
+    trainees = by_trainee(grades, students)
+    trainees.to_csv(out, index=False)
+    summary = by_question(grades, threshold=threshold)
+    summary.to_csv(questions, index=False)
+    return Exported(out, questions, len(trainees), len(summary))

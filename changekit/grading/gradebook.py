@@ -1,0 +1,214 @@
+"""The course's grading folders and gradebook, read the way nbgrader reads them.
+
+Grading, export and the tutor dashboard all need the same few facts: where
+submissions and autograded copies live, which gradebook to open, how long a
+cell may run. They come from the course's ``nbgrader_config.py`` (through
+``changekit.course.course_config``), so a tutor who points the course at
+another state folder (``CHANGEKIT_STATE_DIR``) or database moves all of them.
+
+``grade_table`` flattens the gradebook into one row per trainee, assignment
+and graded cell: the table the export and the dashboard are built on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from nbgrader.api import Grade, Gradebook, SubmittedAssignment, TaskCell
+from nbgrader.coursedir import CourseDirectory
+
+from changekit.course import course_config, tool_env
+from changekit.paths import course_root
+
+#: nbgrader's own default for ``Execute.timeout`` (seconds a cell may run).
+NBGRADER_CELL_TIMEOUT = 30
+
+#: Columns of ``grade_table``, in order.
+GRADE_COLUMNS = [
+    "student", "assignment", "notebook", "grade_id", "kind", "score", "max_score",
+    "auto_score", "manual_score", "needs_manual_grade", "timestamp", "duedate", "seconds_late",
+]
+
+#: Their types, so that an empty table behaves like a full one.
+GRADE_TYPES = {
+    "score": float, "max_score": float, "auto_score": float, "manual_score": float,
+    "needs_manual_grade": bool, "timestamp": "datetime64[us]", "duedate": "datetime64[us]",
+    "seconds_late": float,
+}
+
+
+@contextlib.contextmanager
+def environment(overrides: dict[str, str] | None) -> Iterator[None]:
+    """Apply ``overrides`` to ``os.environ`` for the duration of a block, then restore it.
+
+    The course config reads its settings from the environment when it is
+    loaded; this lets a caller load it for another state folder (the demo)
+    without changing the environment of the whole process.
+    """
+    saved = {name: os.environ.get(name) for name in overrides or {}}
+    os.environ.update(overrides or {})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@dataclass(frozen=True)
+class CourseSettings:
+    """What grading needs to know about a course, from its nbgrader config."""
+
+    coursedir: CourseDirectory
+    course_id: str
+    db_url: str
+    cell_timeout: int
+    state: Path
+
+    @property
+    def root(self) -> Path:
+        return Path(self.coursedir.root)
+
+    def submitted(self, student: str, assignment: str) -> Path:
+        """A trainee's collected submission folder."""
+        return Path(self.coursedir.format_path(self.coursedir.submitted_directory, student, assignment))
+
+    def autograded(self, student: str, assignment: str) -> Path:
+        """Where the autograded copy of a trainee's submission goes."""
+        return Path(self.coursedir.format_path(self.coursedir.autograded_directory, student, assignment))
+
+    def gradebook(self) -> Gradebook:
+        """Open the course gradebook (use it in a ``with`` block so that it is closed)."""
+        return open_gradebook(self.db_url, self.course_id)
+
+    @property
+    def has_gradebook(self) -> bool:
+        """False when the gradebook is an SQLite file that does not exist yet (nothing released)."""
+        prefix = "sqlite:///"
+        return not self.db_url.startswith(prefix) or Path(self.db_url[len(prefix):]).exists()
+
+
+def open_gradebook(db_url: str, course_id: str) -> Gradebook:
+    """Open (or create) a gradebook, wherever this runs (a notebook's kernel included).
+
+    Creating a new gradebook runs the ``alembic`` command from PATH, which a
+    kernel started without the venv on PATH cannot find: put it there first.
+    """
+    with environment({"PATH": tool_env()["PATH"]}):
+        return Gradebook(db_url, course_id=course_id)
+
+
+def course_settings(root: Path | None = None, env: dict[str, str] | None = None) -> CourseSettings:
+    """Read the grading settings of the course in ``root`` (default: this course).
+
+    ``env`` overrides environment variables while the config is read (e.g.
+    ``{"CHANGEKIT_STATE_DIR": "var/demo"}``).
+    """
+    root = Path(root or course_root()).resolve()
+    with environment(env):
+        config = course_config(root)
+        # The state folder of *this* course, as its nbgrader_config.py chooses it.
+        state = Path(os.environ.get("CHANGEKIT_STATE_DIR") or root / "var").resolve()
+    coursedir = CourseDirectory(config=config)
+    if "root" not in config.CourseDirectory:
+        coursedir.root = str(root)
+    timeout = config.Execute.get("timeout", NBGRADER_CELL_TIMEOUT)
+    return CourseSettings(coursedir, coursedir.course_id, coursedir.db_url, int(timeout or 0), state)
+
+
+def late_text(seconds: float) -> str:
+    """How late, readably: '2 d 4 h', '3 h', '12 min' or 'under a minute' ('' when on time)."""
+    if not seconds:
+        return ""
+    if seconds < 60:
+        return "under a minute"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    days, hours = divmod(round(seconds / 3600), 24)
+    return " ".join(part for part in (f"{days} d" if days else "", f"{hours} h" if hours else "") if part)
+
+
+def is_manual(grade: Grade) -> bool:
+    """Whether a grade is for an answer a tutor marks (a written answer, a task), not a test."""
+    answers = {cell.name for cell in grade.notebook.notebook.solution_cells}
+    return isinstance(grade.cell, TaskCell) or grade.cell.name in answers
+
+
+def _grade_rows(submission: SubmittedAssignment) -> Iterator[dict[str, object]]:
+    """One dict per graded cell of one submission (see ``GRADE_COLUMNS``)."""
+    for notebook in submission.notebooks:
+        for grade in notebook.grades:
+            cell = grade.cell
+            manual = is_manual(grade)
+            yield {
+                "student": submission.student_id,
+                "assignment": submission.assignment.name,
+                "notebook": notebook.notebook.name,
+                "grade_id": cell.name,
+                "kind": "manual" if manual else "auto",
+                "score": None if grade.auto_score is None and grade.manual_score is None else grade.score,
+                "max_score": grade.max_score,
+                "auto_score": grade.auto_score,
+                "manual_score": grade.manual_score,
+                "needs_manual_grade": bool(grade.needs_manual_grade),
+                "timestamp": submission.timestamp,
+                "duedate": submission.duedate,
+                "seconds_late": submission.total_seconds_late,
+            }
+
+
+def grade_table(gradebook: Gradebook, assignment: str | None = None) -> pd.DataFrame:
+    """Every grade in the gradebook (or one assignment's), one row per trainee and graded cell.
+
+    ``kind`` is ``"auto"`` for autograded tests and ``"manual"`` for answers a
+    tutor marks; ``score`` is the manual score where a tutor gave one, else
+    the autograded score (nbgrader's own rule), and blank (NaN) where there is
+    neither yet: an answer waiting for its tutor, or a test in a submission
+    that could not be autograded. Empty gradebook: an empty table with the
+    same columns.
+    """
+    names = [assignment] if assignment else [a.name for a in gradebook.assignments]
+    rows = [
+        row
+        for name in names
+        for submission in gradebook.assignment_submissions(name)
+        for row in _grade_rows(submission)
+    ]
+    table = pd.DataFrame(rows, columns=GRADE_COLUMNS).astype(GRADE_TYPES)
+    order = {name: position for position, name in enumerate(names)}  # the gradebook's: by due date
+    return table.sort_values(
+        ["assignment", "student", "notebook"], key=lambda c: c.map(order) if c.name == "assignment" else c,
+        kind="stable", ignore_index=True,
+    )
+
+
+def snapshot(gradebook: Gradebook, assignment: str) -> dict[tuple[str, ...], tuple[object, ...]]:
+    """Everything autograding records for an assignment, keyed so two gradebooks compare equal.
+
+    Per graded cell: autograded and manual score, whether it needs manual
+    grading, its maximum and the autograder's comment; per submitted notebook:
+    the late penalty; per submission: the timestamp. Database ids (random in
+    nbgrader) are left out, so the same grading done twice gives equal snapshots.
+    """
+    state: dict[tuple[str, ...], tuple[object, ...]] = {}
+    for submission in gradebook.assignment_submissions(assignment):
+        student = submission.student_id
+        state[(student,)] = (submission.timestamp,)
+        for notebook in submission.notebooks:
+            name = notebook.notebook.name
+            state[(student, name)] = (notebook.late_submission_penalty,)
+            for grade in notebook.grades:
+                state[(student, name, "grade", grade.cell.name)] = (
+                    grade.auto_score, grade.manual_score, grade.needs_manual_grade,
+                    grade.max_score, grade.extra_credit,
+                )
+            for comment in notebook.comments:
+                state[(student, name, "comment", comment.cell.name)] = (comment.auto_comment,)
+    return state
