@@ -23,7 +23,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from changekit.data import Column, Schema, read_table
+from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
 from changekit.governance import rows_phrase
 from changekit.paths import data_dir
@@ -197,7 +197,7 @@ def qs25_indicators(
     had passed by ``audit_end``, objective testing only for children diagnosed
     at age 5 or over.
     """
-    _check_columns(register, [c.name for c in REGISTER_SCHEMA.columns])
+    _require(register, [c.name for c in REGISTER_SCHEMA.columns])
     start, end = pd.Timestamp(audit_start(audit_end)), pd.Timestamp(audit_end)
     reviewed = _within(register["last_review_date"], start, end)
     emergency = pd.to_datetime(register["emergency_care_date"])
@@ -221,7 +221,7 @@ def measure_cases(indicators: pd.DataFrame, measure: str) -> pd.DataFrame:
     This is the frame ``funnel_table(cases, "practice_code", measure)`` needs.
     """
     _check_measure(measure)
-    _check_columns(indicators, ["practice_code", measure])
+    _require(indicators, ["practice_code", measure])
     counted = indicators[measure].notna()
     cases = indicators.loc[counted, ["practice_code", measure]].copy()
     cases[measure] = cases[measure].astype(bool)
@@ -276,7 +276,7 @@ def nrad_flags(
     ``no_action_plan`` and ``recall_first`` (excess reliever use together with
     no review or no action plan: the children to call in first).
     """
-    _check_columns(register, ["child_id", "practice_code", "saba_items_12m", "ics_items_12m",
+    _require(register, ["child_id", "practice_code", "saba_items_12m", "ics_items_12m",
                               "last_review_date", "action_plan"])
     start, end = pd.Timestamp(audit_start(audit_end)), pd.Timestamp(audit_end)
     flags = register[["child_id", "practice_code", "saba_items_12m", "ics_items_12m"]].copy()
@@ -293,7 +293,7 @@ def plot_against_national(summary: pd.DataFrame, *, title: str) -> Figure:
     Grey bars and black diamonds, so the chart reads in greyscale; measures
     without a national figure simply have no diamond.
     """
-    _check_columns(summary, ["label", "p", "low", "high", "national"])
+    _require(summary, ["label", "p", "low", "high", "national"])
     fig = Figure(figsize=(9, 0.6 * len(summary) + 1.5))  # not pyplot: a notebook shows it once
     ax = fig.add_subplot()
     y = np.arange(len(summary))[::-1]
@@ -333,17 +333,11 @@ def _check_measure(measure: str) -> None:
         )
 
 
-def _check_columns(frame: pd.DataFrame, columns: list[str]) -> None:
-    """Every named column is present; otherwise say which are missing."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"The table has no column {', '.join(repr(c) for c in missing)}; its columns are "
-            f"{', '.join(map(str, frame.columns))}. Read the register with read_asthma_register() "
-            "and pass that table (or the output of qs25_indicators) unchanged."
-        )
-
-
 def _rows_text(mask: pd.Series) -> str:
     """Spreadsheet rows (the header is row 1) where ``mask`` is True, as a short phrase."""
     return rows_phrase([int(i) + 2 for i in np.flatnonzero(mask.to_numpy())])
+
+
+def _require(frame: pd.DataFrame, columns: list[str]) -> None:
+    """The shared column check, with this module's advice."""
+    require_columns(frame, columns, "the table", 'Read the register with read_asthma_register() and pass that table (or the output of qs25_indicators) unchanged.')

@@ -21,7 +21,7 @@ import difflib
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -329,6 +329,25 @@ def _suggestion(name: str, found: list[str]) -> str | None:
     same = [f for f in found if _normalised(f) == _normalised(name)]
     close = same or difflib.get_close_matches(name, found, n=1, cutoff=0.75)
     return f"rename '{close[0]}' to '{name}'" if close else None
+
+
+def require_columns(
+    frame: pd.DataFrame,
+    columns: Iterable[str],
+    what: str = "the table",
+    fix: str = "Check the spelling, or read the file again with the course's read_... function.",
+) -> None:
+    """Raise ``DataError`` naming any columns ``frame`` lacks, the ones it has, and ``fix``.
+
+    For tables already in memory (a file is checked against its schema when read).
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"{what[0].upper()}{what[1:]} has no column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(map(repr, missing))}. "
+            f"Its columns are: {', '.join(map(str, frame.columns))}. {fix}"
+        )
 
 
 def _check_columns(cells: pd.DataFrame, schema: Schema, path: Path) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from changekit.data import require_columns
 from changekit.errors import DataError
 
 DEFAULT_TITLE = "Community child health services: where to refer"
@@ -178,12 +179,10 @@ def _text(value: object) -> str:
 
 def _check_columns(services: pd.DataFrame) -> None:
     """Every column the page needs is present; otherwise say which are missing."""
-    missing = [column for column in REQUIRED_COLUMNS if column not in services.columns]
-    if missing:
-        raise DataError(
-            f"The services table has no column {', '.join(map(repr, missing))}, which the "
-            f"directory needs. Its columns are: {', '.join(map(str, services.columns))}. "
-            "Read the file with read_services(...) or rename the columns to match services.csv."
-        )
+    require_columns(
+        services, REQUIRED_COLUMNS, "the services table",
+        "The directory needs them: read the file with read_services(...) or rename the "
+        "columns to match services.csv.",
+    )
     if services.empty:
         raise DataError("The services table has no rows: add at least one service.")

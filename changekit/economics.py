@@ -36,7 +36,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from changekit.data import Column, Schema, read_table
+from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
 from changekit.governance import rows_phrase
 from changekit.paths import data_dir
@@ -212,7 +212,7 @@ def activity_table(clinic: pd.DataFrame) -> pd.DataFrame:
     observed over the whole after period and ``avoided_per_month`` that
     divided by the months after the launch.
     """
-    _check_columns(clinic, ["period", "infants_0_6m", *ACTIVITY_ITEMS])
+    _require(clinic, ["period", "infants_0_6m", *ACTIVITY_ITEMS])
     before, after = clinic[clinic["period"] == "before"], clinic[clinic["period"] == "after"]
     if before.empty or after.empty:
         raise DataError("The clinic table needs months with period 'before' and 'after'.")
@@ -234,7 +234,7 @@ def activity_table(clinic: pd.DataFrame) -> pd.DataFrame:
 
 def estimate_activity(clinic: pd.DataFrame) -> ClinicActivity:
     """The clinic's average month after the launch: contacts avoided and staff hours used."""
-    _check_columns(clinic, [*STAFF_ITEMS])
+    _require(clinic, [*STAFF_ITEMS])
     table = activity_table(clinic)
     after = clinic[clinic["period"] == "after"]
     return ClinicActivity(
@@ -423,7 +423,7 @@ def plot_tornado(
     case and a dotted line zero, where the clinic breaks even. Readable in
     greyscale.
     """
-    _check_columns(sensitivity, ["label", "low", "high", "net_at_low", "net_at_high", "base_net"])
+    _require(sensitivity, ["label", "low", "high", "net_at_low", "net_at_high", "base_net"])
     table = sensitivity.head(top) if top else sensitivity
     fig, ax = _figure(ax, height=0.45 * len(table) + 1.8)
     base = float(table["base_net"].iloc[0])
@@ -571,17 +571,6 @@ def _check_months(months: int) -> int:
     return int(months)
 
 
-def _check_columns(frame: pd.DataFrame, columns: list[str]) -> None:
-    """Every named column is present; otherwise say which are missing."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"The table has no column {', '.join(map(repr, missing))}; its columns are "
-            f"{', '.join(map(str, frame.columns))}. Pass the table read_baby_clinic() (or "
-            "one_way_sensitivity()) returned, unchanged."
-        )
-
-
 def _figure(ax: Axes | None, *, height: float) -> tuple[Figure, Axes]:
     """A new figure made without pyplot (so a notebook shows it once), or ``ax``'s figure."""
     if ax is not None:
@@ -593,3 +582,8 @@ def _figure(ax: Axes | None, *, height: float) -> tuple[Figure, Axes]:
 def _rows_text(mask: pd.Series) -> str:
     """Spreadsheet rows (the header is row 1) where ``mask`` is True, as a short phrase."""
     return rows_phrase([int(i) + 2 for i in np.flatnonzero(mask.to_numpy())])
+
+
+def _require(frame: pd.DataFrame, columns: list[str]) -> None:
+    """The shared column check, with this module's advice."""
+    require_columns(frame, columns, "the table", 'Pass the table read_baby_clinic() (or one_way_sensitivity()) returned, unchanged.')

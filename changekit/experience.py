@@ -32,11 +32,10 @@ from pydantic import Field, field_validator
 
 from changekit.answer_models import Answer, Part, md_cell, md_missing, md_table
 from changekit.answers import DEFAULT_FILENAME
-from changekit.data import Column, Schema, read_table
+from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
 from changekit.governance import rows_phrase
 from changekit.paths import data_dir
-from changekit.population import require_columns
 from changekit.widgets.form import Form, heading
 
 WEEKDAYS: tuple[str, ...] = (

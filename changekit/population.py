@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 from scipy.special import gammaincinv
 
-from changekit.data import Column, Schema, read_table
+from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
 from changekit.paths import data_dir
 
@@ -102,18 +102,6 @@ def read_segment_needs(path: str | Path | None = None) -> pd.DataFrame:
 def read_service_map(path: str | Path | None = None) -> pd.DataFrame:
     """Which service meets which need, one row per pair (default: ``data/service_map.csv``)."""
     return read_table(data_dir() / "service_map.csv" if path is None else path, SERVICE_MAP)
-
-
-def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str = "the table") -> None:
-    """Raise ``DataError`` naming any missing columns and the ones that exist."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"{what.capitalize()} has no column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(map(repr, missing))}. "
-            f"Its columns are: {', '.join(map(str, frame.columns))}. Check the spelling, "
-            "or read the file again with the course's read_... function."
-        )
 
 
 # ---------------------------------------------------------------- segments and rates

@@ -39,6 +39,7 @@ from statsmodels.stats.proportion import (
     test_proportions_2indep,
 )
 
+from changekit.data import require_columns
 from changekit.errors import DataError
 
 DEFAULT_LEVELS: tuple[float, ...] = (0.95, 0.998)
@@ -177,7 +178,7 @@ def funnel_table(
     ``"above"`` or ``"below"`` the widest limits (99.8% by default), else
     ``"within"``.
     """
-    _check_columns(frame, (group, outcome))
+    require_columns(frame, (group, outcome))
     events = _as_binary(frame[outcome], outcome)
     missing = frame[group].isna().to_numpy()
     if missing.any():
@@ -216,7 +217,7 @@ def plot_funnel(
     triangles (up for above, down for below) and labelled with their name, so
     the chart reads in greyscale.
     """
-    _check_columns(table, ("n", "p"))
+    require_columns(table, ("n", "p"))
     _check_target(target)
     fig, ax = _figure(ax)
     n = table["n"].to_numpy(dtype=float)
@@ -382,16 +383,6 @@ def _check_denominators(denominators: Iterable[int]) -> np.ndarray:
             "are not. Drop empty groups before making funnel limits."
         )
     return n
-
-
-def _check_columns(frame: pd.DataFrame, columns: Iterable[str]) -> None:
-    """Every named column is in ``frame``; otherwise say which are missing and which exist."""
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise DataError(
-            f"The table has no column {', '.join(repr(c) for c in missing)}. "
-            f"Its columns are: {', '.join(map(str, frame.columns))}. Check the spelling."
-        )
 
 
 def _as_binary(values: pd.Series, column: str) -> pd.Series:
