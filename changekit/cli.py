@@ -72,7 +72,7 @@ def start(args: argparse.Namespace) -> int:
     print(
         f"\nThe course hub is starting at  http://127.0.0.1:{port}/\n"
         "Trainees: log in, open the Assignments tab (Nbgrader > Assignment List), fetch, submit.\n"
-        f"Tutor: log in as 'tutor', then open http://127.0.0.1:{port}/services/{course.course_id()}/ "
+        f"Tutor: log in as 'tutor', then open http://127.0.0.1:{port}/services/{course.course_id()}/formgrader "
         "for the formgrader.\nStop with Ctrl-C here, or `make stop` from another terminal.\n",
         flush=True,
     )
