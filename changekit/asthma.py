@@ -25,7 +25,7 @@ from matplotlib.ticker import PercentFormatter
 
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
-from changekit.governance import rows_phrase
+from changekit.governance import rows_where
 from changekit.paths import data_dir
 from changekit.stats import proportion
 
@@ -127,14 +127,14 @@ def read_asthma_register(path: str | Path | None = None) -> pd.DataFrame:
     repeated = register["child_id"].duplicated(keep=False)
     if repeated.any():
         raise DataError(
-            f"{path.name}: column 'child_id' repeats the same child in {_rows_text(repeated)}. "
+            f"{path.name}: column 'child_id' repeats the same child in {rows_where(repeated)}. "
             "The register needs one row per child; remove the duplicate rows from the extract."
         )
     late = register["age_at_diagnosis"] > register["age_years"]
     if late.any():
         raise DataError(
             f"{path.name}: column 'age_at_diagnosis' is older than 'age_years' in "
-            f"{_rows_text(late)}. A child cannot be diagnosed older than they are now; "
+            f"{rows_where(late)}. A child cannot be diagnosed older than they are now; "
             "check those ages in the extract."
         )
     for column in _YES_NO_COLUMNS:
@@ -154,7 +154,7 @@ def read_asthma_monthly(path: str | Path | None = None) -> pd.DataFrame:
         over = monthly[column] > monthly["reviews"]
         if over.any():
             raise DataError(
-                f"{path.name}: column '{column}' is larger than 'reviews' in {_rows_text(over)}. "
+                f"{path.name}: column '{column}' is larger than 'reviews' in {rows_where(over)}. "
                 "Each month counts the reviews first, then how many of them did this."
             )
     return monthly
@@ -331,11 +331,6 @@ def _check_measure(measure: str) -> None:
         raise DataError(
             f"There is no measure called {measure!r}. Use one of: {', '.join(MEASURE_KEYS)}."
         )
-
-
-def _rows_text(mask: pd.Series) -> str:
-    """Spreadsheet rows (the header is row 1) where ``mask`` is True, as a short phrase."""
-    return rows_phrase([int(i) + 2 for i in np.flatnonzero(mask.to_numpy())])
 
 
 def _require(frame: pd.DataFrame, columns: list[str]) -> None:

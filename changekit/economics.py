@@ -38,7 +38,7 @@ from matplotlib.ticker import FuncFormatter
 
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
-from changekit.governance import rows_phrase
+from changekit.governance import rows_where
 from changekit.paths import data_dir
 
 #: Each kind of contact the clinic may avoid, and the unit cost that prices it.
@@ -136,13 +136,13 @@ def read_unit_costs(path: str | Path | None = None) -> pd.DataFrame:
     repeated = table["item"].duplicated(keep=False)
     if repeated.any():
         raise DataError(
-            f"{path.name}: column 'item' names the same cost twice in {_rows_text(repeated)}. "
+            f"{path.name}: column 'item' names the same cost twice in {rows_where(repeated)}. "
             "Keep one row per item (change the cost there instead of adding a row)."
         )
     bad_year = ~table["price_year"].str.fullmatch(r"\d{4}/\d{2}")
     if bad_year.any():
         raise DataError(
-            f"{path.name}: column 'price_year' is not a financial year in {_rows_text(bad_year)}. "
+            f"{path.name}: column 'price_year' is not a financial year in {rows_where(bad_year)}. "
             "Write it like 2024/25 (the year the cost was measured in)."
         )
     return table
@@ -163,7 +163,7 @@ def read_baby_clinic(path: str | Path | None = None) -> pd.DataFrame:
     if out_of_order.any():
         raise DataError(
             f"{path.name}: column 'month' repeats or goes back in time in "
-            f"{_rows_text(out_of_order)}. Give one row per month, oldest first."
+            f"{rows_where(out_of_order)}. Give one row per month, oldest first."
         )
     after = clinic["period"] == "after"
     if after.all() or not after.any():
@@ -175,7 +175,7 @@ def read_baby_clinic(path: str | Path | None = None) -> pd.DataFrame:
     if mixed.any():
         raise DataError(
             f"{path.name}: column 'period' says 'before' after an 'after' month in "
-            f"{_rows_text(mixed)}. Every month before the launch comes first."
+            f"{rows_where(mixed)}. Every month before the launch comes first."
         )
     return clinic
 
@@ -577,11 +577,6 @@ def _figure(ax: Axes | None, *, height: float) -> tuple[Figure, Axes]:
         return ax.figure, ax  # type: ignore[return-value]
     fig = Figure(figsize=(10, height))
     return fig, fig.add_subplot()
-
-
-def _rows_text(mask: pd.Series) -> str:
-    """Spreadsheet rows (the header is row 1) where ``mask`` is True, as a short phrase."""
-    return rows_phrase([int(i) + 2 for i in np.flatnonzero(mask.to_numpy())])
 
 
 def _require(frame: pd.DataFrame, columns: list[str]) -> None:

@@ -171,6 +171,11 @@ def rows_phrase(rows: list[int]) -> str:
     return f"rows {head} and {last}"
 
 
+def rows_where(mask: pd.Series) -> str:
+    """Spreadsheet rows (the header is row 1) where ``mask`` is True, as a short phrase."""
+    return rows_phrase([int(i) + 2 for i in np.flatnonzero(mask.to_numpy())])
+
+
 def _findings(df: pd.DataFrame) -> list[_Finding]:
     """Every identifier found, column by column, with spreadsheet row numbers.
 
