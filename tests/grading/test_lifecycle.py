@@ -10,6 +10,7 @@ release scores zero, and feedback carries no hidden test.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,16 +102,47 @@ def test_feedback_hides_hidden_tests(cycle: Cycle) -> None:
 
 
 def test_feedback_shows_what_the_trainee_wrote(cycle: Cycle) -> None:
-    """Widget answers render blank in feedback, so graded cells print them as text."""
+    """The model's written answers, and its saved form answers, are in its feedback.
+
+    Widgets render blank in feedback, so graded cells print saved form answers as text.
+    """
+    shown, untouched = (plain_text(cycle.feedback[name][0]) for name in ("model", "untouched"))
+    source = nbformat.read(notebook_path(course_root() / "source" / cycle.assignment), as_version=4)
     answers = course_root() / "source" / cycle.assignment / "answers.json"
-    if not answers.exists():
-        pytest.skip("no widget answers in this assignment")
-    strings = _strings(json.loads(answers.read_text()))
-    # Free text where the trainee wrote some; otherwise the codes they chose.
-    texts = [v for v in strings if len(v) > 25] or [v for v in strings if len(v) >= 8]
-    assert texts, "the model answers hold no text to look for"
-    shown = visible_text(cycle.feedback["model"][0])
-    assert any(t in shown for t in texts), "none of the model's written answers appear in its feedback"
+    phrases = written_phrases(source)
+    assert phrases or answers.exists(), f"{cycle.assignment} has no written answer to look for"
+    missing = [p for p in phrases if p not in shown]
+    assert not missing, f"{cycle.assignment}: written answers missing from feedback: {missing[:2]}"
+    assert not [p for p in phrases if p in untouched], "the model's answers reached an untouched release"
+    if answers.exists():
+        strings = _strings(json.loads(answers.read_text()))
+        # Free text where the trainee wrote some; otherwise the codes they chose.
+        texts = [v for v in strings if len(v) > 25] or [v for v in strings if len(v) >= 8]
+        assert any(t in shown for t in texts), "none of the model's form answers appear in its feedback"
+
+
+def plain_text(html_file: Path) -> str:
+    """A feedback page's text without tags, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", visible_text(html_file)).split())
+
+
+def written_phrases(notebook: nbformat.NotebookNode) -> list[str]:
+    """From each manually graded written answer's model text, six plain words in a row
+    found nowhere else in the notebook (so only the answer itself can show them)."""
+    solution = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.DOTALL)
+    elsewhere = " ".join(" ".join(solution.sub(" ", cell.source).split()) for cell in notebook.cells)
+    phrases = []
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown" and meta.get("grade") and meta.get("solution"):
+            answer = solution.search(cell.source)
+            text = " ".join((answer.group(1) if answer else cell.source).split())
+            words = [w for w in text.split() if re.fullmatch(r"[A-Za-z][a-z]*[,.]?", w)]
+            runs = [" ".join(words[i:i + 6]) for i in range(len(words) - 5)]
+            plain = [r for r in runs if r in text and r not in elsewhere]
+            if plain:
+                phrases.append(plain[0])
+    return phrases
 
 
 def _strings(value: object) -> list[str]:
