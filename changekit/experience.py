@@ -34,7 +34,7 @@ from changekit.answer_models import Answer, Part, md_cell, md_missing, md_table
 from changekit.answers import DEFAULT_FILENAME
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
-from changekit.governance import rows_phrase
+from changekit.governance import rows_where
 from changekit.paths import data_dir
 from changekit.widgets.form import Form, heading
 
@@ -85,10 +85,9 @@ def read_attendances(path: str | Path | None = None) -> pd.DataFrame:
     table = read_table(path, ATTENDANCES)
     bad = ~table["arrival_time"].str.fullmatch(_TIME.pattern)
     if bad.any():
-        rows = [int(i) + 2 for i in np.flatnonzero(bad.to_numpy())]
         examples = ", ".join(repr(v) for v in table.loc[bad, "arrival_time"].unique()[:3])
         raise DataError(
-            f"Could not use '{path.name}': column 'arrival_time', {rows_phrase(rows)} "
+            f"Could not use '{path.name}': column 'arrival_time', {rows_where(bad)} "
             f"(the header is row 1): found {examples}; expected a 24-hour time written HH:MM "
             "such as 07:05 or 18:30. To fix: format the column as text in HH:MM, with a "
             "leading zero for hours before 10."
@@ -102,9 +101,8 @@ def read_quotes(path: str | Path | None = None) -> pd.DataFrame:
     table = read_table(path, QUOTES)
     repeated = table["quote_id"].duplicated(keep=False)
     if repeated.any():
-        rows = [int(i) + 2 for i in np.flatnonzero(repeated.to_numpy())]
         raise DataError(
-            f"Could not use '{path.name}': column 'quote_id', {rows_phrase(rows)} (the header "
+            f"Could not use '{path.name}': column 'quote_id', {rows_where(repeated)} (the header "
             "is row 1) share an id. Each quote needs its own id (Q01, Q02, ...) so that its "
             "coding can be saved. To fix: renumber the repeated ids."
         )
