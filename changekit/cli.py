@@ -63,9 +63,12 @@ def start(args: argparse.Namespace) -> int:
               "running? `make stop` stops it). To use other ports: CHANGEKIT_PORT=9000 make start",
               file=sys.stderr)
         return 1
-    print("Preparing the course: generating and releasing the assignments ...", flush=True)
-    released = course.publish(root)
-    print(f"Released to the exchange: {', '.join(released)}")
+    print("Preparing the course: releasing assignments whose source changed ...", flush=True)
+    released, unchanged = course.publish(root, state=state)
+    if released:
+        print(f"Released to the exchange: {', '.join(released)}")
+    if unchanged:
+        print(f"Unchanged since last released: {', '.join(unchanged)}")
     hub = state / "hub"
     accounts = local.prepare(hub, root, course.course_id(), course.exchange_root(root))
     print_accounts(accounts, hub / "credentials.txt")
