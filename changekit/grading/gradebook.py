@@ -24,6 +24,7 @@ from nbgrader.coursedir import CourseDirectory
 
 from changekit.course import course_config, tool_env
 from changekit.paths import course_root
+from changekit.settings import settings_from
 
 #: nbgrader's own default for ``Execute.timeout`` (seconds a cell may run).
 NBGRADER_CELL_TIMEOUT = 30
@@ -115,7 +116,7 @@ def course_settings(root: Path | None = None, env: dict[str, str] | None = None)
     with environment(env):
         config = course_config(root)
         # The state folder of *this* course, as its nbgrader_config.py chooses it.
-        state = Path(os.environ.get("CHANGEKIT_STATE_DIR") or root / "var").resolve()
+        state = settings_from({**os.environ, "CHANGEKIT_COURSE_ROOT": str(root)}, root).state
     coursedir = CourseDirectory(config=config)
     if "root" not in config.CourseDirectory:
         coursedir.root = str(root)
