@@ -21,6 +21,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from changekit.paths import course_root, state_dir
 from changekit.sample_data import write_all
+from changekit.settings import database_exists
 
 #: Files that live in ``source/`` for the model answer but must never reach trainees.
 SOURCE_ONLY = ("answers.json",)
@@ -108,15 +109,6 @@ def source_digest(root: Path, assignment: str, ignore: list[str]) -> str:
     return digest.hexdigest()
 
 
-def gradebook_exists(config: Config) -> bool:
-    """Whether the course's gradebook is there (a new one holds no assignments, so all must be released again).
-
-    Only an SQLite file can be missing; a database server's gradebook counts as there.
-    """
-    url = config.CourseDirectory.db_url
-    return not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists()
-
-
 def published_record(state: Path) -> Path:
     """Where ``publish`` notes the source digest of each assignment it released."""
     return state / "published.json"
@@ -135,7 +127,7 @@ def publish(root: Path | None = None, env: dict[str, str] | None = None,
     state = state or state_dir()
     config = course_config(root)
     record = published_record(state)
-    recorded = json.loads(record.read_text()) if record.exists() and gradebook_exists(config) else {}
+    recorded = json.loads(record.read_text()) if record.exists() and database_exists(config.CourseDirectory.db_url) else {}
     ignore = list(config.CourseDirectory.ignore)
     digests = {assignment: source_digest(root, assignment, ignore) for assignment in assignments(root)}
     outbound = Path(config.Exchange.root) / config.CourseDirectory.course_id / "outbound"

@@ -7,7 +7,9 @@ else follows from that folder and the environment:
 
 - ``CHANGEKIT_COURSE_ID``    course id (default ``pich-leadership``)
 - ``CHANGEKIT_STATE_DIR``    folder for the gradebook, exchange and hub (default ``<course>/var``)
-- ``CHANGEKIT_DB_URL``       gradebook URL (default SQLite in the state folder)
+- ``CHANGEKIT_DB_URL``       gradebook URL (default SQLite in the state folder; PostgreSQL:
+  ``postgresql+psycopg://user:password@host/database``)
+- ``CHANGEKIT_HUB_DB_URL``   the local hub's database URL (default SQLite in ``<state>/hub``)
 - ``CHANGEKIT_EXCHANGE``     exchange root (default ``<state>/exchange``)
 - ``CHANGEKIT_TRAINEE_DIR``  where "fetch" puts assignments when one person plays trainee and
   tutor on this machine (default ``<state>/trainee``)
@@ -43,6 +45,7 @@ class Settings:
     course_id: str
     state: Path
     db_url: str
+    hub_db_url: str
     exchange: Path
     trainee_dir: Path
     cell_timeout: int
@@ -88,11 +91,18 @@ def settings_from(env: Mapping[str, str], cwd: Path) -> Settings:
         course_id=env.get("CHANGEKIT_COURSE_ID") or DEFAULT_COURSE_ID,
         state=state,
         db_url=env.get("CHANGEKIT_DB_URL") or f"sqlite:///{state / 'gradebook.db'}",
+        hub_db_url=env.get("CHANGEKIT_HUB_DB_URL") or f"sqlite:///{state / 'hub' / 'jupyterhub.sqlite'}",
         exchange=Path(env.get("CHANGEKIT_EXCHANGE") or state / "exchange"),
         trainee_dir=Path(env.get("CHANGEKIT_TRAINEE_DIR") or state / "trainee"),
         cell_timeout=int(env.get("CHANGEKIT_CELL_TIMEOUT") or DEFAULT_CELL_TIMEOUT),
         shared_account=bool(env.get("CHANGEKIT_SHARED_ACCOUNT")),
     )
+
+
+def database_exists(db_url: str) -> bool:
+    """False only for an SQLite URL whose file is not there yet; a database server's counts as there."""
+    prefix = "sqlite:///"
+    return not db_url.startswith(prefix) or Path(db_url.removeprefix(prefix)).exists()
 
 
 def current() -> Settings:

@@ -24,7 +24,7 @@ from nbgrader.coursedir import CourseDirectory
 
 from changekit.course import course_config, tool_env
 from changekit.paths import course_root
-from changekit.settings import settings_from
+from changekit.settings import database_exists, settings_from
 
 #: nbgrader's own default for ``Execute.timeout`` (seconds a cell may run).
 NBGRADER_CELL_TIMEOUT = 30
@@ -92,8 +92,7 @@ class CourseSettings:
     @property
     def has_gradebook(self) -> bool:
         """False when the gradebook is an SQLite file that does not exist yet (nothing released)."""
-        prefix = "sqlite:///"
-        return not self.db_url.startswith(prefix) or Path(self.db_url[len(prefix):]).exists()
+        return database_exists(self.db_url)
 
 
 def open_gradebook(db_url: str, course_id: str) -> Gradebook:
