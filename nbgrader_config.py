@@ -1,49 +1,41 @@
 """nbgrader configuration for the PICH leadership course.
 
-Defaults keep everything for a one-machine course under the ignored ``var/``
-folder. A real hub overrides them through the environment:
-
-- ``CHANGEKIT_COURSE_ID``   course id (default ``pich-leadership``)
-- ``CHANGEKIT_STATE_DIR``   folder for the gradebook and exchange (default ``var/``)
-- ``CHANGEKIT_DB_URL``      gradebook URL (default SQLite in the state folder)
-- ``CHANGEKIT_EXCHANGE``    exchange root (default ``<state>/exchange``)
-- ``CHANGEKIT_CELL_TIMEOUT`` seconds a single cell may run when grading (default 60)
-- ``CHANGEKIT_SHARED_ACCOUNT`` set (to anything) where one OS account runs every
-  trainee's server (the local hub, tests): collecting then does not insist that
-  a submission is owned by the trainee it names
-- ``CHANGEKIT_TRAINEE_DIR`` where "fetch" puts a trainee's assignments when one
-  person plays trainee and tutor on this machine (default ``<state>/trainee``)
+Every path and id comes from ``changekit.settings.settings_from`` (the one
+place they are worked out; its docstring lists the ``CHANGEKIT_*``
+environment variables a real hub sets). By default everything a one-machine
+course writes lives under the ignored ``var/`` folder beside this file.
 """
 
 import os
 from pathlib import Path
 
+from changekit.settings import settings_from
+
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
 HERE = Path(__file__).resolve().parent
-STATE = Path(os.environ.get("CHANGEKIT_STATE_DIR", HERE / "var")).resolve()
-STATE.mkdir(parents=True, exist_ok=True)
+SETTINGS = settings_from({**os.environ, "CHANGEKIT_COURSE_ROOT": str(HERE)}, HERE)
+SETTINGS.state.mkdir(parents=True, exist_ok=True)
 
 # The course
-c.CourseDirectory.course_id = os.environ.get("CHANGEKIT_COURSE_ID", "pich-leadership")
-c.CourseDirectory.root = str(HERE)
-c.CourseDirectory.db_url = os.environ.get("CHANGEKIT_DB_URL", f"sqlite:///{STATE / 'gradebook.db'}")
+c.CourseDirectory.course_id = SETTINGS.course_id
+c.CourseDirectory.root = str(SETTINGS.root)
+c.CourseDirectory.db_url = SETTINGS.db_url
 # Files a notebook writes while it runs (the referral directory page and the
 # like) are regenerated on every run, and the answer store's lock file means
 # nothing once its kernel has gone, so neither is copied between folders.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "output_*", ".*.lock"]
 
 # The exchange: a shared folder on one machine (ngshare replaces it on Kubernetes).
-c.Exchange.root = os.environ.get("CHANGEKIT_EXCHANGE", str(STATE / "exchange"))
+c.Exchange.root = str(SETTINGS.exchange)
 c.Exchange.path_includes_course = True
-TRAINEE = Path(os.environ.get("CHANGEKIT_TRAINEE_DIR", STATE / "trainee"))
-TRAINEE.mkdir(parents=True, exist_ok=True)
-c.Exchange.assignment_dir = str(TRAINEE)
-if os.environ.get("CHANGEKIT_SHARED_ACCOUNT"):
+SETTINGS.trainee_dir.mkdir(parents=True, exist_ok=True)
+c.Exchange.assignment_dir = str(SETTINGS.trainee_dir)
+if SETTINGS.shared_account:
     c.ExchangeCollect.check_owner = False
 
 # Grading: a runaway cell scores zero for that task and grading goes on.
-c.Execute.timeout = int(os.environ.get("CHANGEKIT_CELL_TIMEOUT", "60"))
+c.Execute.timeout = SETTINGS.cell_timeout
 c.Execute.interrupt_on_timeout = True
 # A trainee who deletes a graded cell gets it back, graded, rather than a silent zero.
 c.OverwriteCells.add_missing_cells = True

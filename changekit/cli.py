@@ -24,6 +24,7 @@ from changekit.grading import commands as grading_commands
 from changekit.hub import local
 from changekit.hub.accounts import Account
 from changekit.paths import course_root, state_dir
+from changekit.settings import CourseNotFound, current
 
 HUB_CONFIG = "deploy/local/jupyterhub_config.py"
 
@@ -56,23 +57,27 @@ def print_accounts(accounts: list[Account] | None, credentials: Path) -> None:
 
 def start(args: argparse.Namespace) -> int:
     """Publish every assignment to the exchange, then become the local JupyterHub."""
-    root, state = course_root(), state_dir()
+    settings = current()
+    root, state = settings.root, settings.state
     port = args.port
     if not all(port_is_free(p) for p in (port, port + 1, port + 2, port + 10)):
         print(f"Port {port}, {port + 1}, {port + 2} or {port + 10} on 127.0.0.1 is in use (is the course already "
               "running? `make stop` stops it). To use other ports: CHANGEKIT_PORT=9000 make start",
               file=sys.stderr)
         return 1
-    print("Preparing the course: generating and releasing the assignments ...", flush=True)
-    released = course.publish(root)
-    print(f"Released to the exchange: {', '.join(released)}")
-    hub = state / "hub"
-    accounts = local.prepare(hub, root, course.course_id(), course.exchange_root(root))
+    print("Preparing the course: releasing assignments whose source changed ...", flush=True)
+    released, unchanged = course.publish(root, state=state)
+    if released:
+        print(f"Released to the exchange: {', '.join(released)}")
+    if unchanged:
+        print(f"Unchanged since last released: {', '.join(unchanged)}")
+    hub = settings.hub
+    accounts = local.prepare(hub, root, settings.course_id, settings.exchange)
     print_accounts(accounts, hub / "credentials.txt")
     print(
         f"\nThe course hub is starting at  http://127.0.0.1:{port}/\n"
         "Trainees: log in, open the Assignments tab (Nbgrader > Assignment List), fetch, submit.\n"
-        f"Tutor: log in as 'tutor', then open http://127.0.0.1:{port}/services/{course.course_id()}/formgrader "
+        f"Tutor: log in as 'tutor', then open http://127.0.0.1:{port}/services/{settings.course_id}/formgrader "
         "for the formgrader.\nStop with Ctrl-C here, or `make stop` from another terminal.\n",
         flush=True,
     )
@@ -146,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except course.CourseError as error:
+    except (course.CourseError, CourseNotFound) as error:
         print(error, file=sys.stderr)
         return 1
 

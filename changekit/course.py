@@ -7,6 +7,9 @@ what the tools do is exactly what a tutor would do by hand.
 from __future__ import annotations
 
 import filecmp
+import fnmatch
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -16,8 +19,9 @@ from pathlib import Path
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from changekit.paths import course_root
+from changekit.paths import course_root, state_dir
 from changekit.sample_data import write_all
+from changekit.settings import database_exists
 
 #: Files that live in ``source/`` for the model answer but must never reach trainees.
 SOURCE_ONLY = ("answers.json",)
@@ -88,13 +92,66 @@ def generate_release(
     return ids
 
 
-def publish(root: Path | None = None, env: dict[str, str] | None = None) -> list[str]:
-    """Generate every assignment and release it to the exchange; return the ids."""
+def source_digest(root: Path, assignment: str, ignore: list[str]) -> str:
+    """A hash of what a release of ``assignment`` is made from: its source files and the course config.
+
+    Files matching ``ignore`` (nbgrader's ``CourseDirectory.ignore``) do not
+    count, so a notebook's checkpoints or the outputs it writes do not trigger
+    a new release.
+    """
+    folder = root / "source" / assignment
+    digest = hashlib.sha256((root / "nbgrader_config.py").read_bytes())
+    for path in sorted(folder.rglob("*")):
+        parts = path.relative_to(folder).parts
+        if path.is_dir() or any(fnmatch.fnmatch(part, pattern) for part in parts for pattern in ignore):
+            continue
+        digest.update("/".join(parts).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def published_record(state: Path) -> Path:
+    """Where ``publish`` notes the source digest of each assignment it released."""
+    return state / "published.json"
+
+
+def publish(root: Path | None = None, env: dict[str, str] | None = None,
+            state: Path | None = None) -> tuple[list[str], list[str]]:
+    """Generate and release to the exchange every assignment whose source changed since it was last released.
+
+    Returns (released now, unchanged). An unchanged course costs a few file
+    reads instead of two nbgrader commands per assignment, so ``make start``
+    goes straight to the hub. Delete ``<state>/published.json`` to release
+    everything again.
+    """
     root = root or course_root()
-    ids = generate_release(root, env)
-    for assignment in ids:
+    state = state or state_dir()
+    config = course_config(root)
+    record = published_record(state)
+    recorded = json.loads(record.read_text()) if record.exists() and database_exists(config.CourseDirectory.db_url) else {}
+    ignore = list(config.CourseDirectory.ignore)
+    digests = {assignment: source_digest(root, assignment, ignore) for assignment in assignments(root)}
+    outbound = Path(config.Exchange.root) / config.CourseDirectory.course_id / "outbound"
+    stale = [
+        assignment for assignment, digest in digests.items()
+        if recorded.get(assignment) != digest
+        or not (outbound / assignment).is_dir()
+        or not (root / "release" / assignment).is_dir()
+    ]
+    if stale:
+        generate_release(root, env, ids=stale)
+    for assignment in stale:
         nbgrader("release_assignment", assignment, "--force", cwd=root, env=env)
-    return ids
+        recorded[assignment] = digests[assignment]
+        write_atomically(record, json.dumps(recorded, indent=1, sort_keys=True))
+    return stale, [a for a in digests if a not in stale]
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename, so a reader never sees half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 def data_copies(root: Path | None = None) -> list[tuple[Path, Path]]:

@@ -1,28 +1,26 @@
-"""Where the course lives on disk.
+"""Where the course lives on disk, for this process (see ``changekit.settings``).
 
-The course root is the folder holding ``nbgrader_config.py``; tools find it
-from ``CHANGEKIT_COURSE_ROOT`` or, by default, next to this package (the
-editable install that ``make`` sets up).
+The course is the folder you stand in (the nearest one upwards holding
+``nbgrader_config.py`` and ``source/``), or ``CHANGEKIT_COURSE_ROOT``.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from changekit.settings import current
 
 
 def course_root() -> Path:
-    """The course folder: ``$CHANGEKIT_COURSE_ROOT`` or the checkout this package sits in."""
-    env = os.environ.get("CHANGEKIT_COURSE_ROOT")
-    return Path(env).resolve() if env else Path(__file__).resolve().parent.parent
+    """The course folder."""
+    return current().root
 
 
 def data_dir() -> Path:
-    """The canonical sample data folder, ``data/`` in the course root."""
-    return course_root() / "data"
+    """The canonical sample data folder, ``data/`` in the course folder."""
+    return current().data
 
 
 def state_dir() -> Path:
-    """The ignored folder for gradebook, exchange and local workspaces (``var/``)."""
-    env = os.environ.get("CHANGEKIT_STATE_DIR")
-    return Path(env).resolve() if env else course_root() / "var"
+    """The ignored folder for gradebook, exchange and local workspaces (``var/`` by default)."""
+    return current().state

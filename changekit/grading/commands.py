@@ -52,10 +52,10 @@ def demo(args: argparse.Namespace) -> int:
     from changekit.course import CourseError
     from changekit.grading.demo import DemoError, run_demo
     from changekit.grading.parallel import GradingError
-    from changekit.paths import course_root
+    from changekit.paths import state_dir
 
     try:
-        result = run_demo(args.state_dir or course_root() / "var" / "demo", size=args.trainees, jobs=args.jobs)
+        result = run_demo(args.state_dir or state_dir() / "demo", size=args.trainees, jobs=args.jobs)
     except (DemoError, GradingError, CourseError) as error:
         print(error, file=sys.stderr)
         return 2

@@ -24,6 +24,7 @@ from nbgrader.coursedir import CourseDirectory
 
 from changekit.course import course_config, tool_env
 from changekit.paths import course_root
+from changekit.settings import database_exists, settings_from
 
 #: nbgrader's own default for ``Execute.timeout`` (seconds a cell may run).
 NBGRADER_CELL_TIMEOUT = 30
@@ -91,8 +92,7 @@ class CourseSettings:
     @property
     def has_gradebook(self) -> bool:
         """False when the gradebook is an SQLite file that does not exist yet (nothing released)."""
-        prefix = "sqlite:///"
-        return not self.db_url.startswith(prefix) or Path(self.db_url[len(prefix):]).exists()
+        return database_exists(self.db_url)
 
 
 def open_gradebook(db_url: str, course_id: str) -> Gradebook:
@@ -115,7 +115,7 @@ def course_settings(root: Path | None = None, env: dict[str, str] | None = None)
     with environment(env):
         config = course_config(root)
         # The state folder of *this* course, as its nbgrader_config.py chooses it.
-        state = Path(os.environ.get("CHANGEKIT_STATE_DIR") or root / "var").resolve()
+        state = settings_from({**os.environ, "CHANGEKIT_COURSE_ROOT": str(root)}, root).state
     coursedir = CourseDirectory(config=config)
     if "root" not in config.CourseDirectory:
         coursedir.root = str(root)

@@ -17,13 +17,13 @@ import os
 import sys
 from pathlib import Path
 
+from changekit.settings import settings_from
+
 c = get_config()  # noqa: F821
 
 BIN = Path(sys.executable).parent
-ROOT = Path(os.environ["CHANGEKIT_COURSE_ROOT"])
-STATE = Path(os.environ["CHANGEKIT_STATE_DIR"])
-HUB = STATE / "hub"
-COURSE = os.environ.get("CHANGEKIT_COURSE_ID", "pich-leadership")
+SETTINGS = settings_from(os.environ, Path.cwd())
+ROOT, STATE, HUB, COURSE = SETTINGS.root, SETTINGS.state, SETTINGS.hub, SETTINGS.course_id
 PORT = int(os.environ.get("CHANGEKIT_PORT", "8000"))
 SERVICE_PORT = int(os.environ.get("CHANGEKIT_SERVICE_PORT", "8010"))
 accounts = json.loads((HUB / "accounts.json").read_text())
@@ -36,7 +36,7 @@ c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = PORT + 2
 c.ConfigurableHTTPProxy.command = [str(BIN / "configurable-http-proxy")]
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{PORT + 1}"
-c.JupyterHub.db_url = f"sqlite:///{HUB / 'jupyterhub.sqlite'}"
+c.JupyterHub.db_url = SETTINGS.hub_db_url
 c.JupyterHub.cookie_secret_file = str(HUB / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(HUB / "jupyterhub.pid")
 c.JupyterHub.cleanup_servers = True

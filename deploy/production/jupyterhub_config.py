@@ -35,7 +35,8 @@ STATE = Path(os.environ.get("CHANGEKIT_STATE_DIR", "/srv/pich/hub"))
 c.JupyterHub.bind_url = f"http://127.0.0.1:{PORT}"
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.ConfigurableHTTPProxy.command = [str(BIN / "configurable-http-proxy")]
-c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+# SQLite by default; PostgreSQL with CHANGEKIT_HUB_DB_URL=postgresql+psycopg://user:password@host/db
+c.JupyterHub.db_url = os.environ.get("CHANGEKIT_HUB_DB_URL") or f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
 
 # Every trainee's and tutor's server runs as their own system account, in their home.

@@ -1,0 +1,110 @@
+"""Every path and id of the course, worked out in one place.
+
+As nbgrader does, the course is the folder you stand in: the nearest folder,
+from the working directory upwards, that holds ``nbgrader_config.py`` and a
+``source/`` folder (``CHANGEKIT_COURSE_ROOT`` names it outright). Everything
+else follows from that folder and the environment:
+
+- ``CHANGEKIT_COURSE_ID``    course id (default ``pich-leadership``)
+- ``CHANGEKIT_STATE_DIR``    folder for the gradebook, exchange and hub (default ``<course>/var``)
+- ``CHANGEKIT_DB_URL``       gradebook URL (default SQLite in the state folder; PostgreSQL:
+  ``postgresql+psycopg://user:password@host/database``)
+- ``CHANGEKIT_HUB_DB_URL``   the local hub's database URL (default SQLite in ``<state>/hub``)
+- ``CHANGEKIT_EXCHANGE``     exchange root (default ``<state>/exchange``)
+- ``CHANGEKIT_TRAINEE_DIR``  where "fetch" puts assignments when one person plays trainee and
+  tutor on this machine (default ``<state>/trainee``)
+- ``CHANGEKIT_CELL_TIMEOUT`` seconds one cell may run when grading (default 60)
+- ``CHANGEKIT_SHARED_ACCOUNT`` set where one OS account runs every trainee's server
+
+``settings_from`` is pure (it reads no global state), so the course's
+``nbgrader_config.py``, the command line, the hub configs and the tests all
+get the same answer from the same inputs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_COURSE_ID = "pich-leadership"
+DEFAULT_CELL_TIMEOUT = 60
+CONFIG_FILE = "nbgrader_config.py"
+
+
+class CourseNotFound(RuntimeError):
+    """No course folder where the user stands; the message says how to point at one."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The course's paths and ids, all absolute."""
+
+    root: Path
+    course_id: str
+    state: Path
+    db_url: str
+    hub_db_url: str
+    exchange: Path
+    trainee_dir: Path
+    cell_timeout: int
+    shared_account: bool
+
+    @property
+    def data(self) -> Path:
+        """The canonical sample data, ``data/`` in the course folder."""
+        return self.root / "data"
+
+    @property
+    def hub(self) -> Path:
+        """The local hub's state: accounts, credentials, its database and pid file."""
+        return self.state / "hub"
+
+
+def is_course(folder: Path) -> bool:
+    """Whether ``folder`` is a course folder: it holds ``nbgrader_config.py`` and ``source/``."""
+    return (folder / CONFIG_FILE).is_file() and (folder / "source").is_dir()
+
+
+def find_course_root(env: Mapping[str, str], cwd: Path) -> Path:
+    """``CHANGEKIT_COURSE_ROOT``, else the nearest course folder from ``cwd`` upwards."""
+    if env.get("CHANGEKIT_COURSE_ROOT"):
+        return Path(env["CHANGEKIT_COURSE_ROOT"]).resolve()
+    cwd = cwd.resolve()
+    for folder in (cwd, *cwd.parents):
+        if is_course(folder):
+            return folder
+    raise CourseNotFound(
+        f"No course folder here ({cwd}): none of its folders upwards holds {CONFIG_FILE} and source/. "
+        "Run the command from the course folder (the one with nbgrader_config.py), "
+        "or set CHANGEKIT_COURSE_ROOT to it."
+    )
+
+
+def settings_from(env: Mapping[str, str], cwd: Path) -> Settings:
+    """The course's settings for the environment ``env`` and working directory ``cwd``."""
+    root = find_course_root(env, cwd)
+    state = Path(env.get("CHANGEKIT_STATE_DIR") or root / "var").resolve()
+    return Settings(
+        root=root,
+        course_id=env.get("CHANGEKIT_COURSE_ID") or DEFAULT_COURSE_ID,
+        state=state,
+        db_url=env.get("CHANGEKIT_DB_URL") or f"sqlite:///{state / 'gradebook.db'}",
+        hub_db_url=env.get("CHANGEKIT_HUB_DB_URL") or f"sqlite:///{state / 'hub' / 'jupyterhub.sqlite'}",
+        exchange=Path(env.get("CHANGEKIT_EXCHANGE") or state / "exchange"),
+        trainee_dir=Path(env.get("CHANGEKIT_TRAINEE_DIR") or state / "trainee"),
+        cell_timeout=int(env.get("CHANGEKIT_CELL_TIMEOUT") or DEFAULT_CELL_TIMEOUT),
+        shared_account=bool(env.get("CHANGEKIT_SHARED_ACCOUNT")),
+    )
+
+
+def database_exists(db_url: str) -> bool:
+    """False only for an SQLite URL whose file is not there yet; a database server's counts as there."""
+    prefix = "sqlite:///"
+    return not db_url.startswith(prefix) or Path(db_url.removeprefix(prefix)).exists()
+
+
+def current() -> Settings:
+    """The settings of this process: its environment and working directory."""
+    return settings_from(os.environ, Path.cwd())
