@@ -287,11 +287,17 @@ def test_two_writers_never_lose_each_others_keys(tmp_path: Path) -> None:
     tabs = [
         context.Process(target=_save_many, args=(path, key, 50)) for key in ("tab_one", "tab_two")
     ]
-    for tab in tabs:
-        tab.start()
-    for tab in tabs:
-        tab.join(timeout=60)
-        assert tab.exitcode == 0
+    try:
+        for tab in tabs:
+            tab.start()
+        for tab in tabs:
+            tab.join(timeout=120)
+        assert [tab.exitcode for tab in tabs] == [0, 0]
+    finally:
+        for tab in tabs:
+            if tab.is_alive():
+                tab.kill()
+                tab.join()
 
     content = json.loads(Path(path).read_text(encoding="utf-8"))  # valid JSON
     assert content["answers"]["tab_one"]["statement"] == "tab_one 49"
