@@ -116,12 +116,14 @@ def stop_hub(process: subprocess.Popen, env: dict[str, str]) -> None:
         tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
     except psutil.NoSuchProcess:
         tree = []
-    subprocess.run([str(Path(sys.executable).parent / "changekit"), "stop"], env=env, check=False,
-                   timeout=STOP_SECONDS + 60)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    end_processes(tree, 20)
-    process.wait(timeout=30)
+    try:
+        subprocess.run([str(Path(sys.executable).parent / "changekit"), "stop"], env=env, check=False,
+                       timeout=STOP_SECONDS + 60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        end_processes(tree, 20)
+        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")
