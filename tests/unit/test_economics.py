@@ -284,6 +284,10 @@ def test_break_even_examples() -> None:
     assert break_even_month(activity, costs) == math.ceil(1000 / margin) == 7
     assert break_even_month(activity, costs | {"clinic_setup": 0.0}) == 1
     assert break_even_month(activity, flat_costs(10.0)) is None  # running costs exceed savings
+    paid_back_in_7 = costs | {"clinic_setup": 1050.0}  # 7 x 150: even at the end of month 7
+    assert break_even_month(activity, paid_back_in_7) == 7
+    assert break_even_month(activity, paid_back_in_7, horizon=7) == 7, "the horizon's last month counts"
+    assert break_even_month(activity, paid_back_in_7, horizon=6) is None
 
 
 # ---------------------------------------------------------------- sensitivity and spread
