@@ -160,10 +160,19 @@ def test_read_baby_clinic_refuses_a_before_month_after_the_launch(tmp_path: Path
         read_baby_clinic(_write(tmp_path / "clinic.csv", "\n".join(lines) + "\n"))
 
 
-def test_read_baby_clinic_refuses_months_out_of_order(tmp_path: Path, files: Path) -> None:
+@pytest.mark.parametrize("change", ["swapped", "repeated"])
+def test_read_baby_clinic_refuses_months_out_of_order_or_repeated(
+    tmp_path: Path, files: Path, change: str
+) -> None:
     lines = (files / "baby_clinic.csv").read_text().splitlines()
-    lines[3], lines[4] = lines[4], lines[3]
-    with pytest.raises(DataError, match=r"'month'.*row 5\b.*oldest first"):
+    month = lines[0].split(",").index("month")
+    if change == "swapped":
+        lines[3], lines[4] = lines[4], lines[3]
+    else:  # row 5 repeats row 4's month (a month entered twice), the rest stays in order
+        cells = lines[4].split(",")
+        cells[month] = lines[3].split(",")[month]
+        lines[4] = ",".join(cells)
+    with pytest.raises(DataError, match=r"'month' repeats or goes back in time in row 5\b.*oldest first"):
         read_baby_clinic(_write(tmp_path / "clinic.csv", "\n".join(lines) + "\n"))
 
 
@@ -275,6 +284,10 @@ def test_break_even_examples() -> None:
     assert break_even_month(activity, costs) == math.ceil(1000 / margin) == 7
     assert break_even_month(activity, costs | {"clinic_setup": 0.0}) == 1
     assert break_even_month(activity, flat_costs(10.0)) is None  # running costs exceed savings
+    paid_back_in_7 = costs | {"clinic_setup": 1050.0}  # 7 x 150: even at the end of month 7
+    assert break_even_month(activity, paid_back_in_7) == 7
+    assert break_even_month(activity, paid_back_in_7, horizon=7) == 7, "the horizon's last month counts"
+    assert break_even_month(activity, paid_back_in_7, horizon=6) is None
 
 
 # ---------------------------------------------------------------- sensitivity and spread
