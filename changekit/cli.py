@@ -12,12 +12,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
 import sys
-import time
 from pathlib import Path
+
+import psutil
 
 from changekit import course
 from changekit.grading import commands as grading_commands
@@ -39,9 +41,9 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def hub_pid_file() -> Path:
+def hub_pid_file(state: Path) -> Path:
     """Where JupyterHub records its process id (see deploy/local/jupyterhub_config.py)."""
-    return state_dir() / "hub" / "jupyterhub.pid"
+    return state / "hub" / "jupyterhub.pid"
 
 
 def print_accounts(accounts: list[Account] | None, credentials: Path) -> None:
@@ -91,30 +93,73 @@ def start(args: argparse.Namespace) -> int:
     return 0  # not reached: exec replaces this process
 
 
-def stop(args: argparse.Namespace) -> int:
-    """Stop the hub recorded in its pid file; it stops its servers and proxy with it.
+#: Seconds the hub may take to stop its servers and proxy after SIGTERM before it is killed.
+STOP_SECONDS = float(os.environ.get("CHANGEKIT_STOP_SECONDS", "60"))
 
-    JupyterHub deletes its pid file as the last step of a clean shutdown, so
-    the file going away is the sign that everything has stopped.
+
+def _is_course_hub(process: psutil.Process, state: Path) -> bool:
+    """Whether ``process`` is a JupyterHub that ``changekit start`` began for the state folder ``state``.
+
+    ``start`` passes ``CHANGEKIT_STATE_DIR`` to the hub it becomes, so the hub
+    can be told apart from any other even when its pid file (or the whole state
+    folder) has been deleted.
     """
-    path = hub_pid_file()
-    if not path.exists():
-        print("No course hub is running (no var/hub/jupyterhub.pid).")
-        return 0
-    pid = int(path.read_text())
     try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        print("The course hub had already stopped.")
-        path.unlink(missing_ok=True)
+        command = process.cmdline()
+        environment = process.environ()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return False
+    runs_jupyterhub = any(Path(part).name == "jupyterhub" for part in command[:2])
+    recorded = environment.get("CHANGEKIT_STATE_DIR")
+    return runs_jupyterhub and recorded is not None and Path(recorded).resolve() == state
+
+
+def running_hubs(state: Path) -> list[psutil.Process]:
+    """The course hubs running for ``state``: the one in its pid file, else any found by looking."""
+    with contextlib.suppress(OSError, ValueError, psutil.NoSuchProcess):
+        recorded = psutil.Process(int(hub_pid_file(state).read_text()))
+        if _is_course_hub(recorded, state):
+            return [recorded]
+    return [process for process in psutil.process_iter() if _is_course_hub(process, state)]
+
+
+def end_processes(processes: list[psutil.Process], seconds: float) -> list[psutil.Process]:
+    """Wait up to ``seconds`` for ``processes`` to exit, then SIGKILL those left; return those killed."""
+    _, alive = psutil.wait_procs(processes, timeout=seconds)
+    for process in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(alive, timeout=10)
+    return alive
+
+
+def stop(args: argparse.Namespace) -> int:
+    """Stop the course hub with SIGTERM, so that it stops its servers and proxy; kill what is left.
+
+    The hub is found from its pid file or, if that (or the whole state folder)
+    has gone, by looking for it. A hub that has not finished within
+    ``STOP_SECONDS`` (one whose state folder was deleted can hang while
+    shutting down) is killed, with every server and proxy it started.
+    """
+    state = state_dir()
+    hubs = running_hubs(state)
+    if not hubs:
+        print(f"No course hub is running for {state}.")
+        hub_pid_file(state).unlink(missing_ok=True)
         return 0
-    for _ in range(600):
-        if not path.exists():
-            print(f"Stopped the course hub (process {pid}) and its servers.")
-            return 0
-        time.sleep(0.1)
-    print(f"The hub (process {pid}) is still stopping; check again in a moment.", file=sys.stderr)
-    return 1
+    for hub in hubs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            tree = [hub, *hub.children(recursive=True)]  # taken now: orphans are hard to find later
+            hub.terminate()
+            killed = end_processes([hub], STOP_SECONDS)
+            if killed:
+                print(f"The hub (process {hub.pid}) did not stop within {STOP_SECONDS:.0f} s, so it was "
+                      "killed, with its servers and proxy.", file=sys.stderr)
+            # A hub that stopped has stopped its servers and proxy; any it left are killed.
+            end_processes(tree, 0 if killed else 10)
+        print(f"Stopped the course hub (process {hub.pid}) and its servers.")
+    hub_pid_file(state).unlink(missing_ok=True)
+    return 0
 
 
 def release(args: argparse.Namespace) -> int:

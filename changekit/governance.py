@@ -20,7 +20,13 @@ import pandas as pd
 
 from changekit.errors import DataError
 
-__all__ = ["IdentifiableDataError", "check_no_identifiers", "suppress_small_numbers"]
+__all__ = [
+    "Finding",
+    "IdentifiableDataError",
+    "check_no_identifiers",
+    "find_identifiers",
+    "suppress_small_numbers",
+]
 
 ROWS_SHOWN = 5
 
@@ -56,7 +62,7 @@ class IdentifiableDataError(DataError):
 
 
 @dataclass(frozen=True)
-class _Finding:
+class Finding:
     """One kind of identifier found in one column, at the given spreadsheet rows."""
 
     column: str
@@ -176,8 +182,8 @@ def rows_where(mask: pd.Series) -> str:
     return rows_phrase([int(i) + 2 for i in np.flatnonzero(mask.to_numpy())])
 
 
-def _findings(df: pd.DataFrame) -> list[_Finding]:
-    """Every identifier found, column by column, with spreadsheet row numbers.
+def find_identifiers(df: pd.DataFrame) -> list[Finding]:
+    """Every identifier found, column by column, with spreadsheet row numbers ([] if none).
 
     Each check runs on a column's distinct values only (most columns repeat a
     few categories), then maps back to the rows.
@@ -191,7 +197,7 @@ def _findings(df: pd.DataFrame) -> list[_Finding]:
             hits = np.flatnonzero(check.detect(name, text).to_numpy(dtype=bool)[codes])
             if hits.size:
                 rows = [int(i) + 2 for i in hits]
-                findings.append(_Finding(str(label), rows, check.what, check.fix))
+                findings.append(Finding(str(label), rows, check.what, check.fix))
     return findings
 
 
@@ -204,7 +210,7 @@ def check_no_identifiers(df: pd.DataFrame, *, source: str = "this table") -> Non
     Rows are counted as in a spreadsheet (the header is row 1). The message never
     repeats the identifier itself.
     """
-    findings = _findings(df)
+    findings = find_identifiers(df)
     if not findings:
         return
     lines = [

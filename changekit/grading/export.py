@@ -33,8 +33,11 @@ def by_trainee(grades: pd.DataFrame, students: list[str] | None = None) -> pd.Da
     students = sorted(set(students or []) | set(grades["student"]))
     frame = pd.DataFrame({"student": students}).set_index("student")
     for assignment, rows in grades.groupby("assignment", sort=False):
-        scores = rows.pivot_table(index="student", columns="grade_id", values="score", aggfunc="first", sort=False)
-        scores = scores[list(dict.fromkeys(rows["grade_id"]))]  # notebook order, not alphabetical
+        # dropna=False: a question nobody has a score for yet (a written answer not
+        # marked), or a trainee with no score yet, stays in the table, blank.
+        scores = rows.pivot_table(index="student", columns="grade_id", values="score", aggfunc="first",
+                                  sort=False, dropna=False)
+        scores = scores.reindex(columns=list(dict.fromkeys(rows["grade_id"])))  # notebook order
         scores.columns = [f"{assignment}:{grade_id}" for grade_id in scores.columns]
         per_student = rows.groupby("student")
         scores[f"{assignment}:total"] = per_student["score"].sum(min_count=1)
@@ -66,19 +69,21 @@ def question_summary(grades: pd.DataFrame) -> pd.DataFrame:
 def by_question(grades: pd.DataFrame, *, threshold: int = 5) -> pd.DataFrame:
     """``question_summary`` with small numbers suppressed, fit to share outside the teaching team.
 
-    Counts from 1 to ``threshold - 1`` become ``"<threshold"``; where ``n`` is
-    suppressed the mean and share go too (they would give the count away), and
-    the share goes wherever the trainees with or without full marks number
-    fewer than ``threshold`` (either would single them out).
+    A count from 1 to ``threshold - 1`` is shown as ``"<threshold"``, and so is
+    every cell it could be worked out from. Where ``n`` is small, the mean and
+    share go with it. Where the trainees with full marks, or those without,
+    number fewer than ``threshold``, the full-marks count, the share and the
+    mean go: ``n - n_full_marks`` and ``n x share`` give those counts straight
+    back, and so does ``n x mean / max_score`` when scores are all or nothing.
     """
     summary = question_summary(grades)
-    small = (summary["n"] > 0) & (summary["n"] < threshold)
-    not_full = summary["n"] - summary["n_full_marks"]
-    singled_out = small | summary["n_full_marks"].between(1, threshold - 1) | not_full.between(1, threshold - 1)
-    safe = suppress_small_numbers(summary, ["n", "n_full_marks"], threshold=threshold)
     marker = f"<{threshold}"
-    safe["mean"] = summary["mean"].astype(object).where(~small, marker)
-    safe["share_full_marks"] = summary["share_full_marks"].astype(object).where(~singled_out, marker)
+    small_n = summary["n"].between(1, threshold - 1)
+    split = summary["n_full_marks"].between(1, threshold - 1) | (
+        summary["n"] - summary["n_full_marks"]).between(1, threshold - 1)
+    safe = suppress_small_numbers(summary, ["n"], threshold=threshold)
+    for column in ("n_full_marks", "mean", "share_full_marks"):
+        safe[column] = summary[column].astype(object).where(~(small_n | split), marker)
     return safe
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from changekit.grading.export import by_question, by_trainee, export, question_summary
 from changekit.grading.gradebook import course_settings, grade_table
@@ -80,10 +82,37 @@ def test_small_numbers_are_suppressed(grades: pd.DataFrame) -> None:
     assert safe.loc["test_proportion", "n"] == 7
     assert safe.loc["test_proportion", "share_full_marks"] == "<5", "1 trainee without full marks stands out"
     assert safe.loc["test_funnel", "n_full_marks"] == "<5"
+    assert safe.loc["test_proportion", "n_full_marks"] == "<5", "7 - 6 would give the 1 away"
+    assert safe.loc["test_funnel", "share_full_marks"] == "<5", "7 x 0.286 would give the 2 away"
+    assert safe.loc["test_funnel", "mean"] == "<5", "scores of 1 or 2: 7 x 1.29 - 7 gives the 2 away"
     assert safe.loc["interpret", "n"] == "<5" and safe.loc["interpret", "mean"] == "<5"
     assert safe.loc["test_self_assessment", "n"] == "<5"
     open_table = by_question(grades, threshold=1).set_index("question")
     assert open_table.loc["test_funnel", "n_full_marks"] == 2, "threshold 1 should suppress nothing"
+
+
+def test_a_question_nobody_has_marked_yet_is_exported_blank(tmp_path: Path) -> None:
+    """Right after autograding no written answer has a mark: the export lists it, blank, and counts it."""
+    env = {"CHANGEKIT_STATE_DIR": str(tmp_path)}
+    marks = [Marked(f"t{i}", QUANTIFY, SUBMITTED, {"test_proportion": 2.0, "test_funnel": float(i % 3),
+                                                  "interpret": None}) for i in range(6)]
+    marks.append(Marked("t6", QUANTIFY, SUBMITTED, dict.fromkeys(["test_proportion", "test_funnel", "interpret"])))
+    write_gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}", "pich-leadership", QUESTIONS, marks)
+    written = export(tmp_path / "grades.csv", env=env)
+
+    trainees = pd.read_csv(written.by_trainee).set_index("student")
+    assert list(trainees.columns) == [
+        f"{QUANTIFY}:test_proportion", f"{QUANTIFY}:test_funnel", f"{QUANTIFY}:interpret",
+        f"{QUANTIFY}:total", f"{QUANTIFY}:to_mark",
+    ]
+    assert trainees[f"{QUANTIFY}:interpret"].isna().all()
+    assert trainees[f"{QUANTIFY}:to_mark"].tolist() == [1] * 7, "every written answer waits, t6's too"
+    assert trainees.loc["t4", f"{QUANTIFY}:total"] == 3.0
+    assert trainees.loc["t6"].drop(f"{QUANTIFY}:to_mark").isna().all(), "never graded is blank, not 0"
+    questions = pd.read_csv(written.by_question).set_index("question")
+    assert questions.loc["interpret", "n"] == 0 and pd.isna(questions.loc["interpret", "mean"])
+    assert questions.loc["test_proportion", ["n", "n_full_marks"]].astype(str).tolist() == ["6", "6"]
+    assert questions.loc["test_funnel", "n_full_marks"] == "<5", "2 of 6 with full marks"
 
 
 def test_export_writes_both_files(env: dict[str, str], tmp_path: Path) -> None:
@@ -113,3 +142,54 @@ def test_no_gradebook_yet_is_said_plainly_and_not_created(tmp_path: Path) -> Non
     with pytest.raises(ValueError, match="no gradebook yet"):
         export(tmp_path / "grades.csv", env={"CHANGEKIT_STATE_DIR": str(tmp_path)})
     assert not (tmp_path / "gradebook.db").exists()
+
+
+@st.composite
+def cohorts(draw) -> tuple[pd.DataFrame, int]:
+    """A grade table (as ``grade_table`` gives) of up to 30 trainees and 4 questions, and a threshold.
+
+    Scores are whole marks from 0 to the maximum, often all-or-nothing (as a
+    test cell's are), and some answers still wait for a tutor (blank).
+    """
+    rows = []
+    for q in range(draw(st.integers(1, 4))):
+        max_score = draw(st.sampled_from([1.0, 2.0, 3.0]))
+        all_or_nothing = draw(st.booleans())
+        marks = st.sampled_from([0.0, max_score]) if all_or_nothing else st.integers(0, int(max_score)).map(float)
+        for trainee in range(draw(st.integers(0, 30))):
+            score = draw(st.one_of(st.none(), marks))
+            rows.append({"student": f"t{trainee}", "assignment": QUANTIFY, "grade_id": f"q{q}",
+                         "kind": "manual", "score": score, "max_score": max_score,
+                         "needs_manual_grade": score is None})
+    columns = ["student", "assignment", "grade_id", "kind", "score", "max_score", "needs_manual_grade"]
+    return pd.DataFrame(rows, columns=columns).astype({"score": float, "max_score": float}), draw(st.integers(2, 10))
+
+
+def worked_out(row: pd.Series) -> list[float]:
+    """Every count a reader can work out from one published row: each count shown, its complement,
+    n x share, and n x mean / max (the number with full marks when marks are all or nothing)."""
+    shown = {c: row[c] for c in ("n", "n_full_marks", "mean", "share_full_marks") if not isinstance(row[c], str)}
+    n = shown.get("n")
+    derived = [shown[c] for c in ("n", "n_full_marks") if c in shown]
+    if n is not None and "n_full_marks" in shown:
+        derived.append(n - shown["n_full_marks"])
+    for full in (n * shown["share_full_marks"] if n is not None and "share_full_marks" in shown else None,
+                 n * shown["mean"] / row["max_score"] if n is not None and "mean" in shown else None):
+        if full is not None and not pd.isna(full):
+            derived += [full, n - full]
+    return derived
+
+
+@given(cohorts())
+def test_no_published_cell_gives_a_small_count_away(cohort: tuple[pd.DataFrame, int]) -> None:
+    grades, threshold = cohort
+    truth = question_summary(grades).set_index("question")
+    published = by_question(grades, threshold=threshold).set_index("question")
+    assert list(published.index) == list(truth.index)
+    for question, row in published.iterrows():
+        n, full = truth.loc[question, "n"], truth.loc[question, "n_full_marks"]
+        small = {count for count in (n, full, n - full) if 1 <= count < threshold}
+        revealed = {round(value) for value in worked_out(row)} & small
+        assert not revealed, f"{question}: published {row.to_dict()} gives away {revealed} (threshold {threshold})"
+        if not small:
+            assert row["n"] == n and row["n_full_marks"] == full, "nothing small: nothing suppressed"

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pytest
 import requests
 
+from changekit.cli import STOP_SECONDS, end_processes
 from changekit.paths import course_root
 
 COURSE_PARTS = ("source", "release", "notebooks", "data", "deploy", "nbgrader_config.py")
@@ -71,18 +75,31 @@ def pick_port() -> int:
     raise RuntimeError("no free ports")
 
 
-def wait_for(url: str, seconds: float, process: subprocess.Popen, log: Path) -> None:
+#: Seconds `changekit start` may take per assignment it generates and releases (two nbgrader
+#: commands each; about 12 s on an idle 2-core machine, several times that when it is busy).
+PUBLISH_SECONDS_PER_ASSIGNMENT = 60
+#: Seconds from the course being published to the hub's login page answering.
+HUB_START_SECONDS = 180
+
+
+def answers(url: str) -> bool:
+    """Whether ``url`` answers 200 now."""
+    try:
+        return requests.get(url, timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def wait_until(ready: Callable[[], bool], what: str, seconds: float, process: subprocess.Popen, log: Path) -> None:
+    """Poll ``ready`` until it holds; fail naming ``what`` was awaited if the process ends or time runs out."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while not ready():
         if process.poll() is not None:
-            raise RuntimeError(f"the hub exited early:\n{log.read_text()[-4000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"the hub did not answer in {seconds} s:\n{log.read_text()[-4000:]}")
+            raise RuntimeError(f"`changekit start` exited (code {process.returncode}) while waiting for "
+                               f"{what}:\n{log.read_text()[-4000:]}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"waited {seconds:.0f} s for {what}, in vain:\n{log.read_text()[-4000:]}")
+        time.sleep(0.5)
 
 
 def hub_env(root: Path, state: Path, port: int) -> dict[str, str]:
@@ -92,8 +109,26 @@ def hub_env(root: Path, state: Path, port: int) -> dict[str, str]:
     return env
 
 
+def stop_hub(process: subprocess.Popen, env: dict[str, str]) -> None:
+    """Stop what `changekit start` began, whatever stage it reached: `changekit stop`, then its
+    process group (nbgrader commands while publishing), then anything of its tree still left."""
+    try:
+        tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        tree = []
+    try:
+        subprocess.run([str(Path(sys.executable).parent / "changekit"), "stop"], env=env, check=False,
+                       timeout=STOP_SECONDS + 60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        end_processes(tree, 20)
+        process.wait(timeout=30)
+
+
 @pytest.fixture(scope="session")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """`changekit start` on a copy of the course; stopped on every path, a failed start included."""
     base = tmp_path_factory.mktemp("hub")
     root, state = base / "course", base / "state"
     root.mkdir()
@@ -103,17 +138,20 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     port = pick_port()
     env = hub_env(root, state, port)
     log = base / "hub.log"
+    url = f"http://127.0.0.1:{port}"
+    assignments = sum(1 for folder in (root / "source").iterdir() if folder.is_dir())
     started = time.monotonic()
     with log.open("w") as out:
-        process = subprocess.Popen([str(Path(sys.executable).parent / "changekit"), "start"],
-                                   env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
-    url = f"http://127.0.0.1:{port}"
-    wait_for(f"{url}/hub/login", 120, process, log)
-    print(f"hub: login page answered {time.monotonic() - started:.1f} s after `changekit start`")
-    passwords = dict(re.findall(r"^\s+\w+\s+(\w+)\s+password: (\S+)$", log.read_text(), re.MULTILINE))
-    yield Hub(url, port, root, state, passwords, process, log)
-    subprocess.run([str(Path(sys.executable).parent / "changekit"), "stop"], env=env, check=False)
+        process = subprocess.Popen([str(Path(sys.executable).parent / "changekit"), "start"], env=env,
+                                   stdout=out, stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        wait_until(lambda: "Released to the exchange" in log.read_text() or answers(f"{url}/hub/login"),
+                   f"the course's {assignments} assignments to be published (log line 'Released to the exchange')",
+                   PUBLISH_SECONDS_PER_ASSIGNMENT * assignments, process, log)
+        wait_until(lambda: answers(f"{url}/hub/login"), f"the hub's login page at {url}/hub/login to answer 200",
+                   HUB_START_SECONDS, process, log)
+        print(f"hub: login page answered {time.monotonic() - started:.1f} s after `changekit start`")
+        passwords = dict(re.findall(r"^\s+\w+\s+(\w+)\s+password: (\S+)$", log.read_text(), re.MULTILINE))
+        yield Hub(url, port, root, state, passwords, process, log)
+    finally:
+        stop_hub(process, env)

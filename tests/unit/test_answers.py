@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import multiprocessing
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -79,6 +81,34 @@ def test_a_crash_during_the_rename_leaves_the_old_file_intact(
     assert store.path.read_bytes() == before
     assert leftovers(store.path.parent) == []
     assert AnswerStore(store.path).load("smart_aim", SmartAim) == AIM
+
+
+def test_the_new_file_is_on_disk_before_it_replaces_the_old(
+    store: AnswerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An fsync spy: the temporary file is flushed, whole, before the rename, and the folder after."""
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        target = os.readlink(f"/proc/self/fd/{fd}")
+        content = Path(target).read_text(encoding="utf-8") if Path(target).is_file() else ""
+        events.append(("fsync", target if not content else f"{target} ({len(content)} chars)"))
+        real_fsync(fd)
+
+    def replace(source: str | os.PathLike[str], destination: str | os.PathLike[str]) -> None:
+        events.append(("replace", str(source)))
+        real_replace(source, destination)
+
+    monkeypatch.setattr(answers_module.os, "fsync", fsync)
+    monkeypatch.setattr(answers_module.os, "replace", replace)
+    store.save("smart_aim", AIM)
+
+    written = store.path.read_text(encoding="utf-8")
+    assert [kind for kind, _ in events] == ["fsync", "replace", "fsync"]
+    (_, synced), (_, renamed), (_, folder) = events
+    assert synced == f"{renamed} ({len(written)} chars)", "the whole temporary file is synced, then renamed"
+    assert folder == str(store.path.parent), "the folder is synced after the rename"
 
 
 def test_a_corrupt_file_is_kept_as_a_backup_and_explained(store: AnswerStore) -> None:
@@ -199,6 +229,51 @@ def test_any_text_survives_a_round_trip(
     assert AnswerStore(store.path).load("smart_aim", SmartAim).statement == statement
 
 
+def test_a_save_waits_while_another_tab_is_saving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lost update, forced: tab one has read the file and not yet written it when tab two saves.
+
+    With the lock, tab two waits at it (the spy on ``flock`` sees it arrive) and
+    then reads tab one's key; without it, tab two's save completes in the gap
+    and tab one's write loses tab two's key. No timing is involved, so this
+    fails every time the lock is missing.
+    """
+    path = tmp_path / "answers.json"
+    tab_one, tab_two = AnswerStore(path), AnswerStore(path)
+    tab_two_moved = threading.Event()  # tab two is waiting at the lock, or has finished saving
+    saved: list[str] = []  # filled when tab two's save returns
+    real_flock, real_read = fcntl.flock, tab_one._read
+
+    def flock(fd: int, operation: int) -> None:
+        if threading.current_thread().name == "tab two" and operation & fcntl.LOCK_EX:
+            tab_two_moved.set()
+        real_flock(fd, operation)
+
+    def save_in_tab_two() -> None:
+        try:
+            tab_two.save("tab_two", SmartAim(statement="two"))
+            saved.append("tab_two")
+        finally:
+            tab_two_moved.set()
+
+    tab = threading.Thread(target=save_in_tab_two, name="tab two")
+
+    def read_then_let_tab_two_in() -> dict[str, object]:
+        answers = real_read()
+        tab.start()
+        assert tab_two_moved.wait(timeout=60), "tab two neither reached the lock nor saved"
+        return answers
+
+    monkeypatch.setattr(answers_module.fcntl, "flock", flock)
+    monkeypatch.setattr(tab_one, "_read", read_then_let_tab_two_in)
+    tab_one.save("tab_one", SmartAim(statement="one"))
+    tab.join(timeout=60)
+
+    assert not tab.is_alive() and saved == ["tab_two"]
+    assert AnswerStore(path).keys() == ["tab_one", "tab_two"], "a save must not lose another tab's answer"
+
+
 def _save_many(path: str, key: str, rounds: int) -> None:
     """One 'browser tab': save its own key ``rounds`` times."""
     store = AnswerStore(path)
@@ -212,11 +287,17 @@ def test_two_writers_never_lose_each_others_keys(tmp_path: Path) -> None:
     tabs = [
         context.Process(target=_save_many, args=(path, key, 50)) for key in ("tab_one", "tab_two")
     ]
-    for tab in tabs:
-        tab.start()
-    for tab in tabs:
-        tab.join(timeout=60)
-        assert tab.exitcode == 0
+    try:
+        for tab in tabs:
+            tab.start()
+        for tab in tabs:
+            tab.join(timeout=120)
+        assert [tab.exitcode for tab in tabs] == [0, 0]
+    finally:
+        for tab in tabs:
+            if tab.is_alive():
+                tab.kill()
+                tab.join()
 
     content = json.loads(Path(path).read_text(encoding="utf-8"))  # valid JSON
     assert content["answers"]["tab_one"]["statement"] == "tab_one 49"

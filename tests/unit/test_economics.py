@@ -160,10 +160,19 @@ def test_read_baby_clinic_refuses_a_before_month_after_the_launch(tmp_path: Path
         read_baby_clinic(_write(tmp_path / "clinic.csv", "\n".join(lines) + "\n"))
 
 
-def test_read_baby_clinic_refuses_months_out_of_order(tmp_path: Path, files: Path) -> None:
+@pytest.mark.parametrize("change", ["swapped", "repeated"])
+def test_read_baby_clinic_refuses_months_out_of_order_or_repeated(
+    tmp_path: Path, files: Path, change: str
+) -> None:
     lines = (files / "baby_clinic.csv").read_text().splitlines()
-    lines[3], lines[4] = lines[4], lines[3]
-    with pytest.raises(DataError, match=r"'month'.*row 5\b.*oldest first"):
+    month = lines[0].split(",").index("month")
+    if change == "swapped":
+        lines[3], lines[4] = lines[4], lines[3]
+    else:  # row 5 repeats row 4's month (a month entered twice), the rest stays in order
+        cells = lines[4].split(",")
+        cells[month] = lines[3].split(",")[month]
+        lines[4] = ",".join(cells)
+    with pytest.raises(DataError, match=r"'month' repeats or goes back in time in row 5\b.*oldest first"):
         read_baby_clinic(_write(tmp_path / "clinic.csv", "\n".join(lines) + "\n"))
 
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from changekit.data import read_referrals, read_services
 from changekit.errors import DataError
-from changekit.governance import IdentifiableDataError, check_no_identifiers, suppress_small_numbers
+from changekit.governance import (
+    IdentifiableDataError,
+    check_no_identifiers,
+    find_identifiers,
+    suppress_small_numbers,
+)
 
 EXAMPLES = settings(max_examples=60, deadline=None)
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -29,11 +36,24 @@ def formatted(digits: str, style: str) -> str:
     return sep.join([digits[:3], digits[3:6], digits[6:]])
 
 
+#: Edge numbers every run tries, all with valid check digits: a CHI number with its leading
+#: zero (born 1 February 2003), the first and last CHI dates (1 January, 31 December), the
+#: first number after the CHI range, and the last ten-digit number.
+LEADING_ZERO_CHI = "0102031231"
+EDGE_NUMBERS = (LEADING_ZERO_CHI, "0101000006", "3112990005", "3113000009", "9999999999")
+
+
 @st.composite
 def valid_nhs_numbers(draw) -> str:
-    """Ten digits with a correct check digit, outside the Scottish CHI range (which also
-    has to start with a real date)."""
-    first_nine = f"{draw(st.integers(400_000_000, 999_999_999)):09d}"
+    """Ten digits with a correct check digit: a Scottish CHI number (its first six digits a real
+    date of birth, DDMMYY, so a zero first for the first nine days of a month: a spreadsheet that
+    stores it as a number drops that zero) or a number of the ranges above CHI's (Northern
+    Ireland, England, Wales and the rest)."""
+    if draw(st.booleans()):
+        born = draw(st.dates(date(1900, 1, 1), date(2099, 12, 31)))
+        first_nine = born.strftime("%d%m%y") + f"{draw(st.integers(0, 999)):03d}"
+    else:
+        first_nine = f"{draw(st.integers(311_300_000, 999_999_999)):09d}"
     check = check_digit(first_nine)
     assume(check != 10)
     return first_nine + str(check)
@@ -41,10 +61,10 @@ def valid_nhs_numbers(draw) -> str:
 
 @st.composite
 def invalid_nhs_numbers(draw) -> str:
-    """Ten random digits whose last digit is not the check digit."""
-    first_nine = f"{draw(st.integers(0, 999_999_999)):09d}"
-    last = draw(st.integers(0, 9).filter(lambda d: d != check_digit(first_nine)))
-    return first_nine + str(last)
+    """A valid number (see above) with its last digit changed, so that the check digit is wrong."""
+    valid = draw(valid_nhs_numbers())
+    last = draw(st.integers(0, 9).filter(lambda d: d != int(valid[-1])))
+    return valid[:9] + str(last)
 
 
 @st.composite
@@ -91,6 +111,7 @@ def refused(frame: pd.DataFrame) -> str:
     position=st.integers(0, 4),
     row=st.integers(0, 3),
 )
+@example(number=LEADING_ZERO_CHI, style="spaced", position=0, row=3)
 def test_valid_nhs_numbers_are_always_caught(
     number: str, style: str, position: int, row: int
 ) -> None:
@@ -100,8 +121,18 @@ def test_valid_nhs_numbers_are_always_caught(
     assert number not in message and number[:3] + " " + number[3:6] not in message
 
 
+def with_examples(*cases: dict[str, object]):
+    """Apply ``@example`` for each case (hypothesis's pins for the edges)."""
+    def apply(test):
+        for case in reversed(cases):
+            test = example(**case)(test)
+        return test
+    return apply
+
+
 @EXAMPLES
 @given(number=valid_nhs_numbers(), row=st.integers(0, 3))
+@with_examples(*({"number": number, "row": 1} for number in EDGE_NUMBERS))
 def test_nhs_numbers_stored_as_numbers_or_inside_text_are_caught(number: str, row: int) -> None:
     as_int = pd.DataFrame({"nhs": [int(number) if i == row else 1 for i in range(4)]})
     assert f"row {row + 2}" in refused(as_int)
@@ -120,9 +151,22 @@ def test_nhs_numbers_stored_as_numbers_or_inside_text_are_caught(number: str, ro
 def test_ten_digits_with_a_wrong_check_digit_are_not_caught(
     number: str, style: str, position: int
 ) -> None:
-    check_no_identifiers(
+    assert find_identifiers(
         table_with(formatted(number, style), column="id", position=position, row=1)
-    )
+    ) == []
+    corrected = number[:9] + str(check_digit(number[:9]))  # the right check digit is caught
+    assert find_identifiers(table_with(formatted(corrected, style), column="id", position=position, row=1))
+
+
+@pytest.mark.parametrize("order", ["valid first", "valid second"])
+@pytest.mark.parametrize("separator", [" and ", ", ", "/", "\n"])
+def test_every_ten_digit_number_in_a_cell_is_checked(order: str, separator: str) -> None:
+    """A cell holding two numbers (a reference and an NHS number) is caught whichever comes first."""
+    valid, invalid = "9434765919", "9434765918"
+    numbers = [valid, invalid] if order == "valid first" else [invalid, valid]
+    message = refused(table_with(separator.join(numbers), column="notes", position=0, row=2))
+    assert "column 'notes', row 4: a valid NHS number" in message
+    assert find_identifiers(table_with(f"{invalid}{separator}{invalid}", column="notes", position=0, row=2)) == []
 
 
 def test_scottish_chi_number_with_a_real_date_is_caught() -> None:
@@ -149,7 +193,8 @@ def test_full_postcodes_are_caught(
 @EXAMPLES
 @given(code=postcodes(), position=st.integers(0, 4))
 def test_outward_codes_are_allowed(code: tuple[str, str], position: int) -> None:
-    check_no_identifiers(table_with(code[1], column="area", position=position, row=0))
+    assert find_identifiers(table_with(code[1], column="area", position=position, row=0)) == []
+    assert find_identifiers(table_with(code[0], column="area", position=position, row=0))
 
 
 def test_postcode_inside_an_address_is_caught() -> None:
@@ -179,7 +224,7 @@ def test_full_dates_of_birth_are_caught(column: str, value: object) -> None:
     [("year_of_birth", 2015), ("dob", "2015"), ("dob", "03/2015"), ("age_months", 37)],
 )
 def test_age_and_year_of_birth_are_allowed(column: str, value: object) -> None:
-    check_no_identifiers(table_with(value, column=column, position=0, row=0))
+    assert find_identifiers(table_with(value, column=column, position=0, row=0)) == []
 
 
 @pytest.mark.parametrize(
@@ -197,11 +242,12 @@ def test_name_columns_with_values_are_caught(column: str) -> None:
     "column", ["practice_name", "service", "service_name", "username_count", "gp_practice"]
 )
 def test_other_name_like_columns_are_allowed(column: str) -> None:
-    check_no_identifiers(table_with("Alex", column=column, position=0, row=0))
+    assert find_identifiers(table_with("Alex", column=column, position=0, row=0)) == []
 
 
 def test_empty_name_column_is_allowed() -> None:
-    check_no_identifiers(table_with("", column="surname", position=0, row=0))
+    assert find_identifiers(table_with("", column="surname", position=0, row=0)) == []
+    assert find_identifiers(table_with("Alex", column="surname", position=0, row=0))
 
 
 def test_message_explains_why_and_how_to_fix() -> None:
@@ -219,7 +265,8 @@ def test_every_finding_is_reported_together() -> None:
 
 def test_course_data_passes() -> None:
     for table in (read_referrals(), read_services()):
-        check_no_identifiers(table)
+        assert len(table) > 0
+        assert find_identifiers(table) == []
 
 
 # ---------------------------------------------------------------- small-number suppression

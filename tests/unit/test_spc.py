@@ -659,3 +659,45 @@ def test_plot_percent_axis_on_given_axes_with_a_rebase() -> None:
     assert isinstance(ax.yaxis.get_major_formatter(), PercentFormatter)
     mean_lines = [line for line in ax.get_lines() if line.get_color() == COLOURS["mean"]]
     assert len(mean_lines) == 2, "one mean line per period"
+
+
+# ---------------------------------------------------------------- boundaries, pinned
+
+
+def _run_above_the_mean(run: int) -> list[int]:
+    """Counts out of 100 that alternate around the mean except for exactly ``run`` in a row above it."""
+    low, high = 29, 33
+    return [high, low] * 4 + [high] * run + [low, high] * 4
+
+
+def _shift_flagged(chart: Callable[[list[int]], pd.DataFrame], run: int) -> bool:
+    values = _run_above_the_mean(run)
+    table = chart(values)
+    above = (table["value"] > table["mean"]).tolist()
+    assert above[8 : 8 + run] == [True] * run and not above[7] and not above[8 + run]
+    return bool(table["rule_shift"].any())
+
+
+BOUNDARIES: dict[str, Callable[[int], bool]] = {
+    "p-chart shift flagged": lambda run: _shift_flagged(lambda v: p_chart(v, [100] * len(v)), run),
+    "XmR shift flagged": lambda run: _shift_flagged(xmr, run),
+    "limits called provisional": lambda points: "provisional"
+    in summarise(p_chart(([30, 32] * 6)[:points], [100] * points)).text,
+}
+
+
+@pytest.mark.parametrize(
+    ("what", "points", "expected"),
+    [
+        ("p-chart shift flagged", 6, False),
+        ("p-chart shift flagged", 7, True),
+        ("XmR shift flagged", 6, False),
+        ("XmR shift flagged", 7, True),
+        ("limits called provisional", 11, True),
+        ("limits called provisional", 12, False),
+    ],
+)
+def test_making_data_count_boundaries(what: str, points: int, expected: bool) -> None:
+    """Each default on both sides of its edge: a shift is 7 points (not 6); 12 points make limits
+    stable (11 are provisional), as NHSRplotthedots has them."""
+    assert BOUNDARIES[what](points) is expected

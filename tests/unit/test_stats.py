@@ -152,10 +152,16 @@ def test_comparison_keeps_both_proportions_and_reads_plainly():
     assert "change -15.0 percentage points" in text and "p < 0.001" in text
 
 
-def test_comparison_with_no_events_anywhere_has_p_value_one_and_no_warnings():
+@pytest.mark.parametrize(
+    ("k1", "n1", "k2", "n2"),
+    [(0, 10, 0, 20), (10, 10, 20, 20), (1, 1, 500, 500)],
+    ids=["no events anywhere", "only events", "only events, unequal groups"],
+)
+def test_comparison_without_any_variation_has_p_value_one_and_no_warnings(k1, n1, k2, n2):
     with np.errstate(all="raise"):
-        result = compare_proportions(0, 10, 0, 20)
+        result = compare_proportions(k1, n1, k2, n2)
     assert result.p_value == 1.0
+    assert result.difference == 0.0
     assert result.low < 0 < result.high
 
 

@@ -1,0 +1,50 @@
+"""Shared by every test: Hypothesis profiles, and a check that no process outlives the run.
+
+Hypothesis: the ``ci`` profile (loaded when the ``CI`` environment variable is
+set) is derandomised, so a CI run tries the same examples every time and a
+failure there can be repeated; ``dev`` draws new examples on each run. Neither
+has a deadline: on a busy shared machine one slow example is not a bug.
+
+Processes: each pytest process marks its environment (``tests.processes``);
+when the session ends, any process the tests started that is still running is
+killed and the run fails, naming it, so that a fixture that forgets to stop a
+hub, a server or a worker is found at once instead of hours later.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import psutil
+import pytest
+from hypothesis import HealthCheck, settings
+
+from tests.processes import describe, session_marker, started_by
+
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+#: Seconds a process that is already stopping may take to exit before it counts as left behind.
+EXIT_GRACE_SECONDS = 15
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_left_running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Fail the run if a process started by its tests is still running at the end (and kill it)."""
+    marker = session_marker()
+    base = tmp_path_factory.getbasetemp().resolve()
+    yield
+    _, left = psutil.wait_procs(started_by(marker, base), timeout=EXIT_GRACE_SECONDS)
+    if left:
+        listed = describe(left)
+        for process in left:
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
+        pytest.fail(f"the tests left {len(left)} process(es) running (now killed):\n{listed}", pytrace=False)
