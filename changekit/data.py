@@ -170,9 +170,9 @@ def _file_label(path: Path) -> str:
 
 
 def _quoted(values: pd.Series) -> str:
-    """The first few distinct values, quoted: "'two', '3.5'"."""
+    """The first few distinct values, quoted: "'two', '3.5'" (long numbers and postcodes hidden)."""
     distinct = list(dict.fromkeys(values.tolist()))
-    shown = ", ".join(repr(str(v)) for v in distinct[:VALUES_SHOWN])
+    shown = ", ".join(repr(governance.mask(str(v))) for v in distinct[:VALUES_SHOWN])
     return shown + (
         f" and {len(distinct) - VALUES_SHOWN} other values" if len(distinct) > VALUES_SHOWN else ""
     )
@@ -701,7 +701,7 @@ def outcome_recoder(outcomes: Mapping[str, str] | None) -> Callable[[pd.Series, 
         keys = cells.map(_outcome_key)
         unknown = (cells != "") & ~keys.isin(known)
         if unknown.any():
-            words = list(dict.fromkeys(cells[unknown]))
+            words = list(dict.fromkeys(cells[unknown].map(governance.mask)))
             line = ", ".join(f"{w!r}: 'accepted or redirected'" for w in words[:6])
             raise DataError(
                 f"Could not use {_file_label(path)}: column 'outcome' has words the course does not know, "
