@@ -31,8 +31,10 @@ __all__ = [
 ROWS_SHOWN = 5
 
 # What may stand between the digit groups of a number as exports write it: any
-# Unicode space (a non-breaking one from Excel included), a dot, a slash or a dash.
-_SEPARATOR = r"[\s./\-\u2010-\u2015]"
+# Unicode space (a non-breaking one from Excel included), a slash or a dash. A dot
+# only in the 3.3.4 form: elsewhere it is a decimal point (Value 123.4567891).
+_SEPARATOR = r"[\s/\-\u2010-\u2015]"
+_DOTTED = re.compile(r"(?<![\d.])\d{3}\.\d{3}\.\d{4}(?![\d.])")
 # Ten digits, grouped in any way (3-3-4, 4-3-3, none). The first pattern is a
 # cheap filter for whole columns; the second finds runs of digit groups in a cell.
 _NHS_FILTER = rf"\d(?:{_SEPARATOR}{{0,3}}\d){{9}}"
@@ -116,7 +118,7 @@ def _column_text(column: pd.Series) -> pd.Series:
 
 def _nhs_numbers(_name: str, text: pd.Series) -> pd.Series:
     """Cells holding a 10-digit number, however grouped, whose modulus-11 check digit is valid."""
-    candidates = text.str.contains(_NHS_FILTER, regex=True)
+    candidates = text.str.contains(_NHS_FILTER, regex=True) | text.str.contains(_DOTTED, regex=True)
     found = pd.Series(False, index=text.index)
     for label in candidates[candidates].index:
         found[label] = any(nhs_number.is_valid(n) for n in ten_digit_numbers(text[label]))
@@ -129,7 +131,7 @@ def ten_digit_numbers(text: str) -> list[str]:
     "943 476 5919", "9434 765 919" and "9434765919/4010232137" hold such
     numbers; a phone number "020 7946 0958" (eleven digits) does not.
     """
-    numbers = []
+    numbers = [dotted.replace(".", "") for dotted in _DOTTED.findall(text)]
     for run in _DIGIT_GROUPS.findall(text):
         groups = re.findall(r"\d+", run)
         for start in range(len(groups)):

@@ -92,3 +92,9 @@ def test_error_messages_about_other_problems_do_not_quote_long_numbers(tmp_path)
         read_referrals(path)
     assert "column 'age_months', row 2" in str(caught.value)
     assert "7946" not in str(caught.value) and "[number hidden]" in str(caught.value)
+
+
+def test_decimals_are_not_nhs_numbers_but_dotted_groups_are() -> None:
+    assert ten_digit_numbers("123.4567891") == []
+    assert ten_digit_numbers("rate 94.34765919 per 1,000") == []
+    assert ten_digit_numbers("943.476.5919") == [VALID]
