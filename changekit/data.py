@@ -63,7 +63,8 @@ class Column:
     ``kind`` is the type its cells must hold; ``required`` means no cell may be
     empty; ``allowed`` lists the only values a text cell may take (each item,
     when ``separator`` splits a cell into several); ``minimum`` and ``maximum``
-    bound a number.
+    bound a number; ``place_name`` says the column names places, not people
+    (so a header such as "Parent Name" is not taken for a person's name).
     """
 
     name: str
@@ -73,6 +74,7 @@ class Column:
     separator: str | None = None
     minimum: float | None = None
     maximum: float | None = None
+    place_name: bool = False
 
 
 @dataclass(frozen=True)
@@ -667,7 +669,8 @@ def read_table(
     path = Path(path)
     cells = _read_cells(path)
     # First, so that no later message can quote an identifier back to the user.
-    governance.check_no_identifiers(cells, source=_file_label(path))
+    places = [c.name for c in schema.columns if c.place_name]
+    governance.check_no_identifiers(cells, source=_file_label(path), place_names=places)
     _check_layout(cells, path)
     cells = _rename(cells, columns or {}, schema, path)
     _check_columns(cells, schema, path)

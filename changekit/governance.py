@@ -218,11 +218,14 @@ def rows_where(mask: pd.Series) -> str:
     return rows_phrase([int(i) + 2 for i in np.flatnonzero(mask.to_numpy())])
 
 
-def find_identifiers(df: pd.DataFrame) -> list[Finding]:
+def find_identifiers(df: pd.DataFrame, place_names: Iterable[str] = ()) -> list[Finding]:
     """Every identifier found, column by column, with spreadsheet row numbers ([] if none).
 
     Each check runs on a column's distinct values only (most columns repeat a
-    few categories), then maps back to the rows.
+    few categories), then maps back to the rows. Columns in ``place_names``
+    are known to name places, not people (Fingertips' "Parent Name" is the
+    parent area): their header does not make them a name column, and every
+    other check still runs on them.
     """
     findings = _header_findings(df)
     for position, label in enumerate(df.columns):
@@ -230,6 +233,8 @@ def find_identifiers(df: pd.DataFrame) -> list[Finding]:
         text = pd.Series(distinct, dtype=object).astype(str)
         name = _normalised_name(label)
         for check in _CHECKS:
+            if check.detect is _names and label in place_names:
+                continue
             hits = np.flatnonzero(check.detect(name, text).to_numpy(dtype=bool)[codes])
             if hits.size:
                 rows = [int(i) + 2 for i in hits]
@@ -272,7 +277,7 @@ def mask(text: str) -> str:
     return re.sub(rf"(?<![A-Za-z0-9]){_POSTCODE}(?![A-Za-z0-9])", "[postcode hidden]", hidden)
 
 
-def check_no_identifiers(df: pd.DataFrame, *, source: str = "this table") -> None:
+def check_no_identifiers(df: pd.DataFrame, *, source: str = "this table", place_names: Iterable[str] = ()) -> None:
     """Raise ``IdentifiableDataError`` if any column holds patient-identifiable data.
 
     Looks for NHS numbers with a valid check digit (plain, spaced 3-3-4 or with
@@ -281,7 +286,7 @@ def check_no_identifiers(df: pd.DataFrame, *, source: str = "this table") -> Non
     Rows are counted as in a spreadsheet (the header is row 1). The message never
     repeats the identifier itself.
     """
-    findings = find_identifiers(df)
+    findings = find_identifiers(df, place_names)
     if not findings:
         return
     lines = [
