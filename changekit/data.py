@@ -361,14 +361,14 @@ def _read_cells(path: Path) -> pd.DataFrame:
 # ---------------------------------------------------------------- checking columns
 
 
-def _normalised(name: str) -> str:
+def name_key(name: str) -> str:
     """A column name without case, spaces or punctuation: "Referral Date" -> "referraldate"."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def _suggestion(name: str, found: list[str]) -> str | None:
     """A near match among the found columns for a missing one, as advice."""
-    same = [f for f in found if _normalised(f) == _normalised(name)]
+    same = [f for f in found if name_key(f) == name_key(name)]
     close = same or difflib.get_close_matches(name, found, n=1, cutoff=0.75)
     return f"rename '{close[0]}' to '{name}'" if close else None
 
@@ -422,8 +422,8 @@ def _rename(cells: pd.DataFrame, columns: Mapping[str, str], schema: Schema, pat
     """The file's columns renamed to the course's as ``columns`` maps them ({name in the file: course's name})."""
     if not columns:
         return cells
-    found = {_normalised(c): c for c in cells.columns}
-    unknown = [name for name in columns if _normalised(name) not in found]
+    found = {name_key(c): c for c in cells.columns}
+    unknown = [name for name in columns if name_key(name) not in found]
     wrong = [course for course in columns.values() if course not in schema.names]
     if unknown or wrong:
         lines = [f"The columns= you gave do not fit {_file_label(path)}:"]
@@ -433,7 +433,7 @@ def _rename(cells: pd.DataFrame, columns: Mapping[str, str], schema: Schema, pat
         lines.append(f"The course's columns: {', '.join(map(repr, schema.names))}.")
         lines.append("To fix: write columns={'name in your file': 'course name', ...} with names from these lists.")
         raise DataError("\n".join(lines))
-    return cells.rename(columns={found[_normalised(name)]: course for name, course in columns.items()})
+    return cells.rename(columns={found[name_key(name)]: course for name, course in columns.items()})
 
 
 def _check_columns(cells: pd.DataFrame, schema: Schema, path: Path) -> None:
@@ -679,7 +679,7 @@ def read_table(
     return _convert(cells, schema, path)
 
 
-def _outcome_key(word: str) -> str:
+def outcome_key(word: str) -> str:
     """An outcome word without regard to case and spacing: ' Rejected -  signposted' -> 'rejected - signposted'."""
     return " ".join(word.lower().split())
 
@@ -698,10 +698,10 @@ def outcome_recoder(outcomes: Mapping[str, str] | None) -> Callable[[pd.Series, 
                 f"outcomes= maps {word!r} to {meaning!r}: map each of your outcome words to "
                 "'accepted' or 'redirected'."
             )
-        known[_outcome_key(word)] = meaning
+        known[outcome_key(word)] = meaning
 
     def recode(cells: pd.Series, path: Path) -> pd.Series:
-        keys = cells.map(_outcome_key)
+        keys = cells.map(outcome_key)
         unknown = (cells != "") & ~keys.isin(known)
         if unknown.any():
             words = list(dict.fromkeys(cells[unknown].map(governance.mask)))
@@ -715,6 +715,28 @@ def outcome_recoder(outcomes: Mapping[str, str] | None) -> Callable[[pd.Series, 
         return keys.map(known).where(cells != "", "")
 
     return recode
+
+
+def checked_cells(path: str | Path) -> pd.DataFrame:
+    """Every cell of a file as text, once the whole file has passed the identifier check.
+
+    For forms that show a trainee their own file before it is read against a
+    schema (the column-mapping form), so that nothing identifying is ever shown.
+    """
+    path = Path(path)
+    cells = _read_cells(path)
+    governance.check_no_identifiers(cells, source=_file_label(path))
+    return cells
+
+
+def referrals_call(path: str | Path, columns: Mapping[str, str], outcomes: Mapping[str, str]) -> str:
+    """The ``read_referrals(...)`` line that reads ``path`` with these mappings, to paste into a notebook."""
+    parts = [repr(str(path))]
+    if columns:
+        parts.append(f"columns={dict(columns)!r}")
+    if outcomes:
+        parts.append(f"outcomes={dict(outcomes)!r}")
+    return f"referrals = read_referrals({', '.join(parts)})"
 
 
 def read_referrals(
