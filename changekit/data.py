@@ -20,18 +20,20 @@ import codecs
 import difflib
 import io
 import re
+import warnings
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from changekit import governance
-from changekit.errors import DataError
+from changekit.errors import DataError, DataNote
 from changekit.paths import data_dir
 
 __all__ = [
@@ -61,7 +63,8 @@ class Column:
     ``kind`` is the type its cells must hold; ``required`` means no cell may be
     empty; ``allowed`` lists the only values a text cell may take (each item,
     when ``separator`` splits a cell into several); ``minimum`` and ``maximum``
-    bound a number.
+    bound a number; ``place_name`` says the column names places, not people
+    (so a header such as "Parent Name" is not taken for a person's name).
     """
 
     name: str
@@ -71,6 +74,7 @@ class Column:
     separator: str | None = None
     minimum: float | None = None
     maximum: float | None = None
+    place_name: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,13 +124,11 @@ REFERRALS = Schema(
         Column("referral_date", "date"),
         Column("practice_code"),
         Column("age_months", "int", minimum=0, maximum=MAX_AGE_MONTHS),
-        Column("reason", allowed=REASONS),
+        # A trainee's own extract has its own categories: the sample data's
+        # (REASONS, SERVICE_NAMES) are documented in data/README.md, not enforced.
+        Column("reason"),
         Column("outcome", allowed=OUTCOMES),
-        Column(
-            "redirected_to",
-            required=False,
-            allowed=tuple(s for s in SERVICE_NAMES if s != COMMUNITY_PAEDIATRICS),
-        ),
+        Column("redirected_to", required=False),
         Column("decision_days", "int", minimum=0),
     ),
 )
@@ -170,9 +172,9 @@ def _file_label(path: Path) -> str:
 
 
 def _quoted(values: pd.Series) -> str:
-    """The first few distinct values, quoted: "'two', '3.5'"."""
+    """The first few distinct values, quoted: "'two', '3.5'" (long numbers and postcodes hidden)."""
     distinct = list(dict.fromkeys(values.tolist()))
-    shown = ", ".join(repr(str(v)) for v in distinct[:VALUES_SHOWN])
+    shown = ", ".join(repr(governance.mask(str(v))) for v in distinct[:VALUES_SHOWN])
     return shown + (
         f" and {len(distinct) - VALUES_SHOWN} other values" if len(distinct) > VALUES_SHOWN else ""
     )
@@ -288,7 +290,31 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
             "To fix: open it in Excel and save it again as 'Excel Workbook (.xlsx)' or "
             "'CSV UTF-8'."
         ) from None
-    return sheet.map(_cell_text).rename(columns=str)
+    cells = sheet.map(_cell_text).rename(columns=str)
+    if (cells == "").any().any():
+        _check_formulas(path, cells)
+    return cells
+
+
+def _check_formulas(path: Path, cells: pd.DataFrame) -> None:
+    """Refuse empty-looking cells that hold a formula Excel never calculated (no value saved with it)."""
+    workbook = load_workbook(path, read_only=True, data_only=False)
+    try:
+        sheet = workbook.worksheets[0]
+        found: dict[str, list[int]] = {}
+        for row, values in enumerate(sheet.iter_rows(min_row=2, values_only=True)):
+            for col, value in enumerate(values[: cells.shape[1]]):
+                if isinstance(value, str) and value.startswith("=") and row < len(cells) and cells.iat[row, col] == "":
+                    found.setdefault(cells.columns[col], []).append(row + 2)
+    finally:
+        workbook.close()
+    if found:
+        where = "; ".join(f"column '{name}', {governance.rows_phrase(rows)}" for name, rows in found.items())
+        raise DataError(
+            f"Could not use {_file_label(path)}: {where} hold a formula with no value saved (the file was "
+            "written by a program, not saved from Excel). To fix: open it in Excel and save it, or replace "
+            "the formulas with their values (Copy, then Paste Special > Values)."
+        )
 
 
 _READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
@@ -299,9 +325,25 @@ _READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
 }
 
 
+#: The largest file a trainee's kernel reads: about 1 GB of memory once every cell is text.
+MAX_FILE_MB = 100
+
+
+def _check_size(path: Path) -> None:
+    """Refuse, before reading, a file too big for a trainee's kernel to hold."""
+    megabytes = path.stat().st_size / 2**20
+    if megabytes > MAX_FILE_MB:
+        raise DataError(
+            f"Could not read {_file_label(path)}: it is {megabytes:,.0f} MB, and files over "
+            f"{MAX_FILE_MB} MB are too big for your notebook's memory. To fix: export only the "
+            "columns and the months you need (a year of referrals is usually well under 10 MB)."
+        )
+
+
 def _read_cells(path: Path) -> pd.DataFrame:
     """Every cell as stripped text, headers stripped, trailing empty rows dropped."""
     _check_exists(path)
+    _check_size(path)
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         raise DataError(
@@ -319,14 +361,14 @@ def _read_cells(path: Path) -> pd.DataFrame:
 # ---------------------------------------------------------------- checking columns
 
 
-def _normalised(name: str) -> str:
+def name_key(name: str) -> str:
     """A column name without case, spaces or punctuation: "Referral Date" -> "referraldate"."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def _suggestion(name: str, found: list[str]) -> str | None:
     """A near match among the found columns for a missing one, as advice."""
-    same = [f for f in found if _normalised(f) == _normalised(name)]
+    same = [f for f in found if name_key(f) == name_key(name)]
     close = same or difflib.get_close_matches(name, found, n=1, cutoff=0.75)
     return f"rename '{close[0]}' to '{name}'" if close else None
 
@@ -350,6 +392,50 @@ def require_columns(
         )
 
 
+_TOTALS = re.compile(r"^(grand\s+|sub)?totals?\s*:?$", re.IGNORECASE)
+
+
+def _check_layout(cells: pd.DataFrame, path: Path) -> None:
+    """Refuse a title or merged heading above the column names, and a totals row below the data."""
+    unnamed = [c for c in cells.columns if not c or c.startswith("Unnamed:")]
+    if len(unnamed) >= max(2, len(cells.columns) / 2):
+        filled = (cells.head(10) != "").sum(axis=1)
+        where = (f"the column names seem to be in row {int(filled.to_numpy().argmax()) + 2}" if len(filled)
+                 else "no row below it holds data")
+        raise DataError(
+            f"Could not use {_file_label(path)}: row 1 looks like a title or a merged heading, not the column "
+            f"names ({len(unnamed)} of its {len(cells.columns)} cells are empty); {where}. To fix: delete the "
+            "rows above the column names and unmerge any merged heading cells, so that row 1 holds one name per "
+            "column."
+        )
+    if len(cells):
+        last = cells.iloc[-1]
+        if last.str.fullmatch(_TOTALS).any():
+            raise DataError(
+                f"Could not use {_file_label(path)}: row {len(cells) + 1} looks like a totals row "
+                f"('{last[last.str.fullmatch(_TOTALS)].iloc[0]}'), not data. To fix: delete it; the course "
+                "does its own counting."
+            )
+
+
+def _rename(cells: pd.DataFrame, columns: Mapping[str, str], schema: Schema, path: Path) -> pd.DataFrame:
+    """The file's columns renamed to the course's as ``columns`` maps them ({name in the file: course's name})."""
+    if not columns:
+        return cells
+    found = {name_key(c): c for c in cells.columns}
+    unknown = [name for name in columns if name_key(name) not in found]
+    wrong = [course for course in columns.values() if course not in schema.names]
+    if unknown or wrong:
+        lines = [f"The columns= you gave do not fit {_file_label(path)}:"]
+        lines += [f"- '{name}' is not a column of the file." for name in unknown]
+        lines += [f"- '{name}' is not one of the course's columns." for name in wrong]
+        lines.append(f"The file's columns: {', '.join(map(repr, cells.columns))}.")
+        lines.append(f"The course's columns: {', '.join(map(repr, schema.names))}.")
+        lines.append("To fix: write columns={'name in your file': 'course name', ...} with names from these lists.")
+        raise DataError("\n".join(lines))
+    return cells.rename(columns={found[name_key(name)]: course for name, course in columns.items()})
+
+
 def _check_columns(cells: pd.DataFrame, schema: Schema, path: Path) -> None:
     """Raise a DataError listing the schema's columns the file lacks, with near matches."""
     found = list(cells.columns)
@@ -368,7 +454,8 @@ def _check_columns(cells: pd.DataFrame, schema: Schema, path: Path) -> None:
         lines.append(f"Did you mean: {'; '.join(advice)}?")
     lines.append(
         "To fix: make the names in row 1 match exactly (lower case, underscores for spaces), "
-        "then save the file and try again."
+        "then save the file and try again; or, leaving the file as it is, tell the reader which of "
+        f"your columns is which: columns={{'<name in your file>': '{missing[0]}', ...}}."
     )
     raise DataError("\n".join(lines))
 
@@ -451,45 +538,69 @@ def _to_number(
         return values, problems
     if not whole:
         return values.astype("float64"), []
-    return values.astype("int64" if column.required else "Int64"), []
+    # Empty cells (reported by the caller when the column is required) stay missing.
+    return values.astype("int64" if column.required and filled.all() else "Int64"), []
 
 
-_US_ORDER = re.compile(r"^(\d{1,2})/(\d{1,2})/\d{4}$")
 _TIME_OF_DAY = r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
+#: Date formats read, in order: ISO, then UK day-first ones as clinical systems and Excel write them.
+DAY_FIRST_FORMATS = (
+    "%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y",
+    "%d-%b-%y", "%d-%b-%Y", "%d %b %Y", "%d %B %Y", "%d %b %y", "%d-%B-%Y",
+)
+#: US month-first formats: never used to read a date, only to explain why one was refused.
+MONTH_FIRST_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y")
+US_ORDER_FIX = (
+    "these can only be month/day/year (US order), which is never guessed: convert the column to "
+    "day/month/year or year-month-day (in Excel: Format Cells > Date > English (United Kingdom))"
+)
+#: Numeric dates whose first two parts could each be a day or a month (03/04/2025).
+_BOTH_ORDERS = re.compile(r"^(0?[1-9]|1[0-2])[/.-](0?[1-9]|1[0-2])[/.-]\d{2,4}$")
 
 
-def _date_fix(bad: pd.Series) -> str:
-    """Advice for unreadable dates; points out month/day (US) order when that is the cause."""
-    looks_us = bad.str.extract(_US_ORDER).astype(float)
-    advice = (
-        "write dates as day/month/year (31/03/2024) or year-month-day (2024-03-31) with a "
-        "four-digit year"
-    )
-    if ((looks_us[1] > 12) & (looks_us[0] <= 12)).any():
-        advice += "; these look like US month/day order, which is never guessed"
-    return advice
+def _parse(days: pd.Series, formats: Iterable[str]) -> pd.Series:
+    """Dates read with the first of ``formats`` that fits each cell (NaT where none does)."""
+    values = pd.Series(pd.NaT, index=days.index, dtype="datetime64[ns]")
+    for form in formats:
+        todo = values.isna() & days.notna()
+        if not todo.any():
+            break
+        values = values.fillna(pd.to_datetime(days.where(todo), format=form, errors="coerce"))
+    return values
 
 
 def _to_date(
     cells: pd.Series, filled: pd.Series, column: Column
 ) -> tuple[pd.Series, list[_Problem]]:
-    """Dates written as YYYY-MM-DD or DD/MM/YYYY (never US month/day order); a time is dropped."""
+    """Dates in ISO or UK day-first forms (2025-03-13, 13/03/2025, 13-Mar-25, 13 March 2025).
+
+    A time of day is dropped. US month/day order is never guessed: cells that
+    only make sense that way are reported as such.
+    """
     days = cells.where(filled).str.replace(_TIME_OF_DAY, "", regex=True)
-    values = pd.to_datetime(days, format="%Y-%m-%d", errors="coerce")
-    uk = pd.to_datetime(days.where(values.isna()), format="%d/%m/%Y", errors="coerce")
-    values = values.fillna(uk)
+    values = _parse(days, DAY_FIRST_FORMATS)
     bad = filled & values.isna()
     if not bad.any():
         return values, []
-    return values, [
-        _Problem(
-            column.name,
-            _spreadsheet_rows(bad),
-            _quoted(cells[bad]),
-            "a date such as 31/03/2024 or 2024-03-31",
-            _date_fix(cells[bad]),
+    month_first = bad & _parse(days.where(bad), MONTH_FIRST_FORMATS).notna()
+    unreadable = bad & ~month_first
+    problems = [
+        _Problem(column.name, _spreadsheet_rows(rows), _quoted(cells[rows]), expected, fix)
+        for rows, expected, fix in (
+            (month_first, "day/month/year, as UK systems write dates", US_ORDER_FIX),
+            (unreadable, "a date such as 31/03/2024, 31-Mar-24, 31 March 2024 or 2024-03-31",
+             "write dates as day/month/year or year-month-day"),
         )
+        if rows.any()
     ]
+    return values, problems
+
+
+def day_first_guessed(cells: pd.Series) -> bool:
+    """Whether every numeric date in ``cells`` could be read either way round (so day-first was assumed)."""
+    numeric = cells[cells.str.contains(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", regex=True)]
+    numeric = numeric.str.replace(_TIME_OF_DAY, "", regex=True)
+    return bool(len(numeric)) and bool(numeric.str.fullmatch(_BOTH_ORDERS).all())
 
 
 _CONVERTERS: dict[
@@ -521,6 +632,12 @@ def _convert(cells: pd.DataFrame, schema: Schema, path: Path) -> pd.DataFrame:
             )
         table[column.name], found = _CONVERTERS[column.kind](raw, filled, column)
         problems += found
+        if column.kind == "date" and not found and day_first_guessed(raw[filled]):
+            warnings.warn(DataNote(
+                f"In {_file_label(path)}, every date in column '{column.name}' could be day/month or "
+                "month/day (such as 03/04/2025): they were read as day/month/year, as UK systems write "
+                "them. If yours writes month/day/year, convert the column before reading it."
+            ), stacklevel=4)
     if problems:
         heading = (
             f"Could not use {_file_label(path)}: {len(problems)} problem(s) to fix "
@@ -533,26 +650,114 @@ def _convert(cells: pd.DataFrame, schema: Schema, path: Path) -> pd.DataFrame:
 # ---------------------------------------------------------------- public readers
 
 
-def read_table(path: str | Path, schema: Schema) -> pd.DataFrame:
+def read_table(
+    path: str | Path,
+    schema: Schema,
+    columns: Mapping[str, str] | None = None,
+    recode: Mapping[str, Callable[[pd.Series, Path], pd.Series]] | None = None,
+) -> pd.DataFrame:
     """Read a CSV or .xlsx file, check it against ``schema`` and return it typed.
 
     Dates become ``datetime64``, whole numbers ``int64`` (``Int64`` where cells
     may be empty), other numbers ``float64`` and text ``str`` (empty cells
-    missing). Columns not in the schema are kept as text. Raises ``DataError``
-    (naming the file, column, rows and fix) for any problem, and
+    missing). Columns not in the schema are kept as text. ``columns`` maps the
+    file's own column names to the schema's; ``recode`` turns a column's local
+    words into the schema's before checking. Raises ``DataError`` (naming the
+    file, column, rows and fix) for any problem, and
     ``governance.IdentifiableDataError`` for patient-identifiable data.
     """
     path = Path(path)
     cells = _read_cells(path)
     # First, so that no later message can quote an identifier back to the user.
-    governance.check_no_identifiers(cells, source=_file_label(path))
+    places = [c.name for c in schema.columns if c.place_name]
+    governance.check_no_identifiers(cells, source=_file_label(path), place_names=places)
+    _check_layout(cells, path)
+    cells = _rename(cells, columns or {}, schema, path)
     _check_columns(cells, schema, path)
+    for name, recoder in (recode or {}).items():
+        cells[name] = recoder(cells[name], path)
     return _convert(cells, schema, path)
 
 
-def read_referrals(path: str | Path | None = None) -> pd.DataFrame:
-    """The referrals to community paediatrics (default: ``data/referrals.csv``)."""
-    return read_table(data_dir() / "referrals.csv" if path is None else path, REFERRALS)
+def outcome_key(word: str) -> str:
+    """An outcome word without regard to case and spacing: ' Rejected -  signposted' -> 'rejected - signposted'."""
+    return " ".join(word.lower().split())
+
+
+def outcome_recoder(outcomes: Mapping[str, str] | None) -> Callable[[pd.Series, Path], pd.Series]:
+    """Turns a file's outcome words into 'accepted' or 'redirected', as ``outcomes`` maps them.
+
+    'accepted' and 'redirected' themselves are understood in any case; other
+    words must be mapped. Unmapped words raise one ``DataError`` that lists
+    them with their rows and shows the ``outcomes=`` line to write.
+    """
+    known = {word: word for word in OUTCOMES}
+    for word, meaning in (outcomes or {}).items():
+        if meaning not in OUTCOMES:
+            raise DataError(
+                f"outcomes= maps {word!r} to {meaning!r}: map each of your outcome words to "
+                "'accepted' or 'redirected'."
+            )
+        known[outcome_key(word)] = meaning
+
+    def recode(cells: pd.Series, path: Path) -> pd.Series:
+        keys = cells.map(outcome_key)
+        unknown = (cells != "") & ~keys.isin(known)
+        if unknown.any():
+            words = list(dict.fromkeys(cells[unknown].map(governance.mask)))
+            line = ", ".join(f"{w!r}: 'accepted or redirected'" for w in words[:6])
+            raise DataError(
+                f"Could not use {_file_label(path)}: column 'outcome' has words the course does not know, "
+                f"{governance.rows_where(unknown)}: {_quoted(cells[unknown])}. Each referral's outcome must mean "
+                "'accepted' or 'redirected' (turned away, signposted elsewhere). To fix: say what each of your "
+                f"words means, e.g. read_referrals(path, outcomes={{{line}}}), choosing one of the two for each."
+            )
+        return keys.map(known).where(cells != "", "")
+
+    return recode
+
+
+def checked_cells(path: str | Path) -> pd.DataFrame:
+    """Every cell of a file as text, once the whole file has passed the identifier check.
+
+    For forms that show a trainee their own file before it is read against a
+    schema (the column-mapping form), so that nothing identifying is ever shown.
+    """
+    path = Path(path)
+    cells = _read_cells(path)
+    governance.check_no_identifiers(cells, source=_file_label(path))
+    return cells
+
+
+def referrals_call(path: str | Path, columns: Mapping[str, str], outcomes: Mapping[str, str]) -> str:
+    """The ``read_referrals(...)`` line that reads ``path`` with these mappings, to paste into a notebook."""
+    parts = [repr(str(path))]
+    if columns:
+        parts.append(f"columns={dict(columns)!r}")
+    if outcomes:
+        parts.append(f"outcomes={dict(outcomes)!r}")
+    return f"referrals = read_referrals({', '.join(parts)})"
+
+
+def read_referrals(
+    path: str | Path | None = None,
+    columns: Mapping[str, str] | None = None,
+    outcomes: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Referrals to community paediatrics: the sample data (``data/referrals.csv``) or your own extract.
+
+    ``columns`` maps your file's column names to the course's, e.g.
+    ``{"Date received": "referral_date", "Triage outcome": "outcome"}``;
+    ``outcomes`` maps your outcome words to 'accepted' or 'redirected', e.g.
+    ``{"Rejected - signposted": "redirected"}`` (case and spacing do not
+    matter). Reasons and services keep your own categories.
+    """
+    return read_table(
+        data_dir() / "referrals.csv" if path is None else path,
+        REFERRALS,
+        columns=columns,
+        recode={"outcome": outcome_recoder(outcomes)},
+    )
 
 
 def read_services(path: str | Path | None = None) -> pd.DataFrame:

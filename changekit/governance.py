@@ -30,30 +30,45 @@ __all__ = [
 
 ROWS_SHOWN = 5
 
-# Ten digits written as 3-3-4 with optional spaces or dashes. The first pattern
-# is a cheap filter for whole columns; the second finds each number in a cell.
-_NHS_FILTER = r"\d{3}[ -]?\d{3}[ -]?\d{4}"
-_NHS_NUMBER = re.compile(rf"(?<!\d)({_NHS_FILTER})(?!\d)")
-# A full UK postcode: outward code (area, district) and inward code (sector, unit).
-# An outward code alone ("SW1A") does not match.
-_POSTCODE = r"(?:[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}|GIR ?0AA)"
-# A date with day, month and year; month-and-year or year alone does not match.
+# What may stand between the digit groups of a number as exports write it: any
+# Unicode space (a non-breaking one from Excel included), a slash or a dash. A dot
+# only in the 3.3.4 form: elsewhere it is a decimal point (Value 123.4567891).
+_SEPARATOR = r"[\s/\-\u2010-\u2015]"
+_DOTTED = re.compile(r"(?<![\d.])\d{3}\.\d{3}\.\d{4}(?![\d.])")
+# Ten digits, grouped in any way (3-3-4, 4-3-3, none). The first pattern is a
+# cheap filter for whole columns; the second finds runs of digit groups in a cell.
+_NHS_FILTER = rf"\d(?:{_SEPARATOR}{{0,3}}\d){{9}}"
+_DIGIT_GROUPS = re.compile(rf"\d+(?:{_SEPARATOR}{{1,3}}\d+)*")
+# A full UK postcode: outward code (area, district) and inward code (sector, unit),
+# in any case and spacing. An outward code alone ("SW1A") does not match.
+_POSTCODE = r"(?:[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2}|GIR\s*0AA)"
+# A date with day, month and year, as systems and Excel write them (2015-03-04,
+# 04/03/2015, 04-Mar-2015, 4th March 2015); month-and-year or year alone does not match.
 _FULL_DATE = (
     r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
-    r"|\d{1,2}(?:st|nd|rd|th)? [A-Za-z]{3,9},? \d{2,4}"
+    r"|\d{1,2}(?:st|nd|rd|th)?[ /-][A-Za-z]{3,9},?[ /-]\d{2,4}"
 )
-_BIRTH_DATE_COLUMN = re.compile(r"\b(dob|d o b|date of birth|birth ?date|birthday|date born)\b")
-_PERSON = r"(patient|child|children|baby|infant|mother|mum|father|dad|parent|carer|guardian|client|pupil|person)s?"
+_BIRTH_DATE_COLUMN = re.compile(r"\b(dob|d o b|date of birth|birth ?date|birthday|date born|born)\b")
+_PERSON = (r"(patient|pt|child|children|baby|infant|mother|mum|father|dad|parent|carer|guardian|client|pupil"
+           r"|person|young person)s?")
 _NAME_COLUMN = re.compile(
     r"^(full )?names?$"
     r"|\b(first|last|family|given|middle|maiden|fore|sur|christian) ?names?\b"
-    rf"|\b{_PERSON} (full )?names?\b|\bnames? of (the )?{_PERSON}\b"
+    rf"|\b{_PERSON} (full )?names?\b|\bnames? (of )?(the )?{_PERSON}\b"
 )
 
 WHY = (
     "Why this matters: names, NHS numbers, full dates of birth and full postcodes identify "
     "a child, and patient-identifiable data must never leave the clinical record system for "
     "course work. This course uses only synthetic or anonymised data."
+)
+
+
+FALSE_ALARM = (
+    "If a flagged column holds no patient data (a false alarm: a service's phone number that happens "
+    "to pass the NHS number check, a practice code shaped like a postcode, a column called 'name' that "
+    "holds service names), rename or remove that column in your copy of the file and read it again: "
+    "the check itself is never switched off."
 )
 
 
@@ -102,20 +117,37 @@ def _column_text(column: pd.Series) -> pd.Series:
 
 
 def _nhs_numbers(_name: str, text: pd.Series) -> pd.Series:
-    """Cells holding a 10-digit number whose modulus-11 check digit is valid."""
-    candidates = text.str.contains(_NHS_FILTER, regex=True)
+    """Cells holding a 10-digit number, however grouped, whose modulus-11 check digit is valid."""
+    candidates = text.str.contains(_NHS_FILTER, regex=True) | text.str.contains(_DOTTED, regex=True)
     found = pd.Series(False, index=text.index)
     for label in candidates[candidates].index:
-        numbers = (re.sub(r"[ -]", "", n) for n in _NHS_NUMBER.findall(text[label]))
-        found[label] = any(nhs_number.is_valid(n) for n in numbers)
+        found[label] = any(nhs_number.is_valid(n) for n in ten_digit_numbers(text[label]))
     return found
 
 
+def ten_digit_numbers(text: str) -> list[str]:
+    """Every 10-digit number in ``text``: consecutive digit groups whose digits add up to exactly ten.
+
+    "943 476 5919", "9434 765 919" and "9434765919/4010232137" hold such
+    numbers; a phone number "020 7946 0958" (eleven digits) does not.
+    """
+    numbers = [dotted.replace(".", "") for dotted in _DOTTED.findall(text)]
+    for run in _DIGIT_GROUPS.findall(text):
+        groups = re.findall(r"\d+", run)
+        for start in range(len(groups)):
+            digits = ""
+            for group in groups[start:]:
+                digits += group
+                if len(digits) >= 10:
+                    break
+            if len(digits) == 10:
+                numbers.append(digits)
+    return numbers
+
+
 def _postcodes(_name: str, text: pd.Series) -> pd.Series:
-    """Cells that are a full postcode (any case), or text containing one in capitals."""
-    whole = text.str.strip().str.upper().str.fullmatch(_POSTCODE)
-    within = text.str.contains(rf"\b{_POSTCODE}\b", regex=True)
-    return whole | within
+    """Cells that are, or contain, a full postcode in any case and spacing."""
+    return text.str.contains(rf"(?<![A-Za-z0-9]){_POSTCODE}(?![A-Za-z0-9])", regex=True)
 
 
 def _birth_dates(name: str, text: pd.Series) -> pd.Series:
@@ -159,8 +191,12 @@ _CHECKS = (
 
 
 def _normalised_name(name: object) -> str:
-    """A column name in lower case with punctuation as spaces: "Child's Name" -> "childs name"."""
-    text = re.sub(r"['\u2019]", "", str(name).lower())
+    """A column name in lower case with punctuation as spaces and CamelCase split.
+
+    "Child's Name" -> "childs name", "DateOfBirth" -> "date of birth", "Name (child)" -> "name child".
+    """
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", str(name))
+    text = re.sub(r"['\u2019]", "", words.lower())
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
@@ -182,26 +218,66 @@ def rows_where(mask: pd.Series) -> str:
     return rows_phrase([int(i) + 2 for i in np.flatnonzero(mask.to_numpy())])
 
 
-def find_identifiers(df: pd.DataFrame) -> list[Finding]:
+def find_identifiers(df: pd.DataFrame, place_names: Iterable[str] = ()) -> list[Finding]:
     """Every identifier found, column by column, with spreadsheet row numbers ([] if none).
 
     Each check runs on a column's distinct values only (most columns repeat a
-    few categories), then maps back to the rows.
+    few categories), then maps back to the rows. Columns in ``place_names``
+    are known to name places, not people (Fingertips' "Parent Name" is the
+    parent area): their header does not make them a name column, and every
+    other check still runs on them.
     """
-    findings = []
+    findings = _header_findings(df)
     for position, label in enumerate(df.columns):
         codes, distinct = pd.factorize(_column_text(df.iloc[:, position]))
         text = pd.Series(distinct, dtype=object).astype(str)
         name = _normalised_name(label)
         for check in _CHECKS:
+            if check.detect is _names and label in place_names:
+                continue
             hits = np.flatnonzero(check.detect(name, text).to_numpy(dtype=bool)[codes])
             if hits.size:
                 rows = [int(i) + 2 for i in hits]
-                findings.append(Finding(str(label), rows, check.what, check.fix))
+                findings.append(Finding(column_label(label, position), rows, check.what, check.fix))
     return findings
 
 
-def check_no_identifiers(df: pd.DataFrame, *, source: str = "this table") -> None:
+def _header_findings(df: pd.DataFrame) -> list[Finding]:
+    """Identifiers in the header cells themselves (a file whose first row is a patient's record)."""
+    headers = pd.Series([str(label) for label in df.columns], dtype=object)
+    findings = []
+    for check in (_CHECKS[0], _CHECKS[1]):
+        for position in np.flatnonzero(check.detect("", headers).to_numpy(dtype=bool)):
+            findings.append(Finding(f"{POSITION}{int(position) + 1} (its name in row 1)", [1], check.what, check.fix))
+    return findings
+
+
+#: How a finding names a column by its position (counting from 1) where its name must not be repeated.
+POSITION = "number "
+
+
+def column_label(label: object, position: int) -> str:
+    """A column's name, or ``number N`` where the name itself looks identifying and must not be repeated."""
+    name = str(label)
+    return f"{POSITION}{position + 1}" if mask(name) != name else name
+
+
+def column_phrase(column: str) -> str:
+    """How a message names a finding's column: "column 'Notes'" or "column number 3"."""
+    return f"column {column}" if column.startswith(POSITION) else f"column '{column}'"
+
+
+def mask(text: str) -> str:
+    """``text`` with anything that could be an identifier hidden: runs of nine or more digits, postcodes.
+
+    For every message that quotes what a trainee's file holds, so that no
+    message repeats an NHS number, a phone number or a postcode.
+    """
+    hidden = re.sub(rf"\d(?:{_SEPARATOR}{{0,3}}\d){{8,}}", "[number hidden]", text)
+    return re.sub(rf"(?<![A-Za-z0-9]){_POSTCODE}(?![A-Za-z0-9])", "[postcode hidden]", hidden)
+
+
+def check_no_identifiers(df: pd.DataFrame, *, source: str = "this table", place_names: Iterable[str] = ()) -> None:
     """Raise ``IdentifiableDataError`` if any column holds patient-identifiable data.
 
     Looks for NHS numbers with a valid check digit (plain, spaced 3-3-4 or with
@@ -210,7 +286,7 @@ def check_no_identifiers(df: pd.DataFrame, *, source: str = "this table") -> Non
     Rows are counted as in a spreadsheet (the header is row 1). The message never
     repeats the identifier itself.
     """
-    findings = find_identifiers(df)
+    findings = find_identifiers(df, place_names)
     if not findings:
         return
     lines = [
@@ -220,10 +296,10 @@ def check_no_identifiers(df: pd.DataFrame, *, source: str = "this table") -> Non
         )
     ]
     lines += [
-        f"- column '{f.column}', {rows_phrase(f.rows)}: {f.what}. To fix: {f.fix}."
+        f"- {column_phrase(f.column)}, {rows_phrase(f.rows)}: {f.what}. To fix: {f.fix}."
         for f in findings
     ]
-    lines.append(WHY)
+    lines += [WHY, FALSE_ALARM]
     raise IdentifiableDataError("\n".join(lines))
 
 

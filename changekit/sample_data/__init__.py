@@ -17,6 +17,7 @@ from changekit.sample_data import (
     asthma,
     attendances,
     baby_clinic,
+    fingertips,
     population,
     referrals,
     services,
@@ -29,6 +30,7 @@ GENERATORS: list[Callable[[], dict[str, pd.DataFrame]]] = [
     attendances.generate,
     asthma.generate,
     baby_clinic.generate,
+    fingertips.generate,
 ]
 
 

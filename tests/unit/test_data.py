@@ -173,7 +173,7 @@ CELL_ERRORS = [
     ("count", 4, "3.5", "whole number"),
     ("count", 2, "-1", "at least 0"),
     ("seen_on", 3, "13/31/2024", "day/month/year"),
-    ("seen_on", 2, "01/13/2024", "US month/day"),
+    ("seen_on", 2, "01/13/2024", "month/day/year (US order)"),
     ("seen_on", 4, "31/02/2024", "'31/02/2024'"),
     ("seen_on", 2, "2024-13-01", "2024-03-31"),
     ("outcome", 3, "Accepted", "'accepted', 'redirected'"),
