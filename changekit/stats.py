@@ -32,12 +32,6 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
-from scipy.stats import binom
-from statsmodels.stats.proportion import (
-    confint_proportions_2indep,
-    proportion_confint,
-    test_proportions_2indep,
-)
 
 from changekit.data import require_columns
 from changekit.errors import DataError
@@ -95,6 +89,8 @@ def proportion(successes: int, total: int, *, confidence: float = 0.95) -> Propo
     """
     k, n = _check_counts(successes, total)
     _check_confidence(confidence)
+    from statsmodels.stats.proportion import proportion_confint  # 4 s to import: only when needed
+
     low, high = proportion_confint(k, n, alpha=1 - confidence, method="wilson")
     # At 0 or n the Wilson limit is exactly 0 or 1; statsmodels can be 1e-17 off.
     low = 0.0 if k == 0 else _clip(low)
@@ -113,6 +109,8 @@ def compare_proportions(
     events, or both have only events, there is no evidence of a difference and
     the p-value is 1.
     """
+    from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
+
     before = proportion(k1, n1, confidence=confidence)
     after = proportion(k2, n2, confidence=confidence)
     counts = (after.successes, after.total, before.successes, before.total)
@@ -307,6 +305,8 @@ def _binomial_limit(n: np.ndarray, target: float, probability: float) -> np.ndar
     back from ``r`` by the fraction of the step P(R = r) that overshoots the
     probability, so the curves are smooth rather than stepped.
     """
+    from scipy.stats import binom  # 3 s to import: only when a funnel is drawn
+
     r = binom.ppf(probability, n, target)
     at_r = binom.cdf(r, n, target)
     below_r = binom.cdf(r - 1, n, target)
