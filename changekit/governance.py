@@ -20,7 +20,13 @@ import pandas as pd
 
 from changekit.errors import DataError
 
-__all__ = ["IdentifiableDataError", "check_no_identifiers", "suppress_small_numbers"]
+__all__ = [
+    "IdentifiableDataError",
+    "check_free_text",
+    "check_no_identifiers",
+    "identifiers_in_text",
+    "suppress_small_numbers",
+]
 
 ROWS_SHOWN = 5
 
@@ -35,6 +41,14 @@ _POSTCODE = r"(?:[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}|GIR ?0AA)"
 _FULL_DATE = (
     r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
     r"|\d{1,2}(?:st|nd|rd|th)? [A-Za-z]{3,9},? \d{2,4}"
+)
+_BIRTH_WORDS = r"(?:d\.? ?o\.? ?b\b\.?|date of birth|birth ?date|birthday|born)"
+# In free text a full date is a date of birth only when a word next to it says so
+# ("DOB: 03/04/2019", "born on 3 March 2019", "12.05.2018 (date of birth)"): a
+# PDSA cycle or a SMART aim's deadline is a full date too.
+_BIRTH_DATE_IN_TEXT = re.compile(
+    rf"\b{_BIRTH_WORDS}\W{{0,3}}(?:on |was |is )?(?:{_FULL_DATE})|(?:{_FULL_DATE})\W{{0,3}}{_BIRTH_WORDS}",
+    re.IGNORECASE,
 )
 _BIRTH_DATE_COLUMN = re.compile(r"\b(dob|d o b|date of birth|birth ?date|birthday|date born)\b")
 _PERSON = r"(patient|child|children|baby|infant|mother|mum|father|dad|parent|carer|guardian|client|pupil|person)s?"
@@ -126,24 +140,27 @@ def _names(name: str, text: pd.Series) -> pd.Series:
     return text.str.strip() != ""
 
 
+_NHS_CHECK = _Check(
+    "a valid NHS number (10 digits with a correct check digit)",
+    "delete the column, or replace each number with a pseudonymous id (such as R000001) "
+    "whose key stays in the clinical system",
+    _nhs_numbers,
+)
+_POSTCODE_CHECK = _Check(
+    "a full postcode",
+    "keep only the outward code (for example 'SW1A'), or replace the postcode with a "
+    "deprivation decile",
+    _postcodes,
+)
+_BIRTH_DATE_CHECK = _Check(
+    "a full date of birth",
+    "replace it with age in months at the time of the event, or with year of birth",
+    _birth_dates,
+)
 _CHECKS = (
-    _Check(
-        "a valid NHS number (10 digits with a correct check digit)",
-        "delete the column, or replace each number with a pseudonymous id (such as R000001) "
-        "whose key stays in the clinical system",
-        _nhs_numbers,
-    ),
-    _Check(
-        "a full postcode",
-        "keep only the outward code (for example 'SW1A'), or replace the postcode with a "
-        "deprivation decile",
-        _postcodes,
-    ),
-    _Check(
-        "a full date of birth",
-        "replace it with age in months at the time of the event, or with year of birth",
-        _birth_dates,
-    ),
+    _NHS_CHECK,
+    _POSTCODE_CHECK,
+    _BIRTH_DATE_CHECK,
     _Check(
         "a person's name",
         "delete the column; use a pseudonymous id if you need to tell children apart",
@@ -219,6 +236,51 @@ def check_no_identifiers(df: pd.DataFrame, *, source: str = "this table") -> Non
     ]
     lines.append(WHY)
     raise IdentifiableDataError("\n".join(lines))
+
+
+def identifiers_in_text(text: str) -> list[_Check]:
+    """The kinds of patient identifier in one piece of free text: NHS numbers with a
+    valid check digit, full postcodes (in capitals, or the whole text), and full
+    dates that a word next to them calls a date of birth.
+    """
+    cell = pd.Series([text], dtype=object)
+    found = [check for check in (_NHS_CHECK, _POSTCODE_CHECK) if check.detect("", cell).iloc[0]]
+    if _BIRTH_DATE_IN_TEXT.search(text):
+        found.append(_BIRTH_DATE_CHECK)
+    return found
+
+
+def _text_fields(value: object, where: tuple[str, ...] = ()) -> Iterable[tuple[str, str]]:
+    """Every string in a JSON-like answer, with where it is ("stakeholders / 2 / name"; lists count from 1)."""
+    if isinstance(value, str):
+        yield " / ".join(where) or "the answer", value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _text_fields(item, (*where, str(key)))
+    elif isinstance(value, list):
+        for number, item in enumerate(value, 1):
+            yield from _text_fields(item, (*where, str(number)))
+
+
+def check_free_text(answer: object, *, form: str) -> None:
+    """Raise ``IdentifiableDataError`` if any text in ``answer`` (a form's JSON) holds a patient identifier.
+
+    The message names the form and each field, says what kind of identifier
+    and how to fix it, and never repeats the identifier itself.
+    """
+    problems = [
+        f"- {where}: {check.what}. To fix: {check.fix}."
+        for where, text in _text_fields(answer)
+        for check in identifiers_in_text(text)
+    ]
+    if problems:
+        raise IdentifiableDataError("\n".join([
+            f'Not saved: your "{form}" answer looks like it holds patient-identifiable data.',
+            *problems,
+            ("What you typed is still in the form; your last saved answer is kept. Take the "
+             "identifier out and the form saves again."),
+            WHY,
+        ]))
 
 
 def _integer_columns(table: pd.DataFrame) -> list[str]:
