@@ -289,6 +289,7 @@ def find(name: str, locations: Locations, hub: HubApi | None = None) -> Plan:
     """Look everywhere for the trainee's data; the plan lists what to erase and what to tell the admin."""
     check_name(name)
     plan = Plan(name)
+    _hub_user(plan, locations, hub)  # first: a hub that refuses the token stops forget before anything is erased
     _gradebook_items(plan, locations)
     folders = _submission_folders(plan, locations)
     for path in _feedback_files(folders, locations):
@@ -298,7 +299,6 @@ def find(name: str, locations: Locations, hub: HubApi | None = None) -> Plan:
     _export_rows(plan, locations)
     plan.add_path(locations.homes / name, "home folder")
     _local_hub_items(plan, locations)
-    _hub_user(plan, locations, hub)
     plan.notes += [
         f"If '{name}' has a Unix account on this server (production), remove it: deluser --remove-home {name}",
         (f"The hub's log (journalctl -u jupyterhub) and backups made before today still mention '{name}'; "
