@@ -15,7 +15,15 @@ import pytest
 
 from changekit.admin.forget import search_roots, traces
 from changekit.cli import main
-from tests.admin.conftest import ASSIGNMENT, FORGOTTEN, KEPT, Graded, copy_of, location_options, locations_at
+from tests.admin.conftest import (
+    ASSIGNMENT,
+    FORGOTTEN,
+    KEPT,
+    Graded,
+    copy_of,
+    location_options,
+    locations_at,
+)
 
 pytestmark = pytest.mark.lifecycle
 
