@@ -383,6 +383,8 @@ def restore(archive: Path, given: dict[str, Path | None], database_urls: dict[st
                 f"The {' and '.join(missing)} database in this backup is PostgreSQL: give an empty database to "
                 "restore it into with --gradebook-url (or --hub-db-url), e.g. postgresql://pich@localhost/pich_restored."
             )
+        for url in postgres.values():
+            databases.check_empty_postgresql(url)  # type: ignore[arg-type]
         folders: list[tuple[tarfile.TarInfo, Path]] = []
         written: dict[str, Path] = {}
         with tempfile.TemporaryDirectory() as scratch:

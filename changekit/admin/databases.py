@@ -81,6 +81,20 @@ def dump_postgresql(url: str, destination: Path) -> None:
         raise AdminError(f"pg_dump could not copy {safe_url(url)}: {done.stderr.strip()}")
 
 
+def check_empty_postgresql(url: str) -> None:
+    """``AdminError`` unless the PostgreSQL database at ``url`` can be reached and has no tables yet."""
+    query = "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+    command = [_postgres_tool("psql", url), "--no-psqlrc", "--tuples-only", "--no-align", "--command", query]
+    done = subprocess.run(command, env=_libpq_environment(make_url(url)), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise AdminError(f"psql cannot reach {safe_url(url)}: {done.stderr.strip()}")
+    if done.stdout.strip() != "0":
+        raise AdminError(
+            f"The database {safe_url(url)} already has tables, and restore never overwrites. "
+            "Restore into a new, empty database (createdb NAME) and give its URL."
+        )
+
+
 def load_postgresql(url: str, dump: Path) -> None:
     """Load a ``pg_dump`` file into an empty PostgreSQL database (stops at the first error)."""
     command = [_postgres_tool("psql", url), "--quiet", "--set", "ON_ERROR_STOP=1", "--file", str(dump)]
