@@ -131,6 +131,7 @@ class ArchiveWriter:
         try:
             with open(path, "rb") as handle, tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as copy:
                 info = self.tar.gettarinfo(fileobj=handle, arcname=name)
+                info.type, info.linkname = tarfile.REGTYPE, ""  # a hard-linked file is stored whole
                 hashing = _Hashing(handle)
                 while chunk := hashing.read(2**20):
                     copy.write(chunk)
@@ -161,10 +162,12 @@ def _walk(part: Part, leave_out: set[Path]) -> Iterator[tuple[Path, str]]:
     """Every entry of a part (folders first), as (path, name in the archive); skips what is left out."""
     for folder, subfolders, files in os.walk(part.path):
         here = Path(folder)
-        subfolders[:] = sorted(s for s in subfolders if s not in LEFT_OUT and here / s not in leave_out)
+        links = [s for s in subfolders if (here / s).is_symlink()]  # stored as links, not followed
+        subfolders[:] = sorted(s for s in subfolders
+                               if s not in links and s not in LEFT_OUT and here / s not in leave_out)
         relative = here.relative_to(part.path)
         yield here, (Path(part.name) / relative).as_posix()
-        for name in sorted(files):
+        for name in sorted(files + links):
             if name not in RUNTIME_FILES and here / name not in leave_out:
                 yield here / name, (Path(part.name) / relative / name).as_posix()
 
