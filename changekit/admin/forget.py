@@ -40,12 +40,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 from nbgrader.utils import notebook_hash
+from sqlalchemy.exc import SQLAlchemyError
 
 from changekit.admin import AdminError, databases
 from changekit.admin.backup import LEFT_OUT
 from changekit.admin.locations import Locations
+from changekit.grading.gradebook import open_gradebook
 from changekit.hub.accounts import write_private
 
 #: What nbgrader accepts as a student id, and what is safe in a path.
@@ -126,15 +128,21 @@ def _gradebook_items(plan: Plan, locations: Locations) -> None:
     path = databases.sqlite_path(locations.gradebook_url)
     if path is not None and not path.is_file():
         return
-    with Gradebook(locations.gradebook_url, course_id=locations.course_id) as gradebook:
-        try:
+    try:
+        with open_gradebook(locations.gradebook_url, locations.course_id) as gradebook:
             student = gradebook.find_student(plan.name)
-        except MissingEntry:
-            return
-        count = len(student.submissions)
+            count = len(student.submissions)
+    except MissingEntry:
+        return
+    except SQLAlchemyError as error:
+        reason = getattr(error, "orig", None) or error
+        raise AdminError(
+            f"The gradebook ({databases.safe_url(locations.gradebook_url)}) cannot be read ({reason}); "
+            "nothing was removed. If it is busy (the formgrader saving, a grading run), try again in a minute."
+        ) from None
 
     def erase() -> None:
-        with Gradebook(locations.gradebook_url, course_id=locations.course_id) as gradebook:
+        with open_gradebook(locations.gradebook_url, locations.course_id) as gradebook:
             gradebook.remove_student(plan.name)
         if path is not None:
             _vacuum(path)
@@ -316,10 +324,12 @@ def erase(plan: Plan) -> list[str]:
     for item in plan.items:
         try:
             item.erase()
-        except OSError as error:
+        except (OSError, sqlite3.Error, SQLAlchemyError, AdminError) as error:
+            reason = getattr(error, "strerror", None) or error
             raise AdminError(
-                f"Stopped: could not remove {item.description} ({error.strerror or error}). Removed so far: "
-                + ("; ".join(removed) or "nothing") + ". Fix the permission (run as root) and run forget again."
+                f"Stopped: could not remove {item.description} ({reason}). Removed so far: "
+                + ("; ".join(removed) or "nothing") + ". Fix the cause (a permission: run as root; a locked "
+                "database: try again in a minute) and run forget again: it carries on with what is left."
             ) from None
         removed.append(item.description)
     return removed

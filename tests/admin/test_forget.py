@@ -113,3 +113,19 @@ def test_user_errors_exit_1_and_change_nothing(base: Path, name: str, expected: 
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err
     assert traces(FORGOTTEN, search_roots(locations_at(base))) == before
+
+
+def test_a_locked_gradebook_stops_forget_before_anything_is_removed(base: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    before = traces(FORGOTTEN, search_roots(locations_at(base)))
+    holder = sqlite3.connect(base / "state" / "gradebook.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # e.g. a long grading run writing
+    try:
+        assert main(["forget", FORGOTTEN, "--yes", *location_options(base)]) == 1
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    err = capsys.readouterr().err
+    assert "cannot be read" in err and "nothing was removed" in err and "Traceback" not in err
+    assert traces(FORGOTTEN, search_roots(locations_at(base))) == before
+

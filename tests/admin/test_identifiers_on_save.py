@@ -22,7 +22,6 @@ from changekit.answer_models import (
 )
 from changekit.answers import AnswerStore
 from changekit.governance import IdentifiableDataError
-from changekit.widgets import form as form_module
 
 #: A synthetic NHS number whose modulus-11 check digit is valid (NHS Digital's documented example).
 NHS_NUMBER = "943 476 5919"
@@ -32,13 +31,8 @@ BIRTH_DATE = "03/04/2019"
 
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
+    """The answers file (the SMART aim form used here draws no chart, so nothing is rendered)."""
     return tmp_path / "answers.json"
-
-
-@pytest.fixture(autouse=True)
-def quick_charts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No PNG rendering: these tests are about saving."""
-    monkeypatch.setattr(form_module, "figure_png", lambda _figure: b"not rendered in this test")
 
 
 def on_disk(path: Path) -> dict:
