@@ -35,6 +35,7 @@ import socket
 import stat
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -375,52 +376,69 @@ def restore(archive: Path, given: dict[str, Path | None], database_urls: dict[st
     except (tarfile.TarError, OSError) as error:
         raise AdminError(f"{archive} cannot be read as a backup ({error}).") from None
     with tar:
-        manifest = read_manifest(tar, archive)
-        targets = targets_for(manifest, given)
-        dbs = manifest["databases"]
-        _check_empty(targets)
-        postgres = {name: database_urls.get(name) for name, entry in dbs.items() if entry["kind"] == "postgresql"}
-        missing = [name for name, url in postgres.items() if not url]
-        if missing:
+        try:
+            _restore_from(tar, archive, given, database_urls, summary)
+        except (tarfile.TarError, EOFError, zlib.error) as error:
             raise AdminError(
-                f"The {' and '.join(missing)} database in this backup is PostgreSQL: give an empty database to "
-                "restore it into with --gradebook-url (or --hub-db-url), e.g. postgresql://pich@localhost/pich_restored."
-            )
-        for url in postgres.values():
-            databases.check_empty_postgresql(url)  # type: ignore[arg-type]
-        folders: list[tuple[tarfile.TarInfo, Path]] = []
-        written: dict[str, Path] = {}
-        with tempfile.TemporaryDirectory() as scratch:
-            places = _database_places(dbs, targets, Path(scratch))
-            for member in tar:
-                part, _, rest = member.name.partition("/")
-                if member.name in places:
-                    root, name = places[member.name].parent, places[member.name].name
-                elif part in targets:
-                    root, name = targets[part], rest or "."
-                else:
-                    continue
-                try:
-                    _extract(tar, member, root, name)
-                except tarfile.FilterError as error:
-                    summary.skipped.append(f"{member.name} ({error})")
-                    continue
-                if member.isdir():
-                    folders.append((member, root / name))
-                elif member.isfile():
-                    written[member.name] = root / name
-                    summary.files[part] = summary.files.get(part, 0) + 1
-            _finish_folders(folders)
-            _verify(manifest["files"], written)
-            for name, entry in dbs.items():
-                if entry["kind"] == "postgresql":
-                    databases.load_postgresql(postgres[name], written[entry["member"]])  # type: ignore[arg-type]
-                    summary.databases.append(f"{name}: loaded into {databases.safe_url(postgres[name])}")
-                else:
-                    summary.databases.append(f"{name}: {written[entry['member']]}")
-        summary.files.pop("databases", None)
+                f"{archive} is damaged or incomplete ({error}); try an earlier backup. Delete the folders "
+                "this restore wrote before you restore again."
+            ) from None
+        except OSError as error:
+            raise AdminError(
+                f"The restore could not write {error.filename or 'a file'} ({error.strerror or error}). Free "
+                "space or fix the permission, delete the folders this restore wrote, and restore again."
+            ) from None
     summary.size = archive.stat().st_size
     return summary
+
+
+def _restore_from(tar: tarfile.TarFile, archive: Path, given: dict[str, Path | None],
+                  database_urls: dict[str, str | None], summary: Summary) -> None:
+    """The body of ``restore``: check the targets, extract, verify, load databases."""
+    manifest = read_manifest(tar, archive)
+    targets = targets_for(manifest, given)
+    dbs = manifest["databases"]
+    _check_empty(targets)
+    postgres = {name: database_urls.get(name) for name, entry in dbs.items() if entry["kind"] == "postgresql"}
+    missing = [name for name, url in postgres.items() if not url]
+    if missing:
+        raise AdminError(
+            f"The {' and '.join(missing)} database in this backup is PostgreSQL: give an empty database to "
+            "restore it into with --gradebook-url (or --hub-db-url), e.g. postgresql://pich@localhost/pich_restored."
+        )
+    for url in postgres.values():
+        databases.check_empty_postgresql(url)  # type: ignore[arg-type]
+    folders: list[tuple[tarfile.TarInfo, Path]] = []
+    written: dict[str, Path] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        places = _database_places(dbs, targets, Path(scratch))
+        for member in tar:
+            part, _, rest = member.name.partition("/")
+            if member.name in places:
+                root, name = places[member.name].parent, places[member.name].name
+            elif part in targets:
+                root, name = targets[part], rest or "."
+            else:
+                continue
+            try:
+                _extract(tar, member, root, name)
+            except tarfile.FilterError as error:
+                summary.skipped.append(f"{member.name} ({error})")
+                continue
+            if member.isdir():
+                folders.append((member, root / name))
+            elif member.isfile():
+                written[member.name] = root / name
+                summary.files[part] = summary.files.get(part, 0) + 1
+        _finish_folders(folders)
+        _verify(manifest["files"], written)
+        for name, entry in dbs.items():
+            if entry["kind"] == "postgresql":
+                databases.load_postgresql(postgres[name], written[entry["member"]])  # type: ignore[arg-type]
+                summary.databases.append(f"{name}: loaded into {databases.safe_url(postgres[name])}")
+            else:
+                summary.databases.append(f"{name}: {written[entry['member']]}")
+    summary.files.pop("databases", None)
 
 
 def _verify(checksums: dict[str, str], written: dict[str, Path]) -> None:

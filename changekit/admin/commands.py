@@ -100,7 +100,10 @@ def forget(args: argparse.Namespace) -> int:
 
     locations = _locations(args)
     token = args.hub_token or os.environ.get("CHANGEKIT_HUB_TOKEN")
-    hub = HubApi(args.hub_url, token) if args.hub_url and token else None
+    if args.hub_url and not token:
+        raise AdminError("--hub-url needs a token with the admin:users scope: put it in $CHANGEKIT_HUB_TOKEN "
+                         "(or give --hub-token). Nothing was removed.")
+    hub = HubApi(args.hub_url, token) if args.hub_url else None
     plan = find(args.trainee, locations, hub)
     if not plan.items:
         print(f"Nothing about '{args.trainee}' was found in the gradebook, course, exchange, exports, homes "

@@ -10,6 +10,7 @@ backup neither waits for it nor contains it.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import sqlite3
 import stat
@@ -140,11 +141,20 @@ def test_a_damaged_backup_is_reported_not_restored(archive: Path, tmp_path: Path
             if member.name.endswith(".ipynb") and member.name.startswith("course/submitted/"):
                 content = data.read().replace(b"{", b"[", 1)  # type: ignore[union-attr]
                 member.size = len(content)
-                target.addfile(member, __import__("io").BytesIO(content))
+                target.addfile(member, io.BytesIO(content))
             else:
                 target.addfile(member, data)
     assert main(["restore", str(damaged), *location_options(tmp_path / "into")]) == 1
     assert "differ from the backup" in capsys.readouterr().err
+
+
+def test_a_truncated_backup_is_reported_plainly(archive: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    truncated = tmp_path / "truncated.tar.gz"
+    truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    assert main(["restore", str(truncated), *location_options(tmp_path / "into")]) == 1
+    err = capsys.readouterr().err
+    assert "damaged or incomplete" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ table, and in the raw bytes of both databases.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def test_forget_leaves_no_trace_and_keeps_everyone_else(base: Path, capsys: pyte
 
 def test_a_running_hub_is_left_alone_and_the_admin_told(base: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """With the hub running and no token, its database is not touched: the report says what to do."""
-    (base / "hub" / "jupyterhub.pid").write_text(str(__import__("os").getpid()))
+    (base / "hub" / "jupyterhub.pid").write_text(str(os.getpid()))  # a live process: this one
     assert main(["forget", FORGOTTEN, "--yes", *location_options(base)]) == 0
     report = capsys.readouterr().out
     assert "running hub's database" in report and "Admin page" in report
@@ -101,15 +102,18 @@ def test_typing_the_name_confirms(base: Path, monkeypatch: pytest.MonkeyPatch) -
     assert traces(FORGOTTEN, search_roots(locations_at(base))) == []
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("nobody_here", "Nothing about 'nobody_here' was found"),
-    ("../state", "is not a trainee's user name"),
-    ("ana*", "is not a trainee's user name"),
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["nobody_here"], "Nothing about 'nobody_here' was found"),
+    (["../state"], "is not a trainee's user name"),
+    (["ana*"], "is not a trainee's user name"),
+    ([FORGOTTEN, "--hub-url", "http://127.0.0.1:8000"], "needs a token"),
 ])
-def test_user_errors_exit_1_and_change_nothing(base: Path, name: str, expected: str,
+def test_user_errors_exit_1_and_change_nothing(base: Path, argv: list[str], expected: str,
+                                               monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("CHANGEKIT_HUB_TOKEN", raising=False)
     before = traces(FORGOTTEN, search_roots(locations_at(base)))
-    assert main(["forget", name, "--yes", *location_options(base)]) == 1
+    assert main(["forget", *argv, "--yes", *location_options(base)]) == 1
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err
     assert traces(FORGOTTEN, search_roots(locations_at(base))) == before
