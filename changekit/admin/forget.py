@@ -18,11 +18,13 @@ What is erased:
 - their home folder under the homes folder the admin gives (``--homes``; the
   local hub's homes by default);
 - the local hub's login (``accounts.json``) and password line (``credentials.txt``);
-- the hub's user record, through the hub's REST API when a token is given.
+- the hub's user record: through the hub's REST API when a token is given
+  (first of all, so that a refused token stops forget before anything is
+  erased), or straight from the hub's database while the hub is stopped.
 
 What the course cannot erase by itself is listed as a to-do for the admin:
-the hub's user record without a token, the Unix account, the hub's logs and
-earlier backups.
+the user record of a running hub without a token, the Unix account, the
+hub's logs and earlier backups.
 """
 
 from __future__ import annotations
