@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import nhs_number
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from changekit import widgets as forms
 from changekit.answer_models import (
@@ -109,3 +112,30 @@ def test_the_form_keeps_what_was_typed_and_saves_again_once_the_identifier_is_go
     form.population.value = "Children under 5 registered with the Grove practice, SW1A"
     assert on_disk(path)["smart_aim"]["population"].endswith("SW1A")
     assert form.notice.value == ""  # the refusal no longer stands
+
+
+def nhs_check_digit(nine: str) -> int:
+    """The modulus-11 check digit of nine digits (10 means no valid number exists)."""
+    remainder = sum(int(d) * w for d, w in zip(nine, range(10, 1, -1), strict=True)) % 11
+    return 0 if remainder == 0 else 11 - remainder
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    nine=st.text(alphabet="0123456789", min_size=9, max_size=9),
+    before=st.text(alphabet="abcdefghij ,.", max_size=40),
+    after=st.text(alphabet="abcdefghij ,.", max_size=40),
+    spaced=st.booleans(),
+)
+def test_any_valid_nhs_number_in_any_text_is_refused_and_never_quoted(
+    tmp_path_factory: pytest.TempPathFactory, nine: str, before: str, after: str, spaced: bool
+) -> None:
+    digit = nhs_check_digit(nine)
+    assume(digit != 10)
+    number = nine + str(digit)
+    assume(nhs_number.is_valid(number))  # also rules out Scottish CHI numbers that are not a date
+    shown = f"{number[:3]} {number[3:6]} {number[6:]}" if spaced else number
+    store = AnswerStore(tmp_path_factory.mktemp("nhs") / "answers.json")
+    message = refused(store, "smart_aim", SmartAim(measure=f"{before} {shown} {after}"))
+    assert "measure: a valid NHS number" in message
+    assert number not in message.replace(" ", "")
