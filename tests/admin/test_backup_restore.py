@@ -23,7 +23,7 @@ from changekit.admin import backup as backup_module
 from changekit.cli import main
 from tests.admin.conftest import ASSIGNMENT, FORGOTTEN, KEPT, Graded, location_options
 
-pytestmark = pytest.mark.lifecycle
+pytestmark = [pytest.mark.lifecycle, pytest.mark.xdist_group("admin-graded-course")]  # one graded course per run
 
 DATABASES = {"gradebook.db", "jupyterhub.sqlite"}
 

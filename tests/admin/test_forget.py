@@ -26,7 +26,7 @@ from tests.admin.conftest import (
     locations_at,
 )
 
-pytestmark = pytest.mark.lifecycle
+pytestmark = [pytest.mark.lifecycle, pytest.mark.xdist_group("admin-graded-course")]  # one graded course per run
 
 
 def gradebook_rows(database: Path) -> list[str]:

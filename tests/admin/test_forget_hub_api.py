@@ -23,7 +23,7 @@ from changekit.cli import main
 from tests.admin.conftest import FORGOTTEN, Graded, copy_of, location_options
 from tests.hub.conftest import pick_port, wait_for
 
-pytestmark = [pytest.mark.hub, pytest.mark.lifecycle]
+pytestmark = [pytest.mark.hub, pytest.mark.lifecycle, pytest.mark.xdist_group("admin-graded-course")]
 
 
 @dataclass(frozen=True)
