@@ -127,7 +127,9 @@ class AnswerStore:
 
         The answer is checked again against its own model (so a value changed
         after the model was built cannot slip through); a bad value raises
-        ``DataError`` and nothing is written. If the file on disk is unreadable,
+        ``DataError`` and nothing is written; so does free text holding a patient
+        identifier (``IdentifiableDataError``, which names the field but never
+        quotes the identifier). If the file on disk is unreadable,
         it is kept as a backup, the new file holds this answer, and
         ``AnswerFileError`` is raised afterwards so the trainee is told.
         """
@@ -285,6 +287,11 @@ class AnswerStore:
                 f'The answer for "{key}" was not saved because it does not fit the form: '
                 f"{describe_validation_error(error)}. Correct it and try again."
             ) from None
+        # Free text is checked for patient identifiers before it reaches the disk
+        # (imported here: loading an answer in a graded cell need not pay for pandas).
+        from changekit.governance import check_free_text
+
+        check_free_text(data, form=getattr(answer, "title", key))
         return data
 
     def _write(self, answers: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 import psutil
 
 from changekit import course
+from changekit.admin import commands as admin_commands
 from changekit.grading import commands as grading_commands
 from changekit.hub import local
 from changekit.hub.accounts import Account
@@ -193,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("release", help="regenerate release/ from source/").set_defaults(run=release)
     commands.add_parser("data", help="regenerate data/ and its copies").set_defaults(run=data)
     grading_commands.register(commands)
+    admin_commands.register(commands)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -23,8 +23,10 @@ from changekit.errors import DataError
 __all__ = [
     "Finding",
     "IdentifiableDataError",
+    "check_free_text",
     "check_no_identifiers",
     "find_identifiers",
+    "identifiers_in_text",
     "suppress_small_numbers",
 ]
 
@@ -51,6 +53,14 @@ _FULL_DATE = (
 _BIRTH_DATE_COLUMN = re.compile(r"\b(dob|d o b|date of birth|birth ?date|birthday|date born|born)\b")
 _PERSON = (r"(patient|pt|child|children|baby|infant|mother|mum|father|dad|parent|carer|guardian|client|pupil"
            r"|person|young person)s?")
+_BIRTH_WORDS = r"(?:d\.? ?o\.? ?b\b\.?|date of birth|birth ?date|birthday|born)"
+# In free text a full date is a date of birth only when a word next to it says so
+# ("DOB: 03/04/2019", "born on 3 March 2019", "12.05.2018 (date of birth)"): a
+# PDSA cycle or a SMART aim's deadline is a full date too.
+_BIRTH_DATE_IN_TEXT = re.compile(
+    rf"\b{_BIRTH_WORDS}\W{{0,3}}(?:on |was |is )?(?:{_FULL_DATE})|(?:{_FULL_DATE})\W{{0,3}}{_BIRTH_WORDS}",
+    re.IGNORECASE,
+)
 _NAME_COLUMN = re.compile(
     r"^(full )?names?$"
     r"|\b(first|last|family|given|middle|maiden|fore|sur|christian) ?names?\b"
@@ -164,24 +174,27 @@ def _names(name: str, text: pd.Series) -> pd.Series:
     return text.str.strip() != ""
 
 
+_NHS_CHECK = _Check(
+    "a valid NHS number (10 digits with a correct check digit)",
+    "delete the column, or replace each number with a pseudonymous id (such as R000001) "
+    "whose key stays in the clinical system",
+    _nhs_numbers,
+)
+_POSTCODE_CHECK = _Check(
+    "a full postcode",
+    "keep only the outward code (for example 'SW1A'), or replace the postcode with a "
+    "deprivation decile",
+    _postcodes,
+)
+_BIRTH_DATE_CHECK = _Check(
+    "a full date of birth",
+    "replace it with age in months at the time of the event, or with year of birth",
+    _birth_dates,
+)
 _CHECKS = (
-    _Check(
-        "a valid NHS number (10 digits with a correct check digit)",
-        "delete the column, or replace each number with a pseudonymous id (such as R000001) "
-        "whose key stays in the clinical system",
-        _nhs_numbers,
-    ),
-    _Check(
-        "a full postcode",
-        "keep only the outward code (for example 'SW1A'), or replace the postcode with a "
-        "deprivation decile",
-        _postcodes,
-    ),
-    _Check(
-        "a full date of birth",
-        "replace it with age in months at the time of the event, or with year of birth",
-        _birth_dates,
-    ),
+    _NHS_CHECK,
+    _POSTCODE_CHECK,
+    _BIRTH_DATE_CHECK,
     _Check(
         "a person's name",
         "delete the column; use a pseudonymous id if you need to tell children apart",
@@ -246,7 +259,7 @@ def _header_findings(df: pd.DataFrame) -> list[Finding]:
     """Identifiers in the header cells themselves (a file whose first row is a patient's record)."""
     headers = pd.Series([str(label) for label in df.columns], dtype=object)
     findings = []
-    for check in (_CHECKS[0], _CHECKS[1]):
+    for check in (_NHS_CHECK, _POSTCODE_CHECK):
         for position in np.flatnonzero(check.detect("", headers).to_numpy(dtype=bool)):
             findings.append(Finding(f"{POSITION}{int(position) + 1} (its name in row 1)", [1], check.what, check.fix))
     return findings
@@ -301,6 +314,51 @@ def check_no_identifiers(df: pd.DataFrame, *, source: str = "this table", place_
     ]
     lines += [WHY, FALSE_ALARM]
     raise IdentifiableDataError("\n".join(lines))
+
+
+def identifiers_in_text(text: str) -> list[_Check]:
+    """The kinds of patient identifier in one piece of free text: NHS numbers with a
+    valid check digit (however grouped), full postcodes (any case and spacing),
+    and full dates that a word next to them calls a date of birth.
+    """
+    cell = pd.Series([text], dtype=object)
+    found = [check for check in (_NHS_CHECK, _POSTCODE_CHECK) if check.detect("", cell).iloc[0]]
+    if _BIRTH_DATE_IN_TEXT.search(text):
+        found.append(_BIRTH_DATE_CHECK)
+    return found
+
+
+def _text_fields(value: object, where: tuple[str, ...] = ()) -> Iterable[tuple[str, str]]:
+    """Every string in a JSON-like answer, with where it is ("stakeholders / 2 / name"; lists count from 1)."""
+    if isinstance(value, str):
+        yield " / ".join(where) or "the answer", value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _text_fields(item, (*where, str(key)))
+    elif isinstance(value, list):
+        for number, item in enumerate(value, 1):
+            yield from _text_fields(item, (*where, str(number)))
+
+
+def check_free_text(answer: object, *, form: str) -> None:
+    """Raise ``IdentifiableDataError`` if any text in ``answer`` (a form's JSON) holds a patient identifier.
+
+    The message names the form and each field, says what kind of identifier
+    and how to fix it, and never repeats the identifier itself.
+    """
+    problems = [
+        f"- {where}: {check.what}. To fix: {check.fix}."
+        for where, text in _text_fields(answer)
+        for check in identifiers_in_text(text)
+    ]
+    if problems:
+        raise IdentifiableDataError("\n".join([
+            f'Not saved: your "{form}" answer looks like it holds patient-identifiable data.',
+            *problems,
+            ("What you typed is still in the form; your last saved answer is kept. Take the "
+             "identifier out and the form saves again."),
+            WHY,
+        ]))
 
 
 def _integer_columns(table: pd.DataFrame) -> list[str]:

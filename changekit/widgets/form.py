@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from changekit.answer_models import Answer
 from changekit.answers import DEFAULT_FILENAME, AnswerStore, describe_validation_error
 from changekit.errors import DataError
+from changekit.governance import IdentifiableDataError
 from changekit.widgets.charts import figure_png
 
 A = TypeVar("A", bound=Answer)
@@ -249,6 +250,8 @@ class Form(Generic[A]):
         self._building = True
         self._answer: A = self._load()
         self._saved: A | None = None
+        self._refused = False
+        """Whether the notice shows a refusal to save a patient identifier."""
         body = self._build(self._answer)
         self.widget = widgets.VBox(
             [heading(self.model.title, 3), widgets.HTML(self.intro), self.notice, body, self.status]
@@ -282,6 +285,7 @@ class Form(Generic[A]):
             self.store.save(self.key, answer)
         except DataError as error:  # includes AnswerFileError: the message says what to do
             self._warn(str(error), "error")
+            self._refused = isinstance(error, IdentifiableDataError)
             return False
         except OSError as error:
             self._warn(
@@ -291,6 +295,8 @@ class Form(Generic[A]):
             )
             return False
         self._saved = answer
+        if self._refused:  # the identifier is gone: the refusal no longer applies
+            self.notice.value, self._refused = "", False
         self._show_status()
         return True
 
