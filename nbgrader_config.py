@@ -21,6 +21,13 @@ from pathlib import Path
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
 HERE = Path(__file__).resolve().parent
+# A production install (deploy/production/install.sh) writes this server's exchange and
+# state folder into server.env here, so nbgrader run by hand finds them without exports.
+SERVER_SETTINGS = HERE / "server.env"
+for line in SERVER_SETTINGS.read_text().splitlines() if SERVER_SETTINGS.exists() else []:
+    key, _, value = line.partition("=")
+    if key.startswith("CHANGEKIT_") and value:
+        os.environ.setdefault(key, value)
 STATE = Path(os.environ.get("CHANGEKIT_STATE_DIR", HERE / "var")).resolve()
 STATE.mkdir(parents=True, exist_ok=True)
 

@@ -88,10 +88,12 @@ def generate_release(
     return ids
 
 
-def publish(root: Path | None = None, env: dict[str, str] | None = None) -> list[str]:
-    """Generate every assignment and release it to the exchange; return the ids."""
+def publish(
+    root: Path | None = None, env: dict[str, str] | None = None, ids: list[str] | None = None
+) -> list[str]:
+    """Generate every assignment (or ``ids``) and release it to the exchange; return the ids."""
     root = root or course_root()
-    ids = generate_release(root, env)
+    ids = generate_release(root, env, ids)
     for assignment in ids:
         nbgrader("release_assignment", assignment, "--force", cwd=root, env=env)
     return ids
