@@ -190,13 +190,13 @@ def test_trainee_server_opens_on_the_start_page(trainee: Page, hub: Hub) -> None
 
 
 def test_trainee_is_refused_the_formgrader(trainee: Page, hub: Hub) -> None:
-    other_tab = trainee.context.new_page()
-    try:
-        answer = other_tab.goto(f"{hub.url}/services/{COURSE}/formgrader/manage_assignments")
-        journeys.shot(other_tab, "production_trainee_02_formgrader_refused")
-        assert answer is not None and answer.status == 403
-    finally:
-        other_tab.close()
+    lab = trainee.url
+    answer = trainee.goto(f"{hub.url}/services/{COURSE}/formgrader/manage_assignments")
+    journeys.shot(trainee, "production_trainee_02_formgrader_refused")
+    assert answer is not None and answer.status == 403
+    expect(trainee.get_by_text("You do not have permission")).to_be_visible()
+    trainee.goto(lab)
+    journeys.wait_for_notebook(trainee)
 
 
 def test_trainee_sees_the_released_course_fetches_and_submits(trainee: Page, hub: Hub) -> None:
@@ -236,8 +236,9 @@ def root_only(path: Path) -> bool:
 def test_hub_secrets_are_root_only_and_out_of_the_tutors_reach(hub: Hub) -> None:
     server = hub.server
     secret, database = server.hub_dir / "jupyterhub_cookie_secret", server.hub_dir / "jupyterhub.sqlite"
-    for path in (server.hub_dir, secret, database, server.settings):
+    for path in (server.hub_dir, secret, server.settings):
         assert root_only(path), f"{path} must be root's alone: {oct(path.stat().st_mode)}"
+    assert database.stat().st_uid == 0, "the hub's database must be root's (its folder is root-only)"
     for user in (server.grader, server.tutor):
         done = server.python(user, f"open({str(secret)!r}).read()")
         assert done.returncode != 0 and "PermissionError" in done.stderr, f"{user} read the cookie secret"
