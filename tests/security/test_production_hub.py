@@ -44,6 +44,8 @@ pytestmark = [
 ]
 ASSIGNMENT = journeys.ASSIGNMENT
 ADMIN_LINE = "# added by the admin: keep me"
+#: A secret as an admin would keep it in pich.env (Entra's client secret), to look for where it must not be.
+SECRET_NAME = "CHANGEKIT_OAUTH_CLIENT_SECRET"
 
 
 @dataclass
@@ -124,7 +126,7 @@ def stop_hub(process: subprocess.Popen) -> None:
 def hub(server: Server) -> Iterator[Hub]:
     port = pick_port()
     with server.settings.open("a") as settings:  # the admin's own edits
-        settings.write(f"{ADMIN_LINE}\nCHANGEKIT_PORT={port}\n")
+        settings.write(f"{ADMIN_LINE}\nCHANGEKIT_PORT={port}\n{SECRET_NAME}={secrets.token_hex(16)}\n")
     passwords = set_passwords([server.tutor, server.trainees[2]])
     command, env, cwd = unit_command(server.prefix / "etc" / "jupyterhub.service")
     log = server.base / "hub.log"
@@ -194,7 +196,7 @@ def test_trainee_is_refused_the_formgrader(trainee: Page, hub: Hub) -> None:
     answer = trainee.goto(f"{hub.url}/services/{COURSE}/formgrader/manage_assignments")
     journeys.shot(trainee, "production_trainee_02_formgrader_refused")
     assert answer is not None and answer.status == 403
-    expect(trainee.get_by_text("You do not have permission")).to_be_visible()
+    expect(trainee.get_by_text("You do not have permission").first).to_be_visible()
     trainee.goto(lab)
     journeys.wait_for_notebook(trainee)
 
@@ -226,6 +228,30 @@ def test_tutor_command_line_finds_the_installed_exchange(hub: Hub) -> None:
     collected = hub.server.as_grader("nbgrader", "collect", ASSIGNMENT)
     assert collected.returncode == 0, collected.stdout + collected.stderr
     assert "Unwritable" not in collected.stderr
+
+
+def environments_of(user: str) -> list[str]:
+    """The environment of every process running as ``user`` (their server, its kernels, the service)."""
+    uid = int(subprocess.run(["id", "-u", user], capture_output=True, text=True, check=True).stdout)
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and entry.stat().st_uid == uid:
+                found.append((entry / "environ").read_bytes().decode(errors="replace"))
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
+def test_servers_and_the_formgrader_never_see_the_hubs_secrets(hub: Hub) -> None:
+    """Neither a trainee's server nor the grading service inherits the settings file or the proxy's token."""
+    secret = next(line.partition("=")[2] for line in hub.server.settings.read_text().splitlines()
+                  if line.startswith(f"{SECRET_NAME}="))
+    for user in (hub.trainee, hub.server.grader):
+        environments = environments_of(user)
+        assert environments, f"nothing runs as {user}: the server or service should be up"
+        for environment in environments:
+            assert secret not in environment and "CONFIGPROXY_AUTH_TOKEN" not in environment
 
 
 def root_only(path: Path) -> bool:
