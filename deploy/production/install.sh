@@ -113,6 +113,14 @@ add_setting CHANGEKIT_AUTH pam
 add_setting CHANGEKIT_PORT 8000
 
 install -d -o root -g root -m 700 "$HUB_DIR"
+# Installs before this one kept the hub's state in the course folder, where the grader and
+# tutors could read it: move the database here and drop that cookie secret (a new one is made).
+if [ -f "$COURSE_DIR/var/jupyterhub.sqlite" ] && [ ! -L "$COURSE_DIR/var/jupyterhub.sqlite" ] &&
+   [ ! -e "$HUB_DIR/jupyterhub.sqlite" ]; then
+  mv "$COURSE_DIR/var/jupyterhub.sqlite" "$HUB_DIR/jupyterhub.sqlite"
+  echo "   moved the hub's database from $COURSE_DIR/var to $HUB_DIR"
+fi
+rm -f "$COURSE_DIR/var/jupyterhub.sqlite" "$COURSE_DIR/var/jupyterhub_cookie_secret"
 chown -R root:root "$HUB_DIR"
 chmod -R go-rwx "$HUB_DIR"
 
