@@ -96,6 +96,8 @@ c.JupyterHub.services = [
             "CHANGEKIT_EXCHANGE": os.environ.get("CHANGEKIT_EXCHANGE", "/srv/nbgrader/exchange"),
             "CHANGEKIT_STATE_DIR": os.environ.get("CHANGEKIT_STATE_DIR", f"{COURSE_ROOT}/var"),
             "JUPYTERHUB_DEFAULT_URL": "/lab",
+            # The grader account has no login shell; its Terminal (the tutors' command line) runs bash.
+            "JUPYTER_CONFIG_PATH": str(PREFIX / "etc" / "grader-config"),
         },
         "oauth_no_confirm": True,
     }
