@@ -32,7 +32,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.hub import journeys
 from tests.hub.conftest import pick_port, wait_for
-from tests.security.conftest import COURSE, NEEDS_INSTALL, Server
+from tests.security.conftest import COURSE, NEEDS_INSTALL, Server, processes_of
 
 pytestmark = [
     pytest.mark.security,
@@ -262,12 +262,10 @@ def test_admin_command_line_finds_the_installed_exchange(hub: Hub) -> None:
 
 def environments_of(user: str) -> list[str]:
     """The environment of every process running as ``user`` (their server, its kernels, the service)."""
-    uid = int(subprocess.run(["id", "-u", user], capture_output=True, text=True, check=True).stdout)
     found = []
-    for entry in Path("/proc").iterdir():
+    for pid in processes_of([user]):
         try:
-            if entry.name.isdigit() and entry.stat().st_uid == uid:
-                found.append((entry / "environ").read_bytes().decode(errors="replace"))
+            found.append(Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace"))
         except (FileNotFoundError, ProcessLookupError):
             continue
     return found
