@@ -3,6 +3,7 @@
     changekit start     publish the course and run the local JupyterHub on 127.0.0.1
     changekit stop      stop the hub that ``start`` began
     changekit release   regenerate release/ from source/
+    changekit publish   release to the exchange the assignments named or changed
     changekit data      regenerate data/ and the copies in source/
     changekit grade     autograde an assignment's submissions in parallel
     changekit export    grades per trainee and per question, as CSV
@@ -175,6 +176,21 @@ def release(args: argparse.Namespace) -> int:
     return 0
 
 
+def publish(args: argparse.Namespace) -> int:
+    """Release to the exchange the assignments named, and every one whose source changed."""
+    unknown = sorted(set(args.assignments) - set(course.assignments()))
+    if unknown:
+        print(f"No assignment called {', '.join(unknown)} in {course_root() / 'source'}; "
+              f"the assignments are: {', '.join(course.assignments())}", file=sys.stderr)
+        return 1
+    released, unchanged = course.publish(force=args.assignments)
+    for assignment in released:
+        print(f"released {assignment}")
+    if unchanged:
+        print(f"unchanged since last released (name one to release it again): {', '.join(unchanged)}")
+    return 0
+
+
 def data(args: argparse.Namespace) -> int:
     """Regenerate ``data/`` and refresh the copies in ``source/``."""
     for path in course.refresh_data():
@@ -192,6 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     start_parser.set_defaults(run=start)
     commands.add_parser("stop", help="stop the course hub").set_defaults(run=stop)
     commands.add_parser("release", help="regenerate release/ from source/").set_defaults(run=release)
+    publish_parser = commands.add_parser("publish", help="generate and release assignments to the exchange")
+    publish_parser.add_argument("assignments", nargs="*",
+                                help="assignment ids to release again (default: only those whose source changed)")
+    publish_parser.set_defaults(run=publish)
     commands.add_parser("data", help="regenerate data/ and its copies").set_defaults(run=data)
     grading_commands.register(commands)
     admin_commands.register(commands)

@@ -114,13 +114,14 @@ def published_record(state: Path) -> Path:
     return state / "published.json"
 
 
-def publish(root: Path | None = None, env: dict[str, str] | None = None,
-            state: Path | None = None) -> tuple[list[str], list[str]]:
+def publish(root: Path | None = None, env: dict[str, str] | None = None, state: Path | None = None,
+            force: list[str] | None = None) -> tuple[list[str], list[str]]:
     """Generate and release to the exchange every assignment whose source changed since it was last released.
 
     Returns (released now, unchanged). An unchanged course costs a few file
     reads instead of two nbgrader commands per assignment, so ``make start``
-    goes straight to the hub. Delete ``<state>/published.json`` to release
+    goes straight to the hub. The assignments in ``force`` are released
+    whatever their state; deleting ``<state>/published.json`` releases
     everything again.
     """
     root = root or course_root()
@@ -133,7 +134,8 @@ def publish(root: Path | None = None, env: dict[str, str] | None = None,
     outbound = Path(config.Exchange.root) / config.CourseDirectory.course_id / "outbound"
     stale = [
         assignment for assignment, digest in digests.items()
-        if recorded.get(assignment) != digest
+        if assignment in (force or ())
+        or recorded.get(assignment) != digest
         or not (outbound / assignment).is_dir()
         or not (root / "release" / assignment).is_dir()
     ]

@@ -16,9 +16,14 @@ else follows from that folder and the environment:
 - ``CHANGEKIT_CELL_TIMEOUT`` seconds one cell may run when grading (default 60)
 - ``CHANGEKIT_SHARED_ACCOUNT`` set where one OS account runs every trainee's server
 
-``settings_from`` is pure (it reads no global state), so the course's
-``nbgrader_config.py``, the command line, the hub configs and the tests all
-get the same answer from the same inputs.
+A production install (deploy/production/install.sh) also writes the server's
+own values into ``<course>/server.env``, so that a tutor or admin running
+nbgrader or ``changekit`` by hand in the course folder finds the installed
+exchange and state without exporting anything; the environment wins over it.
+
+``settings_from`` reads nothing but that file (no global state), so the
+course's ``nbgrader_config.py``, the command line, the hub configs and the
+tests all get the same answer from the same inputs.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from pathlib import Path
 DEFAULT_COURSE_ID = "pich-leadership"
 DEFAULT_CELL_TIMEOUT = 60
 CONFIG_FILE = "nbgrader_config.py"
+SERVER_SETTINGS = "server.env"
 
 
 class CourseNotFound(RuntimeError):
@@ -82,9 +88,18 @@ def find_course_root(env: Mapping[str, str], cwd: Path) -> Path:
     )
 
 
+def server_settings(root: Path) -> dict[str, str]:
+    """The ``CHANGEKIT_*`` values in ``<root>/server.env`` (none where there is no such file)."""
+    path = root / SERVER_SETTINGS
+    lines = path.read_text().splitlines() if path.is_file() else []
+    pairs = (line.partition("=") for line in lines)
+    return {key.strip(): value.strip() for key, _, value in pairs if key.strip().startswith("CHANGEKIT_") and value}
+
+
 def settings_from(env: Mapping[str, str], cwd: Path) -> Settings:
     """The course's settings for the environment ``env`` and working directory ``cwd``."""
     root = find_course_root(env, cwd)
+    env = {**server_settings(root), **env}
     state = Path(env.get("CHANGEKIT_STATE_DIR") or root / "var").resolve()
     return Settings(
         root=root,

@@ -103,3 +103,11 @@ def test_changekit_outside_a_course_says_where_to_run_it(tmp_path: Path) -> None
     assert done.returncode == 1
     assert "No course folder here" in done.stderr and "CHANGEKIT_COURSE_ROOT" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_production_courses_server_env_gives_defaults_the_environment_overrides(course: Path) -> None:
+    (course / "server.env").write_text("# written by install.sh\nCHANGEKIT_EXCHANGE=/srv/nbgrader/exchange\n"
+                                       "CHANGEKIT_STATE_DIR=/srv/pich/state\nOTHER=ignored\n")
+    settings = settings_from({}, course / "source")
+    assert (settings.exchange, settings.state) == (Path("/srv/nbgrader/exchange"), Path("/srv/pich/state"))
+    assert settings_from({"CHANGEKIT_EXCHANGE": "/tmp/x"}, course).exchange == Path("/tmp/x")
