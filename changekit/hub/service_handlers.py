@@ -9,8 +9,7 @@ import os
 import re
 from typing import Any
 
-from jupyter_server.base.handlers import JupyterHandler
-from jupyter_server.files.handlers import AuthenticatedFileHandler
+from jupyter_server.base.handlers import AuthenticatedFileHandler, JupyterHandler
 from nbgrader.server_extensions.formgrader.handlers import SubmissionFilesHandler, SubmissionHandler
 from tornado import web
 
