@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import Browser, sync_playwright
 
 from changekit.paths import course_root
+from tests.hub import journeys
 
 COURSE_PARTS = ("source", "release", "notebooks", "data", "deploy", "nbgrader_config.py")
 
@@ -108,12 +110,24 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         process = subprocess.Popen([str(Path(sys.executable).parent / "changekit"), "start"],
                                    env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
     url = f"http://127.0.0.1:{port}"
-    wait_for(f"{url}/hub/login", 120, process, log)
-    print(f"hub: login page answered {time.monotonic() - started:.1f} s after `changekit start`")
-    passwords = dict(re.findall(r"^\s+\w+\s+(\w+)\s+password: (\S+)$", log.read_text(), re.MULTILINE))
-    yield Hub(url, port, root, state, passwords, process, log)
-    subprocess.run([str(Path(sys.executable).parent / "changekit"), "stop"], env=env, check=False)
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        # Generous: releasing every assignment takes minutes on a busy 2-core machine.
+        wait_for(f"{url}/hub/login", 600, process, log)
+        print(f"hub: login page answered {time.monotonic() - started:.1f} s after `changekit start`")
+        passwords = dict(re.findall(r"^\s+\w+\s+(\w+)\s+password: (\S+)$", log.read_text(), re.MULTILINE))
+        yield Hub(url, port, root, state, passwords, process, log)
+    finally:
+        subprocess.run([str(Path(sys.executable).parent / "changekit"), "stop"], env=env, check=False)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=journeys.CHROMIUM, args=journeys.CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
