@@ -24,7 +24,8 @@ filters in :mod:`changekit.grading.inert` (set in ``nbgrader_config.py``).
 
 from __future__ import annotations
 
-import json
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,10 +87,17 @@ def grading_service_command(bin_dir: Path) -> list[str]:
         str(bin_dir / "jupyterhub-singleuser"),
         "--LabApp.news_url=None",
         "--ServerApp.terminals_enabled=False",
-        f"--ServerApp.jpserver_extensions={json.dumps(extensions)}",
-        f"--ServerApp.tornado_settings={json.dumps({'headers': {'Content-Security-Policy': SERVICE_POLICY}})}",
+        # Dict traits on the command line are Python literals (JSON's true/false would not parse).
+        f"--ServerApp.jpserver_extensions={extensions!r}",
+        f"--ServerApp.tornado_settings={ {'headers': {'Content-Security-Policy': SERVICE_POLICY}}!r}",
         "--ContentsManager.files_handler_class=changekit.hub.service_handlers.DownloadFileHandler",
     ]
+
+
+def main() -> None:
+    """``python -m changekit.hub.service [extra args]``: become the grading service (Kubernetes' container)."""
+    command = grading_service_command(Path(sys.executable).parent) + sys.argv[1:]
+    os.execv(command[0], command)
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
@@ -102,12 +110,12 @@ def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
     Extensions load in alphabetical order, so these handlers are registered
     before nbgrader's formgrader (``changekit`` < ``nbgrader``) and win.
     """
+    from jupyter_server.base.handlers import Template404
     from jupyter_server.utils import url_path_join
 
     from changekit.hub.service_handlers import (
         DownloadSubmissionFilesHandler,
         StrictSubmissionHandler,
-        SwitchedOff,
     )
 
     web_app = serverapp.web_app
@@ -115,7 +123,11 @@ def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
     handlers = [
         (r"/formgrader/submissions/([^/]+)/?", StrictSubmissionHandler),
         (rf"/formgrader/submissions/(?!components/)([^/]+/(?!{NAVIGATION}/?$).+)", DownloadSubmissionFilesHandler),
-        (r"/nbconvert/.*", SwitchedOff),
+        (r"/nbconvert/.*", Template404),
     ]
     web_app.add_handlers(".*$", [(url_path_join(base_url, pattern), *rest) for pattern, *rest in handlers])
     serverapp.log.info("Grading service: strict submission pages, downloads only, HTML export off")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,6 @@ from typing import Any
 
 from jupyter_server.base.handlers import AuthenticatedFileHandler, JupyterHandler
 from nbgrader.server_extensions.formgrader.handlers import SubmissionFilesHandler, SubmissionHandler
-from tornado import web
 
 from changekit.hub.service import DOWNLOAD_POLICY, SUBMISSION_POLICY
 
@@ -82,10 +81,3 @@ class DownloadFileHandler(DownloadOnly, AuthenticatedFileHandler):
 
 class DownloadSubmissionFilesHandler(DownloadOnly, SubmissionFilesHandler):
     """``/formgrader/submissions/<id>/<file>``: a submission's own files, as downloads."""
-
-
-class SwitchedOff(JupyterHandler):
-    """A route the grading service does not offer."""
-
-    def prepare(self) -> None:
-        raise web.HTTPError(404, "not offered by the grading service")
