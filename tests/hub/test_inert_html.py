@@ -306,7 +306,11 @@ def test_uncleaned_feedback_would_run_the_payloads(browser: Browser, graded: Gra
     settings.HTMLExporter.extra_template_paths = [
         str(Path(formgrader_templates.static_path) / "node_modules" / "bootstrap" / "dist" / "css")]
     resources = {"nbgrader": {"notebook": ASSIGNMENT, "score": 0, "max_score": 0, "late_penalty": 0}}
-    unclean, _ = HTMLExporter(config=settings).from_filename(str(graded.autograded), resources=resources)
+    notebook = nbformat.read(graded.autograded, as_version=4)
+    for cell in notebook.cells:
+        if "nbgrader" in cell.metadata:
+            cell.metadata.nbgrader.score = 0  # what nbgrader's GetGrades adds before rendering
+    unclean, _ = HTMLExporter(config=settings).from_notebook_node(notebook, resources=resources)
     copy = graded.feedback.with_name("uncleaned.html")
     copy.write_text(unclean, encoding="utf-8")
     beacon.hits.clear()
@@ -351,3 +355,27 @@ def test_the_policy_alone_stops_an_uncleaned_submission_page(
         assert watch.ran() == set(), watch.ran()
     else:
         assert {"script", "img-onerror", "output-script"} <= watch.ran(), watch.ran()
+
+
+def test_jupyterlab_and_the_formgrader_load_under_the_policy(browser: Browser, graded: Graded) -> None:
+    """The policy must not break the tutor's tools: no page of theirs may report a blocked script.
+
+    Only MathJax, which nbgrader's submission template loads from a CDN, is
+    blocked on purpose (formulas show as TeX; see the README).
+    """
+    blocked: list[str] = []
+    page = journeys.log_in(browser, graded.hub.url, "tutor", graded.hub.passwords["tutor"])
+    page.on("console", lambda message: blocked.append(message.text)
+            if "Content Security Policy" in message.text and "mathjax" not in message.text.lower() else None)
+    page.wait_for_load_state("networkidle")
+    journeys.formgrader(page, graded.hub.url, f"manage_submissions/{ASSIGNMENT}")
+    expect(page.locator("tr", has_text=TRAINEE)).to_be_visible()
+    page.goto(f"{graded.service}/formgrader/submissions/{graded.submission_id}/")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".nbgrader_cell").first).to_be_visible()
+    page.goto(f"{graded.service}/lab")
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").wait_for()
+    page.wait_for_timeout(1000)
+    journeys.shot(page, "tutor_service_lab_under_policy")
+    page.close()
+    assert blocked == [], blocked
