@@ -39,10 +39,11 @@ def _policy(*directives: str) -> str:
 
 
 #: Every page of the grading service. JupyterLab and nbgrader's management pages
-#: carry inline scripts and styles of their own and show no trainee HTML.
+#: carry inline scripts and styles of their own and show no trainee HTML;
+#: JupyterLab compiles its settings schemas at run time (ajv), hence 'unsafe-eval'.
 SERVICE_POLICY = _policy(
     "default-src 'self'",
-    "script-src 'self' 'unsafe-inline'",
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
