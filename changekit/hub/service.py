@@ -2,7 +2,8 @@
 
 The grading service runs as the grader, on the hub's own origin, so a page it
 serves that runs a trainee's script could act as the tutor (open kernels, change
-marks). Both hub configs (deploy/local, deploy/production) start it with
+marks). Both hub configs (deploy/local, deploy/production) and the Kubernetes
+formgrader (``python -m changekit.hub.service``) start it with
 :func:`grading_service_command`, which is the one place its settings live:
 
 - a strict Content-Security-Policy on every page: scripts, styles, images and
@@ -16,10 +17,11 @@ marks). Both hub configs (deploy/local, deploy/production) start it with
 - every file under ``/files/`` and ``/formgrader/submissions/<id>/`` sent as a
   download, never as a page or script on this origin (``DownloadOnly``).
 
-This module is also the Jupyter server extension that adds the last three
-routes (handlers in :mod:`changekit.hub.service_handlers`, imported only by the
-service, not by the hub that reads its config); markdown and outputs are cleaned before they reach any page by the
-filters in :mod:`changekit.grading.inert` (set in ``nbgrader_config.py``).
+This module is also the Jupyter server extension that adds the strict and the
+download routes (handlers in :mod:`changekit.hub.service_handlers`, imported
+only by the service, not by the hub that reads its config). Markdown and
+outputs are cleaned before they reach any page by the filters in
+:mod:`changekit.grading.inert` (set in ``nbgrader_config.py``).
 """
 
 from __future__ import annotations

@@ -105,7 +105,6 @@ class Graded:
     submission_id: str
     feedback: Path
     autograded: Path
-    pages: dict[str, str] = field(default_factory=dict)
 
     @property
     def service(self) -> str:
