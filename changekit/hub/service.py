@@ -60,7 +60,7 @@ SERVICE_POLICY = _policy(
 #: The submission page: as above, but inline script only by hash (filled in per page).
 SUBMISSION_POLICY = _policy(
     "default-src 'self'",
-    "script-src 'self' 'unsafe-hashes' {hashes}",
+    "script-src 'self'{hashes}",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self' data:",

@@ -132,3 +132,7 @@ def test_submission_policy_allows_the_template_scripts_only() -> None:
 def inline_code(page: str) -> list[str]:
     """Every inline script and event handler in ``page``."""
     return INLINE_SCRIPT.findall(page) + [html.unescape(a or b) for a, b in EVENT_HANDLER.findall(page)]
+
+
+def test_a_page_without_the_template_marker_gets_no_inline_script() -> None:
+    assert "; script-src 'self'; " in submission_page_policy("<script>x()</script>")
