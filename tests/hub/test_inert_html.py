@@ -270,6 +270,13 @@ def test_tutor_sees_the_payloads_as_text_and_still_grades(browser: Browser, grad
     assert watch.ran() == set(), f"payloads ran in the formgrader: {watch.ran()}"
 
 
+def trainee_lab(browser: Browser, graded: Graded) -> Page:
+    """The trainee logged in, with JupyterLab fully open (so no later navigation is cut short)."""
+    page = journeys.log_in(browser, graded.hub.url, TRAINEE, graded.hub.passwords[TRAINEE])
+    journeys.wait_for_notebook(page)
+    return page
+
+
 def open_feedback(page: Page, url: str) -> None:
     """Open a feedback page in JupyterLab's HTML viewer and trust it, as a curious trainee might."""
     page.goto(url)
@@ -283,8 +290,7 @@ def open_feedback(page: Page, url: str) -> None:
 def test_trainee_sees_the_payloads_as_text_in_feedback(browser: Browser, graded: Graded, beacon: Beacon) -> None:
     beacon.hits.clear()
     watch = Watch(beacon)
-    page = watch.attach(journeys.log_in(browser, graded.hub.url, TRAINEE, graded.hub.passwords[TRAINEE]))
-    page.wait_for_load_state("networkidle")
+    page = watch.attach(trainee_lab(browser, graded))
     open_feedback(page, graded.feedback_url)
     viewer = page.frame_locator(".jp-MainAreaWidget:visible iframe").first
     expect(viewer.locator("body")).to_contain_text(ANSWER_TEXT)
@@ -316,8 +322,7 @@ def test_uncleaned_feedback_would_run_the_payloads(browser: Browser, graded: Gra
     copy.write_text(unclean, encoding="utf-8")
     beacon.hits.clear()
     watch = Watch(beacon)
-    page = watch.attach(journeys.log_in(browser, graded.hub.url, TRAINEE, graded.hub.passwords[TRAINEE]))
-    page.wait_for_load_state("networkidle")
+    page = watch.attach(trainee_lab(browser, graded))
     open_feedback(page, graded.feedback_url.replace(f"{ASSIGNMENT}.html", "uncleaned.html"))
     page.wait_for_timeout(2000)
     page.close()
