@@ -55,6 +55,15 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
+# Trainee HTML is inert in feedback and in the formgrader's submission pages: markdown
+# and outputs are cleaned of scripts, event handlers, javascript: links, iframes and
+# forms (changekit/grading/inert.py; README, "What is sanitised").
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.filters = {
+    "markdown2html": "changekit.grading.inert.InertMarkdown",
+    "clean_html": "changekit.grading.inert.inert_output_html",
+}
+
 # What trainees see where an answer goes: plain words for clinicians.
 c.ClearSolutions.code_stub = {
     "python": (

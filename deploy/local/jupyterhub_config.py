@@ -17,6 +17,7 @@ import os
 import sys
 from pathlib import Path
 
+from changekit.hub.service import grading_service_command
 from changekit.settings import settings_from
 
 c = get_config()  # noqa: F821
@@ -76,12 +77,8 @@ c.JupyterHub.services = [
     {
         "name": COURSE,
         "url": f"http://127.0.0.1:{SERVICE_PORT}",
-        "command": [
-            str(BIN / "jupyterhub-singleuser"),
-            "--LabApp.news_url=None",
-            '--ServerApp.tornado_settings={"headers": {"Content-Security-Policy": "frame-ancestors \'self\'"}}',
-        ]
-        + (["--allow-root"] if os.geteuid() == 0 else []),
+        # Hardened for trainees' HTML: strict CSP, no terminals, files as downloads (changekit/hub/service.py).
+        "command": grading_service_command(BIN) + (["--allow-root"] if os.geteuid() == 0 else []),
         "cwd": str(ROOT),
         "environment": service_env,
         "oauth_no_confirm": True,

@@ -25,6 +25,8 @@ import os
 import sys
 from pathlib import Path
 
+from changekit.hub.service import grading_service_command
+
 c = get_config()  # noqa: F821
 
 BIN = Path(sys.executable).parent
@@ -84,11 +86,8 @@ c.JupyterHub.services = [
     {
         "name": COURSE,
         "url": f"http://127.0.0.1:{PORT + 10}",
-        "command": [
-            str(BIN / "jupyterhub-singleuser"),
-            "--LabApp.news_url=None",
-            '--ServerApp.tornado_settings={"headers": {"Content-Security-Policy": "frame-ancestors \'self\'"}}',
-        ],
+        # Hardened for trainees' HTML: strict CSP, no terminals, files as downloads (changekit/hub/service.py).
+        "command": grading_service_command(BIN),
         "user": GRADER,
         "cwd": COURSE_ROOT,
         "environment": {

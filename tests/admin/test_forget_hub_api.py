@@ -21,7 +21,7 @@ import requests
 
 from changekit.cli import main
 from tests.admin.conftest import FORGOTTEN, Graded, copy_of, location_options
-from tests.hub.conftest import pick_port, wait_for
+from tests.hub.conftest import answers, pick_port, wait_until
 
 pytestmark = [pytest.mark.hub, pytest.mark.lifecycle, pytest.mark.xdist_group("admin-graded-course")]
 
@@ -76,7 +76,7 @@ def real_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealHub]:
                                    cwd=folder, stdout=out, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_for(f"{url}/hub/api", 120, process, log)
+        wait_until(lambda: answers(f"{url}/hub/api"), f"the hub's API at {url}/hub/api", 300, process, log)
         yield RealHub(url, admin_token, weak_token, f"sqlite:///{folder / 'jupyterhub.sqlite'}")
     finally:
         process.send_signal(signal.SIGTERM)

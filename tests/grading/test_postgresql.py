@@ -23,7 +23,7 @@ from nbgrader.api import Gradebook
 from changekit.grading.gradebook import open_gradebook
 from changekit.paths import course_root
 from tests.grading.harness import COURSE_ID, Course, notebook_path
-from tests.hub.conftest import COURSE_PARTS, hub_env, login, pick_port, wait_for
+from tests.hub.conftest import COURSE_PARTS, answers, hub_env, login, pick_port, wait_until
 from tests.postgres import Server, postgres_server
 
 pytestmark = pytest.mark.xdist_group("postgresql")
@@ -112,7 +112,8 @@ def test_the_local_hub_runs_on_a_postgresql_database(server: Server, tmp_path: P
         hub = subprocess.Popen([changekit, "start"], env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT,
                                start_new_session=True)
     try:
-        wait_for(f"http://127.0.0.1:{port}/hub/login", HUB_READY_SECONDS, hub, log)
+        login_page = f"http://127.0.0.1:{port}/hub/login"
+        wait_until(lambda: answers(login_page), f"the hub's login page at {login_page}", HUB_READY_SECONDS, hub, log)
         passwords = dict(re.findall(r"^\s+\w+\s+(\w+)\s+password: (\S+)$", log.read_text(), re.MULTILINE))
         answer = login(requests.Session(), f"http://127.0.0.1:{port}", "tutor", passwords["tutor"])
         assert answer.status_code == 302, f"the tutor's login was refused ({answer.status_code})"
