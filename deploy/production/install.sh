@@ -137,11 +137,6 @@ chmod 644 "$JUPYTER_ETC/nbgrader_config.py"
 "$VENV_BIN/python" -c 'import sys; from pathlib import Path; from changekit.hub.local import write_user_config
 write_user_config(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]))' "$PREFIX/etc/user-config" "$COURSE_ID" "$EXCHANGE"
 chmod -R a+rX "$PREFIX/etc/user-config"
-# The course's grading server runs as $GRADER, who has no login shell: its Terminal runs bash.
-mkdir -p "$PREFIX/etc/grader-config"
-echo '{"ServerApp": {"terminado_settings": {"shell_command": ["/bin/bash"]}}}' \
-  > "$PREFIX/etc/grader-config/jupyter_server_config.json"
-chmod -R a+rX "$PREFIX/etc/grader-config"
 
 CONFIG_FILE=$PREFIX/etc/jupyterhub_config.py
 if [ -f "$CONFIG_FILE" ] && ! cmp -s "$REPO/deploy/production/jupyterhub_config.py" "$CONFIG_FILE"; then

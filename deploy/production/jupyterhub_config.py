@@ -98,8 +98,6 @@ c.JupyterHub.services = [
             # The gradebook, when the admin moved it to PostgreSQL (pich.env).
             **{name: os.environ[name] for name in ("CHANGEKIT_DB_URL",) if os.environ.get(name)},
             "JUPYTERHUB_DEFAULT_URL": "/lab",
-            # The grader account has no login shell; its Terminal (the tutors' command line) runs bash.
-            "JUPYTER_CONFIG_PATH": str(PREFIX / "etc" / "grader-config"),
         },
         "oauth_no_confirm": True,
     }
