@@ -18,6 +18,9 @@ folder. A real hub overrides them through the environment:
 import os
 from pathlib import Path
 
+from nbconvert.preprocessors import TagRemovePreprocessor
+from nbgrader.converters import GenerateAssignment
+
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
 HERE = Path(__file__).resolve().parent
@@ -48,12 +51,18 @@ c.Execute.interrupt_on_timeout = True
 # A trainee who deletes a graded cell gets it back, graded, rather than a silent zero.
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.create_student = True
-# Autograde copies every file of source/<assignment> over the submission. A
-# trainee's saved widget answers are what is graded, so they must never be
-# replaced by the model answers kept in source/.
-c.Autograde.exclude_overwriting = {
-    folder.name: ["answers.json"] for folder in (HERE / "source").glob("*") if folder.is_dir()
-}
+
+# Model answers live only in a source notebook's cell tagged "model-answers"
+# (never in a file: generate_assignment copies every file of source/<a>/).
+# Generating the trainees' version drops that cell before anything else, so the
+# formgrader's Generate, `nbgrader generate_assignment` and `changekit release`
+# all give the same release, with no model answer in it.
+c.GenerateAssignment.preprocessors = [
+    TagRemovePreprocessor,
+    *GenerateAssignment.class_traits()["preprocessors"].default(),
+]
+c.TagRemovePreprocessor.remove_cell_tags = ["model-answers"]
+c.TagRemovePreprocessor.enabled = True
 
 # Feedback shows the trainee's answers and the visible tests, never the hidden ones.
 c.GenerateFeedback.preprocessors = [

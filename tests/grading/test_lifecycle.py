@@ -1,6 +1,8 @@
 """The whole nbgrader cycle, for every assignment, through a real filesystem exchange.
 
-For each assignment: the tutor generates and releases it; one trainee submits
+Every step is a stock nbgrader command run with the course config (the
+formgrader's buttons run the same code). For each assignment: the tutor
+generates and releases it; one trainee submits
 the source notebook (the model answer), another submits the release untouched;
 the tutor collects, autogrades, generates and releases feedback; both trainees
 fetch their feedback. The model scores full autograded marks, the untouched
@@ -9,7 +11,6 @@ release scores zero, and feedback carries no hidden test.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from tests.grading.harness import (
     answer_with_model,
     hidden_test_lines,
     max_code_score,
+    model_form_answers,
     notebook_path,
     score,
     visible_text,
@@ -38,6 +40,7 @@ class Cycle:
     max_score: float
     scores: dict[str, float]
     feedback: dict[str, list[Path]]
+    graded_files: list[str]
 
 
 def run_cycle(course: Course, assignment: str) -> Cycle:
@@ -58,7 +61,8 @@ def run_cycle(course: Course, assignment: str) -> Cycle:
         scores = {name: score(gradebook, assignment, name) for name in trainees}
         top = max_code_score(gradebook, assignment)
     feedback = {name: trainee.fetch_feedback(assignment) for name, trainee in trainees.items()}
-    return Cycle(assignment, top, scores, feedback)
+    graded = course.root / "autograded" / "model" / assignment
+    return Cycle(assignment, top, scores, feedback, sorted(p.name for p in graded.iterdir()))
 
 
 @pytest.fixture(
@@ -86,6 +90,13 @@ def test_untouched_release_scores_zero(cycle: Cycle) -> None:
     )
 
 
+def test_model_answers_are_never_written_beside_the_notebook(cycle: Cycle) -> None:
+    """Running the source (here: as the model submission, when autograded) keeps its model store elsewhere."""
+    assert "answers.json" not in cycle.graded_files, (
+        f"{cycle.assignment}: running the model answer wrote answers.json into the assignment folder"
+    )
+
+
 def test_feedback_reaches_every_trainee(cycle: Cycle) -> None:
     for name, files in cycle.feedback.items():
         assert [f.name for f in files] == [f"{cycle.assignment}.html"], f"{name} got {files}"
@@ -108,14 +119,14 @@ def test_feedback_shows_what_the_trainee_wrote(cycle: Cycle) -> None:
     """
     shown, untouched = (plain_text(cycle.feedback[name][0]) for name in ("model", "untouched"))
     source = nbformat.read(notebook_path(course_root() / "source" / cycle.assignment), as_version=4)
-    answers = course_root() / "source" / cycle.assignment / "answers.json"
+    answers = model_form_answers(source)
     phrases = written_phrases(source)
-    assert phrases or answers.exists(), f"{cycle.assignment} has no written answer to look for"
+    assert phrases or answers, f"{cycle.assignment} has no written answer to look for"
     missing = [p for p in phrases if p not in shown]
     assert not missing, f"{cycle.assignment}: written answers missing from feedback: {missing[:2]}"
     assert not [p for p in phrases if p in untouched], "the model's answers reached an untouched release"
-    if answers.exists():
-        strings = _strings(json.loads(answers.read_text()))
+    if answers:
+        strings = _strings(answers)
         # Free text where the trainee wrote some; otherwise the codes they chose.
         texts = [v for v in strings if len(v) > 25] or [v for v in strings if len(v) >= 8]
         assert any(t in shown for t in texts), "none of the model's form answers appear in its feedback"
