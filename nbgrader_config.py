@@ -63,11 +63,17 @@ c.GenerateAssignment.preprocessors = [
 ]
 c.TagRemovePreprocessor.remove_cell_tags = ["model-answers"]
 c.TagRemovePreprocessor.enabled = True
+# Mark schemes (BEGIN/END MARK SCHEME) sit in the locked question cell above a
+# written answer, or in a task cell. Generating removes them; autograde restores
+# locked cells from the gradebook, so the formgrader shows them above the answer.
+c.ClearMarkScheme.enforce_metadata = False
 
-# Feedback shows the trainee's answers and the visible tests, never the hidden ones.
+# Feedback shows the trainee's answers and the visible tests, never the hidden
+# tests or the mark schemes (feedback can reach one trainee before another submits).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
     "changekit.grading.preprocessors.TrimTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
