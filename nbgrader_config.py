@@ -21,6 +21,8 @@ from pathlib import Path
 from nbconvert.preprocessors import TagRemovePreprocessor
 from nbgrader.converters import GenerateAssignment
 
+from changekit.grading import feedback
+
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
 HERE = Path(__file__).resolve().parent
@@ -72,11 +74,17 @@ c.ClearMarkScheme.enforce_metadata = False
 # tests or the mark schemes (feedback can reach one trainee before another submits).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "changekit.grading.preprocessors.FlagUnmarkedAnswers",
+    "changekit.grading.preprocessors.TitleGradedCells",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbgrader.preprocessors.ClearMarkScheme",
     "changekit.grading.preprocessors.TrimTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# ...on the course's page: each item named for its task, unmarked answers said to be so.
+c.GenerateFeedback.exporter_class = feedback.FeedbackExporter
+c.FeedbackExporter.template_name = feedback.TEMPLATE_NAME
+c.FeedbackExporter.extra_template_basedirs = feedback.template_dirs()
 
 # What trainees see where an answer goes: plain words for clinicians.
 c.ClearSolutions.code_stub = {
