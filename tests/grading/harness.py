@@ -145,6 +145,25 @@ def model_form_answers(notebook: nbformat.NotebookNode) -> dict[str, object]:
     return answers
 
 
+MARK_SCHEME_BEGIN, MARK_SCHEME_END = "<!-- BEGIN MARK SCHEME -->", "<!-- END MARK SCHEME -->"
+
+
+def manually_graded(notebook: nbformat.NotebookNode) -> list[int]:
+    """Indexes of the cells a tutor marks: written answers and tasks."""
+    return [
+        index for index, cell in enumerate(notebook.cells)
+        if (meta := cell.metadata.get("nbgrader", {})).get("task") or (meta.get("grade") and meta.get("solution"))
+    ]
+
+
+def mark_scheme_above(notebook: nbformat.NotebookNode, index: int) -> str:
+    """The mark scheme for the manually graded cell at ``index``: in a task itself, else in the cell above."""
+    cell = notebook.cells[index]
+    holder = cell if cell.metadata.nbgrader.get("task") else notebook.cells[index - 1]
+    found = re.search(rf"{MARK_SCHEME_BEGIN}(.*?){MARK_SCHEME_END}", holder.source, re.DOTALL)
+    return found.group(1) if found else ""
+
+
 def grade_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     """Autograded cells (tests) of a notebook, in order."""
     return [
