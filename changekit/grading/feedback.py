@@ -30,10 +30,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 #: nbgrader's formgrader templates, which hold the ``feedback`` template ours extends.
 NBGRADER_TEMPLATES = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
 
-_HEADING = re.compile(r"^\s*(?:#{1,4}\s+(?P<hash>.+?)|\*\*(?P<bold>.+?)\*\*.*)\s*$")
-_MARKS = re.compile(r"\s*\(\d+(?:\.\d+)?\s+marks?\)")
+_HEADING = re.compile(r"^\s*(?:#{1,4}\s+(?P<hash>.+?)|\*\*(?P<bold>[^*]+)\*\*)\s*$")
+_MARK_SCHEME = re.compile(r"BEGIN MARK SCHEME.*?END MARK SCHEME", re.DOTALL)
+_MARKS = re.compile(r"\s*\(\d+(?:\.\d+)?\s+marks?\b[^)]*\)")
 _TASK = re.compile(r"^(?:your\s+)?(?:task|step|part)\b", re.IGNORECASE)
-_QUESTION = re.compile(r"^question\b", re.IGNORECASE)
 
 
 class FeedbackExporter(HTMLExporter):
@@ -58,18 +58,21 @@ def template_dirs() -> list[str]:
 
 
 def headings(cell: NotebookNode) -> list[str]:
-    """The headings (``# ...`` lines, or a line that opens in bold) of a markdown cell, cleaned.
+    """The headings (``# ...`` lines, or lines wholly in bold) of a markdown cell, cleaned.
 
-    "(2 marks)" and trailing colons or full stops are dropped, so
+    A mark scheme's own headings are not headings of the notebook.
+
+    "(2 marks)" (or "(2 marks, marked by your tutor)") and trailing colons or full
+    stops are dropped, so
     "**Question 1 (2 marks): what kinds of barrier are you facing?**" gives
     "Question 1: what kinds of barrier are you facing?".
     """
     if cell.cell_type != "markdown":
         return []
     found = []
-    for line in cell.source.splitlines():
+    for line in _MARK_SCHEME.sub("", cell.source).splitlines():
         match = _HEADING.match(line)
-        if match and "MARK SCHEME" not in line and "SOLUTION" not in line:
+        if match and "SOLUTION" not in line:
             text = _MARKS.sub("", match.group("hash") or match.group("bold")).strip(" *:.")
             if text:
                 found.append(text)
@@ -92,35 +95,34 @@ def graded_cell_titles(cells: Iterable[NotebookNode]) -> dict[str, str]:
     - an autograded test: the nearest task, step or part heading above it
       ("Task 2: how many could have been seen in primary care?"), with
       "(check 2 of 3)" when several tests share it;
-    - a written answer: the nearest "Question ..." heading above it;
+    - a written answer: the nearest heading above it (its question);
     - a task marked by the tutor: its own first heading.
 
     Each falls back to the nearest heading of any kind, then to a plain name.
     Only locked cells' headings count, so a trainee's own text never names a task.
     """
-    latest: dict[str, str | None] = {"task": None, "question": None, "any": None}
+    latest: dict[str, str | None] = {"task": None, "any": None}
     titles: dict[str, str] = {}
+    tests: dict[str, str] = {}
     for cell in cells:
         meta = cell.metadata.get("nbgrader", {})
         kind = _kind(cell)
         if kind == "task":
             titles[meta["grade_id"]] = (headings(cell) or [latest["any"] or "Marked by your tutor"])[0]
         elif kind == "test":
-            titles[meta["grade_id"]] = latest["task"] or latest["any"] or "Check"
+            tests[meta["grade_id"]] = latest["task"] or latest["any"] or "Check"
         elif kind == "answer":
-            titles[meta["grade_id"]] = latest["question"] or latest["any"] or "Written answer"
+            titles[meta["grade_id"]] = latest["any"] or "Written answer"
         if meta.get("locked") or not meta:
             for text in headings(cell):
                 latest["any"] = text
                 if _TASK.match(text):
                     latest["task"] = text
-                if _QUESTION.match(text):
-                    latest["question"] = text
-    return _number_shared(titles)
+    return titles | _number_shared(tests)
 
 
 def _number_shared(titles: dict[str, str]) -> dict[str, str]:
-    """Add "(check k of n)" to titles that several graded cells share."""
+    """Add "(check k of n)" to titles that several tests share."""
     counts = Counter(titles.values())
     seen: Counter[str] = Counter()
     numbered = {}
