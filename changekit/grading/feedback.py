@@ -8,8 +8,8 @@ nbgrader's) uses two facts the preprocessors in
 metadata: ``title`` (the task, step or question it belongs to, from the
 notebook's own headings) and ``unmarked`` (a tutor has still to mark it).
 
-``unmarked_answers`` is what ``changekit feedback`` and the tutor dashboard use
-to warn before feedback goes out while answers still wait for a tutor.
+Before feedback goes out, ``changekit feedback`` and the tutor dashboard warn
+about answers still waiting for a tutor (``changekit.grading.gradebook.unmarked_feedback_warning``).
 """
 
 from __future__ import annotations
