@@ -113,7 +113,7 @@ def graded_cell_titles(cells: Iterable[NotebookNode]) -> dict[str, str]:
             tests[meta["grade_id"]] = latest["task"] or latest["any"] or "Check"
         elif kind == "answer":
             titles[meta["grade_id"]] = latest["any"] or "Written answer"
-        if meta.get("locked") or not meta:
+        if meta.get("locked"):
             for text in headings(cell):
                 latest["any"] = text
                 if _TASK.match(text):

@@ -58,6 +58,7 @@ class FlagUnmarkedAnswers(NbGraderPreprocessor):
         with Gradebook(info["db_url"]) as gradebook:
             for cell in nb.cells:
                 meta = cell.metadata.get("nbgrader", {})
+                meta.pop("unmarked", None)  # only the gradebook says what is unmarked, not the submission
                 if not (meta.get("task") or (meta.get("grade") and meta.get("solution"))):
                     continue
                 grade = gradebook.find_grade(meta["grade_id"], info["notebook"], info["assignment"], info["student"])

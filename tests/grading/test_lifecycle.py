@@ -11,6 +11,7 @@ release scores zero, and feedback carries no hidden test.
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbconvert.exporters import HTMLExporter
+from nbgrader.server_extensions.formgrader import handlers as formgrader_handlers
 
 from changekit.course import assignments, generate_release, tool_env
 from changekit.grading.feedback import graded_cell_titles
@@ -222,6 +225,31 @@ def test_formgrader_shows_the_mark_scheme_above_each_answer(cycle: Cycle) -> Non
     shown = [mark_scheme_above(graded, i) for i in manually_graded(graded)]
     assert expected and all(expected), f"{cycle.assignment}: the source lacks mark schemes"
     assert shown == expected, f"{cycle.assignment}: the formgrader would not show the mark schemes above the answers"
+    page = formgrader_page(cycle.graded)
+    cells = [graded.cells[i].metadata.nbgrader for i in manually_graded(graded)]
+    starts = [page.index(f'id="{meta["grade_id"]}"') for meta in cells]
+    for meta, start, before, after, scheme in zip(cells, starts, [0, *starts], [*starts[1:], len(page)], expected,
+                                                  strict=True):
+        criterion = plain(scheme.split("|---|---|---|")[1].split("|")[1])
+        # beside the answer: in the task itself, or between the previous answer and this one
+        low, high = (start, after) if meta.get("task") else (before, start)
+        assert low < page.find(criterion, low) < high, (
+            f"{cycle.assignment}: the formgrader page does not show {meta['grade_id']}'s mark scheme beside it"
+        )
+
+
+def formgrader_page(notebook: Path) -> str:
+    """The formgrader's Manual Grading page for a submission, rendered as its handler does, as text."""
+    exporter = HTMLExporter(template_name="formgrade", extra_template_basedirs=[formgrader_handlers.template_path])
+    resources = {"assignment_id": "a", "notebook_id": notebook.stem, "submission_id": "s", "index": 0, "total": 1,
+                 "base_url": "/", "student": "model", "last_name": None, "first_name": None,
+                 "notebook_path": str(notebook)}
+    page, _ = exporter.from_filename(str(notebook), resources=resources)
+    return plain(html.unescape(page))
+
+
+def plain(text: str) -> str:
+    return " ".join(text.split())
 
 
 def test_feedback_has_no_mark_scheme(cycle: Cycle) -> None:
