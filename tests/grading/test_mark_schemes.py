@@ -35,6 +35,11 @@ def test_every_manually_graded_cell_has_a_mark_scheme_that_adds_up(assignment: s
         meta = notebook.cells[index].metadata.nbgrader
         scheme = mark_scheme_above(notebook, index)
         assert scheme, f"{assignment}/{meta['grade_id']}: no mark scheme in the cell above the answer (or in the task)"
+        holder = notebook.cells[index if meta.get("task") else index - 1].metadata.get("nbgrader", {})
+        assert holder.get("locked") and (meta.get("task") or not holder.get("grade")), (
+            f"{assignment}/{meta['grade_id']}: a mark scheme must sit in a locked cell, which autograde restores "
+            "from the gradebook; anywhere else the formgrader would not show it"
+        )
         rows = ROW.findall(scheme)
         assert len(rows) >= 2 or meta["points"] == 1, f"{assignment}/{meta['grade_id']}: one row per criterion"
         total = sum(int(marks) for _, marks, _ in rows)
