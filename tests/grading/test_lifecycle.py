@@ -228,7 +228,7 @@ def test_formgrader_shows_the_mark_scheme_above_each_answer(cycle: Cycle) -> Non
     page = formgrader_page(cycle.graded)
     cells = [graded.cells[i].metadata.nbgrader for i in manually_graded(graded)]
     starts = [page.index(f'id="{meta["grade_id"]}"') for meta in cells]
-    for meta, start, before, after, scheme in zip(cells, starts, [0, *starts], [*starts[1:], len(page)], expected,
+    for meta, start, before, after, scheme in zip(cells, starts, [0, *starts[:-1]], [*starts[1:], len(page)], expected,
                                                   strict=True):
         criterion = plain(scheme.split("|---|---|---|")[1].split("|")[1])
         # beside the answer: in the task itself, or between the previous answer and this one
