@@ -183,9 +183,11 @@ def _coding(themes: dict[str, list[str]], chosen: tuple[str, ...] = ()) -> ex.Qu
 def test_missing_lists_uncoded_quotes_and_the_number_of_picks() -> None:
     assert ex.QuoteCoding().missing()[0].startswith("Code the quotes")
     coding = _coding({"Q01": ["out_of_hours"], "Q02": []}, chosen=("Q01",))
-    todo = coding.missing(["Q01", "Q02", "Q03"])
+    todo = coding.for_quotes(["Q01", "Q02", "Q03"]).missing()
     assert "not yet coded: Q02, Q03" in todo[0]
     assert "3 to 5 quotes (you have ticked 1)" in todo[1]
+    assert coding.for_quotes(["Q01", "Q02", "Q03"]).missing("picks") == [todo[1]]
+    assert list(coding.for_quotes(["Q02"]).codes) == ["Q02"], "only the listed quotes count"
     done = _coding({f"Q{i}": ["gp_expertise"] for i in range(4)}, chosen=("Q0", "Q1", "Q2"))
     assert done.missing() == []
     too_many = _coding({f"Q{i}": ["gp_expertise"] for i in range(6)}, chosen=tuple(f"Q{i}" for i in range(6)))
