@@ -220,8 +220,8 @@ class Part(BaseModel):
 FIRST_CHECKS_PASSED = "First checks passed for {what}. More checks are run when your work is marked."
 """What a visible check prints when it passes (hidden checks follow at marking)."""
 
-
 RUN_AGAIN = "After changing the form, run the cell that shows your saved answer again, then this one."
+"""What a check that fails adds: the check reads the answer as that cell loaded it."""
 
 
 class NotFinished(AssertionError):
