@@ -18,6 +18,11 @@ folder. A real hub overrides them through the environment:
 import os
 from pathlib import Path
 
+from nbconvert.preprocessors import TagRemovePreprocessor
+from nbgrader.converters import GenerateAssignment
+
+from changekit.grading import feedback
+
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
 HERE = Path(__file__).resolve().parent
@@ -48,20 +53,38 @@ c.Execute.interrupt_on_timeout = True
 # A trainee who deletes a graded cell gets it back, graded, rather than a silent zero.
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.create_student = True
-# Autograde copies every file of source/<assignment> over the submission. A
-# trainee's saved widget answers are what is graded, so they must never be
-# replaced by the model answers kept in source/.
-c.Autograde.exclude_overwriting = {
-    folder.name: ["answers.json"] for folder in (HERE / "source").glob("*") if folder.is_dir()
-}
 
-# Feedback shows the trainee's answers and the visible tests, never the hidden ones.
+# Model answers live only in a source notebook's cell tagged "model-answers"
+# (never in a file: generate_assignment copies every file of source/<a>/).
+# Generating the trainees' version drops that cell before anything else, so the
+# formgrader's Generate, `nbgrader generate_assignment` and `changekit release`
+# all give the same release, with no model answer in it.
+c.GenerateAssignment.preprocessors = [
+    TagRemovePreprocessor,
+    *GenerateAssignment.class_traits()["preprocessors"].default(),
+]
+c.TagRemovePreprocessor.remove_cell_tags = ["model-answers"]
+c.TagRemovePreprocessor.enabled = True
+# Mark schemes (BEGIN/END MARK SCHEME) sit in the locked question cell above a
+# written answer, or in a task cell. Generating removes them; autograde restores
+# locked cells from the gradebook, so the formgrader shows them above the answer.
+c.ClearMarkScheme.enforce_metadata = False
+
+# Feedback shows the trainee's answers and the visible tests, never the hidden
+# tests or the mark schemes (feedback can reach one trainee before another submits).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "changekit.grading.preprocessors.FlagUnmarkedAnswers",
+    "changekit.grading.preprocessors.TitleGradedCells",
     "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
     "changekit.grading.preprocessors.TrimTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# ...on the course's page: each item named for its task, unmarked answers said to be so.
+c.GenerateFeedback.exporter_class = feedback.FeedbackExporter
+c.FeedbackExporter.template_name = feedback.TEMPLATE_NAME
+c.FeedbackExporter.extra_template_basedirs = feedback.template_dirs()
 
 # What trainees see where an answer goes: plain words for clinicians.
 c.ClearSolutions.code_stub = {

@@ -23,17 +23,25 @@ The store promises three things:
   text is. Only the broken part starts again: a bad answer for one form is
   dropped from the live file (the backup keeps it) and the other forms keep
   theirs; a file that cannot be read at all is moved aside whole.
+
+Model answers are not kept in a file beside the source notebook: stock
+``nbgrader generate_assignment`` copies every file of ``source/<a>/`` to the
+trainees. A source notebook holds them in a cell tagged ``model-answers``
+(removed when the assignment is generated) that calls ``model_answer_store``.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import json
 import os
+import shutil
+import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -368,3 +376,21 @@ class AnswerStore:
                 yield
             finally:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def model_answer_store(answers: Mapping[str, BaseModel]) -> AnswerStore:
+    """A store holding the model ``answers``, in a private folder outside the assignment.
+
+    Used only by a source notebook's ``model-answers`` cell, which nbgrader removes
+    when it generates the trainees' version (``TagRemovePreprocessor`` in
+    ``nbgrader_config.py``). The folder is a new temporary one, removed when the
+    kernel exits, so running the source (with nbval, or as the model submission
+    when grading) never writes an ``answers.json`` that a release could copy.
+    Each answer is validated by its own model, as a widget's save would be.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="changekit-model-answers-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    store = AnswerStore(folder / DEFAULT_FILENAME)
+    for key, answer in answers.items():
+        store.save(key, answer)
+    return store

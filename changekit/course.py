@@ -19,9 +19,6 @@ from traitlets.config.loader import PyFileConfigLoader
 from changekit.paths import course_root
 from changekit.sample_data import write_all
 
-#: Files that live in ``source/`` for the model answer but must never reach trainees.
-SOURCE_ONLY = ("answers.json",)
-
 
 class CourseError(RuntimeError):
     """An nbgrader step failed; the message holds what nbgrader said."""
@@ -76,15 +73,15 @@ def generate_release(
 ) -> list[str]:
     """Regenerate ``release/`` from ``source/`` (every assignment, or ``ids``); return the ids.
 
-    Model answer files (``SOURCE_ONLY``) are removed from the release so that
-    trainees start with blank forms.
+    This is exactly ``nbgrader generate_assignment`` (the formgrader's Generate)
+    with the course config, which leaves out the source notebooks' model
+    answers: nothing is removed afterwards, so every way of generating gives
+    the same release.
     """
     root = root or course_root()
     ids = ids or assignments(root)
     for assignment in ids:
         nbgrader("generate_assignment", assignment, "--force", cwd=root, env=env)
-        for name in SOURCE_ONLY:
-            (root / "release" / assignment / name).unlink(missing_ok=True)
     return ids
 
 

@@ -1,4 +1,4 @@
-"""The ``changekit grade``, ``export`` and ``demo`` subcommands (registered by ``changekit.cli``).
+"""The ``changekit grade``, ``feedback``, ``export`` and ``demo`` subcommands (registered by ``changekit.cli``).
 
 Each command imports its module only when it runs, so that ``changekit
 start`` and ``stop`` do not pay for loading nbgrader and pandas.
@@ -31,6 +31,40 @@ def grade(args: argparse.Namespace) -> int:
     if report.interrupted:
         return 130
     return 1 if report.count(FAILED) else 0
+
+
+def feedback(args: argparse.Namespace) -> int:
+    """Generate feedback for an assignment and release it, warning about (and by default holding
+    back) trainees whose answers are not all marked yet."""
+    from changekit.course import nbgrader
+    from changekit.grading.gradebook import (
+        course_settings,
+        grade_table,
+        unmarked_feedback_warning,
+        waiting_for_a_mark,
+    )
+
+    settings = course_settings()
+    with settings.gradebook() as gradebook:
+        grades = grade_table(gradebook, args.assignment)
+    trainees = sorted(set(grades["student"]))
+    if not trainees:
+        print(f"No graded submissions of {args.assignment} yet: collect and grade them first.", file=sys.stderr)
+        return 2
+    warning = unmarked_feedback_warning(grades, args.assignment)
+    waiting = set(waiting_for_a_mark(grades)["student"])
+    if warning:
+        print(f"WARNING: {warning}", file=sys.stderr)
+    release = trainees if args.include_unmarked else [t for t in trainees if t not in waiting]
+    nbgrader("generate_feedback", args.assignment, "--force", cwd=settings.root)
+    for trainee in release:
+        nbgrader("release_feedback", args.assignment, f"--student={trainee}", cwd=settings.root)
+    print(f"Feedback released to {len(release)} of {len(trainees)} trainees: {', '.join(release) or 'none'}.")
+    held = [t for t in trainees if t not in release]
+    if held:
+        print(f"Held back until marked: {', '.join(held)}. Run this again once they are marked "
+              "(or add --include-unmarked to release it now, with 'not yet marked' in it).")
+    return 0
 
 
 def export_grades(args: argparse.Namespace) -> int:
@@ -84,6 +118,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--all", action="store_true", help="list every submission in the summary")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=grade)
+
+    parser = commands.add_parser(
+        "feedback", help="generate and release an assignment's feedback, holding back unmarked trainees",
+        description="Generate every trainee's feedback for an assignment and release it through the "
+                    "exchange. While any of a trainee's written answers is not yet marked, this warns "
+                    "and holds that trainee's feedback back (their feedback would say 'not yet marked').",
+    )
+    parser.add_argument("assignment", help="the assignment id, e.g. quantify_a_service_problem")
+    parser.add_argument("--include-unmarked", action="store_true",
+                        help="release to every trainee, even those with answers not yet marked (still warns)")
+    parser.set_defaults(run=feedback)
 
     parser = commands.add_parser(
         "export", help="export grades: one row per trainee, and a per-question summary",

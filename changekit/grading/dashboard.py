@@ -26,6 +26,8 @@ from changekit.grading.gradebook import (
     course_settings,
     grade_table,
     late_text,
+    unmarked_feedback_warning,
+    waiting_for_a_mark,
 )
 
 NO_SUBMISSIONS = "No submissions yet: nothing has been collected and autograded for this course."
@@ -138,6 +140,26 @@ def to_mark(cohort: Cohort) -> pd.DataFrame:
     return table.reset_index().rename(columns={"grade_id": "question"})
 
 
+def feedback_readiness(cohort: Cohort) -> pd.DataFrame:
+    """Per assignment: answers not yet marked, whose they are, and whether feedback can go out.
+
+    Feedback released while answers wait shows them as "not yet marked";
+    ``changekit feedback`` holds those trainees back unless told otherwise.
+    """
+    rows = []
+    for assignment, grades in cohort.grades.groupby("assignment", sort=False):
+        waiting = waiting_for_a_mark(grades)
+        warning = unmarked_feedback_warning(grades, str(assignment))
+        rows.append({
+            "assignment": assignment,
+            "submissions": grades["student"].nunique(),
+            "not yet marked": len(waiting),
+            "trainees waiting": waiting["student"].nunique(),
+            "feedback": f"WAIT: {warning}" if warning else "ready to release",
+        })
+    return pd.DataFrame(rows, columns=["assignment", "submissions", "not yet marked", "trainees waiting", "feedback"])
+
+
 def not_autograded(cohort: Cohort) -> pd.DataFrame:
     """Submissions whose tests have no score: autograding failed, so look at them and regrade."""
     subs = submissions(cohort)
@@ -177,7 +199,8 @@ def summary_text(cohort: Cohort, *, now: datetime | None = None) -> str:
         f"{subs['assignment'].nunique()} assignment(s). Late: {int((subs['seconds_late'] > 0).sum())}. "
         f"Missing and overdue: {int(overdue)}. Not autograded (look, then regrade): "
         f"{int((~subs['autograded'].astype(bool)).sum())}. Written answers waiting for a mark: "
-        f"{int(subs.loc[subs['autograded'].astype(bool), 'to_mark'].sum())}.\n(Gradebook: {cohort.source})"
+        f"{int(subs.loc[subs['autograded'].astype(bool), 'to_mark'].sum())}"
+        f"{' (do not release their feedback yet)' if subs['to_mark'].sum() else ''}.\n(Gradebook: {cohort.source})"
     )
 
 

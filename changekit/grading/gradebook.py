@@ -212,3 +212,29 @@ def snapshot(gradebook: Gradebook, assignment: str) -> dict[tuple[str, ...], tup
             for comment in notebook.comments:
                 state[(student, name, "comment", comment.cell.name)] = (comment.auto_comment,)
     return state
+
+
+def waiting_for_a_mark(grades: pd.DataFrame) -> pd.DataFrame:
+    """The answers and tasks a tutor still has to mark, from ``grade_table``: assignment, student, grade_id."""
+    waiting = grades[(grades["kind"] == "manual") & grades["needs_manual_grade"]]
+    return waiting[["assignment", "student", "grade_id"]].reset_index(drop=True)
+
+
+def unmarked_feedback_warning(grades: pd.DataFrame, assignment: str) -> str | None:
+    """What to tell a tutor about to release feedback for ``assignment`` while answers wait; None if none do.
+
+    Feedback generated now shows those answers as "not yet marked" and a score
+    so far, and a trainee who reads it may not look again once it is marked.
+    """
+    waiting = waiting_for_a_mark(grades[grades["assignment"] == assignment])
+    if waiting.empty:
+        return None
+    per_trainee = waiting.groupby("student").size()
+    who = ", ".join(f"{student} ({count})" for student, count in per_trainee.items())
+    return (
+        f"{len(waiting)} answer{'s' if len(waiting) != 1 else ''} in {assignment} "
+        f"{'are' if len(waiting) != 1 else 'is'} not yet marked, from {len(per_trainee)} "
+        f"trainee{'s' if len(per_trainee) != 1 else ''}: {who}. Their feedback would show "
+        "them as 'not yet marked'. Mark them in the formgrader (Manual Grading) before you "
+        "release feedback to those trainees."
+    )

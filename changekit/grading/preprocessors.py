@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat import NotebookNode
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
+
+from changekit.grading.feedback import graded_cell_titles
 
 
 class TrimTracebacks(NbGraderPreprocessor):
@@ -23,3 +26,42 @@ class TrimTracebacks(NbGraderPreprocessor):
             if output.get("output_type") == "error":
                 output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
         return cell, resources
+
+
+class TitleGradedCells(NbGraderPreprocessor):
+    """Name every graded cell for the task, step or question it belongs to (``nbgrader.title``).
+
+    The course's feedback page shows these titles instead of nbgrader's
+    "Test cell" and "Written response" (see ``changekit.grading.feedback``).
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
+        titles = graded_cell_titles(nb.cells)
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade_id") in titles:
+                meta["title"] = titles[meta["grade_id"]]
+        return nb, resources
+
+
+class FlagUnmarkedAnswers(NbGraderPreprocessor):
+    """Mark each answer that still waits for a tutor (``nbgrader.unmarked``) and count them.
+
+    Run after nbgrader's ``GetGrades``, which gives such an answer a score of 0;
+    the feedback page says "not yet marked" instead, and its total says how
+    many answers are still to be marked (``resources["nbgrader"]["unmarked"]``).
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
+        info = resources["nbgrader"]
+        waiting = 0
+        with Gradebook(info["db_url"]) as gradebook:
+            for cell in nb.cells:
+                meta = cell.metadata.get("nbgrader", {})
+                if not (meta.get("task") or (meta.get("grade") and meta.get("solution"))):
+                    continue
+                grade = gradebook.find_grade(meta["grade_id"], info["notebook"], info["assignment"], info["student"])
+                meta["unmarked"] = bool(grade.needs_manual_grade)
+                waiting += meta["unmarked"]
+        info["unmarked"] = waiting
+        return nb, resources

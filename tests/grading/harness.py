@@ -8,6 +8,7 @@ feedback with ``--student``, as the exchange records it.
 
 from __future__ import annotations
 
+import ast
 import html
 import re
 import shutil
@@ -17,7 +18,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from changekit.course import SOURCE_ONLY, generate_release, nbgrader
+from changekit.course import generate_release, nbgrader
 from changekit.paths import course_root
 
 COURSE_ID = "pich-leadership"
@@ -58,11 +59,11 @@ class Course:
         return nbgrader(*args, cwd=self.root, env=self.env)
 
     def release_one(self, assignment: str) -> None:
-        """Generate one assignment as ``make release`` does (model answers stripped)."""
-        generate_release(self.root, self.env, ids=[assignment])
+        """Generate one assignment as the formgrader's Generate does: stock nbgrader, course config."""
+        self.tutor("generate_assignment", assignment, "--force")
 
     def release_all(self) -> list[str]:
-        """Generate every assignment as ``make release`` does; return the ids."""
+        """Generate every assignment as ``changekit release`` (``make release``) does; return the ids."""
         return generate_release(self.root, self.env)
 
     def trainee(self, student: str) -> Trainee:
@@ -116,11 +117,51 @@ def notebook_path(folder: Path) -> Path:
 
 
 def answer_with_model(fetched: Path, source: Path) -> None:
-    """Overwrite a fetched assignment with the source notebook and its model answer files."""
+    """Overwrite a fetched notebook with the source notebook: its model-answers cell holds the forms' answers."""
     shutil.copy(notebook_path(source), notebook_path(fetched))
-    for name in SOURCE_ONLY:
-        if (source / name).exists():
-            shutil.copy(source / name, fetched / name)
+
+
+MODEL_ANSWERS_TAG = "model-answers"
+
+
+def model_answer_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    """The cells tagged ``model-answers`` (a source notebook has at most one)."""
+    return [cell for cell in notebook.cells if MODEL_ANSWERS_TAG in cell.metadata.get("tags", [])]
+
+
+def model_form_answers(notebook: nbformat.NotebookNode) -> dict[str, object]:
+    """The form answers in a source notebook's model-answers cell, by store key.
+
+    The cell is read, not run: each ``"key": Model.model_validate({...})`` entry
+    gives ``key`` and the literal inside.
+    """
+    answers: dict[str, object] = {}
+    for cell in model_answer_cells(notebook):
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if isinstance(value, ast.Call) and getattr(value.func, "attr", "") == "model_validate":
+                        answers[ast.literal_eval(key)] = ast.literal_eval(value.args[0])
+    return answers
+
+
+MARK_SCHEME_BEGIN, MARK_SCHEME_END = "<!-- BEGIN MARK SCHEME -->", "<!-- END MARK SCHEME -->"
+
+
+def manually_graded(notebook: nbformat.NotebookNode) -> list[int]:
+    """Indexes of the cells a tutor marks: written answers and tasks."""
+    return [
+        index for index, cell in enumerate(notebook.cells)
+        if (meta := cell.metadata.get("nbgrader", {})).get("task") or (meta.get("grade") and meta.get("solution"))
+    ]
+
+
+def mark_scheme_above(notebook: nbformat.NotebookNode, index: int) -> str:
+    """The mark scheme for the manually graded cell at ``index``: in a task itself, else in the cell above."""
+    cell = notebook.cells[index]
+    holder = cell if cell.metadata.nbgrader.get("task") else notebook.cells[index - 1]
+    found = re.search(rf"{MARK_SCHEME_BEGIN}(.*?){MARK_SCHEME_END}", holder.source, re.DOTALL)
+    return found.group(1) if found else ""
 
 
 def grade_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:

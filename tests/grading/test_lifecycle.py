@@ -1,6 +1,8 @@
 """The whole nbgrader cycle, for every assignment, through a real filesystem exchange.
 
-For each assignment: the tutor generates and releases it; one trainee submits
+Every step is a stock nbgrader command run with the course config (the
+formgrader's buttons run the same code). For each assignment: the tutor
+generates and releases it; one trainee submits
 the source notebook (the model answer), another submits the release untouched;
 the tutor collects, autogrades, generates and releases feedback; both trainees
 fetch their feedback. The model scores full autograded marks, the untouched
@@ -9,21 +11,26 @@ release scores zero, and feedback carries no hidden test.
 
 from __future__ import annotations
 
-import json
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from changekit.course import assignments
+from changekit.course import assignments, generate_release, tool_env
+from changekit.grading.feedback import graded_cell_titles
 from changekit.paths import course_root
 from tests.grading.harness import (
     Course,
     answer_with_model,
     hidden_test_lines,
+    manually_graded,
+    mark_scheme_above,
     max_code_score,
+    model_form_answers,
     notebook_path,
     score,
     visible_text,
@@ -38,11 +45,24 @@ class Cycle:
     max_score: float
     scores: dict[str, float]
     feedback: dict[str, list[Path]]
+    course: Course
+
+    @property
+    def graded(self) -> Path:
+        """The model's autograded notebook: what the formgrader shows the tutor."""
+        return notebook_path(self.course.root / "autograded" / "model" / self.assignment)
 
 
-def run_cycle(course: Course, assignment: str) -> Cycle:
-    """Release, answer (model and untouched), submit, collect, autograde, return feedback."""
-    course.release_one(assignment)
+def run_cycle(course: Course, assignment: str, *, changekit_release: bool = False) -> Cycle:
+    """Release, answer (model and untouched), submit, collect, autograde, return feedback.
+
+    The assignment is generated with stock ``nbgrader generate_assignment`` (the
+    formgrader's Generate), or with ``changekit release`` when ``changekit_release``.
+    """
+    if changekit_release:
+        generate_release(course.root, course.env, ids=[assignment])
+    else:
+        course.release_one(assignment)
     course.tutor("release_assignment", assignment, "--force")
     trainees = {"model": course.trainee("model"), "untouched": course.trainee("untouched")}
     for name, trainee in trainees.items():
@@ -58,7 +78,7 @@ def run_cycle(course: Course, assignment: str) -> Cycle:
         scores = {name: score(gradebook, assignment, name) for name in trainees}
         top = max_code_score(gradebook, assignment)
     feedback = {name: trainee.fetch_feedback(assignment) for name, trainee in trainees.items()}
-    return Cycle(assignment, top, scores, feedback)
+    return Cycle(assignment, top, scores, feedback, course)
 
 
 @pytest.fixture(
@@ -86,6 +106,13 @@ def test_untouched_release_scores_zero(cycle: Cycle) -> None:
     )
 
 
+def test_model_answers_are_never_written_beside_the_notebook(cycle: Cycle) -> None:
+    """Running the source (here: as the model submission, when autograded) keeps its model store elsewhere."""
+    assert not (cycle.graded.parent / "answers.json").exists(), (
+        f"{cycle.assignment}: running the model answer wrote answers.json into the assignment folder"
+    )
+
+
 def test_feedback_reaches_every_trainee(cycle: Cycle) -> None:
     for name, files in cycle.feedback.items():
         assert [f.name for f in files] == [f"{cycle.assignment}.html"], f"{name} got {files}"
@@ -108,14 +135,14 @@ def test_feedback_shows_what_the_trainee_wrote(cycle: Cycle) -> None:
     """
     shown, untouched = (plain_text(cycle.feedback[name][0]) for name in ("model", "untouched"))
     source = nbformat.read(notebook_path(course_root() / "source" / cycle.assignment), as_version=4)
-    answers = course_root() / "source" / cycle.assignment / "answers.json"
+    answers = model_form_answers(source)
     phrases = written_phrases(source)
-    assert phrases or answers.exists(), f"{cycle.assignment} has no written answer to look for"
+    assert phrases or answers, f"{cycle.assignment} has no written answer to look for"
     missing = [p for p in phrases if p not in shown]
     assert not missing, f"{cycle.assignment}: written answers missing from feedback: {missing[:2]}"
     assert not [p for p in phrases if p in untouched], "the model's answers reached an untouched release"
-    if answers.exists():
-        strings = _strings(json.loads(answers.read_text()))
+    if answers:
+        strings = _strings(answers)
         # Free text where the trainee wrote some; otherwise the codes they chose.
         texts = [v for v in strings if len(v) > 25] or [v for v in strings if len(v) >= 8]
         assert any(t in shown for t in texts), "none of the model's form answers appear in its feedback"
@@ -154,3 +181,106 @@ def _strings(value: object) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in _strings(v)]
     return []
+
+
+def source_of(cycle: Cycle) -> nbformat.NotebookNode:
+    return nbformat.read(notebook_path(course_root() / "source" / cycle.assignment), as_version=4)
+
+
+def test_feedback_titles_each_item_by_its_task(cycle: Cycle) -> None:
+    """No "Test cell" or "Written response": each graded item is named for its task or question."""
+    titles = graded_cell_titles(source_of(cycle).cells)
+    for name, files in cycle.feedback.items():
+        text = plain_text(files[0])
+        assert "Test cell" not in text and "Written response" not in text, f"{name}: nbgrader's generic titles"
+        missing = [title for title in titles.values() if f"{title} (" not in text]
+        assert not missing, f"{cycle.assignment}: {name}'s feedback lacks the titles {missing[:3]}"
+
+
+def test_unmarked_answers_say_not_yet_marked(cycle: Cycle) -> None:
+    """The model's written answers wait for the tutor: "not yet marked", never a score of 0."""
+    source = source_of(cycle)
+    titles = graded_cell_titles(source.cells)
+    manual = [source.cells[i].metadata.nbgrader for i in manually_graded(source)]
+    model = plain_text(cycle.feedback["model"][0])
+    for meta in manual:
+        title = titles[meta["grade_id"]]
+        assert f"{title} (not yet marked, out of {float(meta['points'])})" in model, f"{cycle.assignment}: {title}"
+        assert f"{title} (Score: 0.0 /" not in model
+    assert f"{len(manual)} answer" in model and "not yet marked by your tutor" in model and "Score so far" in model
+    untouched = plain_text(cycle.feedback["untouched"][0])
+    for meta in manual:  # a blank written answer is a real 0; a task always waits for the tutor
+        title = titles[meta["grade_id"]]
+        expected = "not yet marked" if meta.get("task") else "Score: 0.0 /"
+        assert f"{title} ({expected}" in untouched, f"{cycle.assignment}: untouched {title}"
+
+
+def test_formgrader_shows_the_mark_scheme_above_each_answer(cycle: Cycle) -> None:
+    """The autograded notebook (what the formgrader renders) has every mark scheme back in place."""
+    source, graded = source_of(cycle), nbformat.read(cycle.graded, as_version=4)
+    expected = [mark_scheme_above(source, i) for i in manually_graded(source)]
+    shown = [mark_scheme_above(graded, i) for i in manually_graded(graded)]
+    assert expected and all(expected), f"{cycle.assignment}: the source lacks mark schemes"
+    assert shown == expected, f"{cycle.assignment}: the formgrader would not show the mark schemes above the answers"
+
+
+def test_feedback_has_no_mark_scheme(cycle: Cycle) -> None:
+    """Feedback can reach one trainee before another submits, so it never carries a mark scheme."""
+    source = source_of(cycle)
+    examples = [
+        " ".join(re.sub(r"<[^>]+>|[*|]", " ", line).split())[:60]
+        for i in manually_graded(source) for line in mark_scheme_above(source, i).splitlines()
+        if line.startswith(("**Full marks", "**Partial"))
+    ]
+    for name, files in cycle.feedback.items():
+        html_text, text = visible_text(files[0]), plain_text(files[0])
+        assert "MARK SCHEME" not in html_text and "Mark scheme" not in text, f"{name}: mark scheme in feedback"
+        leaked = [example for example in examples if example in text]
+        assert not leaked, f"{cycle.assignment}: {name}'s feedback shows mark scheme examples {leaked[:2]}"
+
+
+def test_formgrader_generate_feedback_gives_the_same_page(cycle: Cycle) -> None:
+    """The formgrader's Generate feedback (nbgrader's API, which forces its own template name) uses the course page."""
+    course, assignment = cycle.course, cycle.assignment
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from nbgrader.apps import NbGraderAPI\n"
+        "from nbgrader.coursedir import CourseDirectory\n"
+        "from changekit.course import course_config\n"
+        "config = course_config(Path.cwd())\n"
+        "api = NbGraderAPI(CourseDirectory(config=config), config=config)\n"
+        f"result = api.generate_feedback({assignment!r}, 'model')\n"
+        "sys.exit(0 if result['success'] else result.get('error', 'failed'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=course.root, env=tool_env(course.env),
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    page = plain_text(course.root / "feedback" / "model" / assignment / f"{assignment}.html")
+    assert "Test cell" not in page and "not yet marked" in page and "Mark scheme" not in page
+
+
+def test_changekit_release_and_feedback_path(tmp_path: Path) -> None:
+    """The same cycle, generated with `changekit release`: full marks for the model, 0 untouched.
+
+    Then `changekit feedback` warns that the model's answers are not yet marked and
+    holds its feedback back, releasing the untouched trainee's (nothing to mark);
+    with --include-unmarked it releases both, still warning.
+    """
+    cycle = run_cycle(Course(tmp_path), "drivers_and_barriers", changekit_release=True)
+    assert cycle.scores == {"model": pytest.approx(cycle.max_score), "untouched": 0}
+    held = changekit(cycle.course, "feedback", cycle.assignment)
+    assert held.returncode == 0, held.stdout + held.stderr
+    assert "WARNING: 3 answers in drivers_and_barriers are not yet marked, from 1 trainee: model (3)" in held.stderr
+    assert "Feedback released to 1 of 2 trainees: untouched." in held.stdout
+    assert "Held back until marked: model." in held.stdout
+    everyone = changekit(cycle.course, "feedback", cycle.assignment, "--include-unmarked")
+    assert "WARNING: 3 answers" in everyone.stderr
+    assert "Feedback released to 2 of 2 trainees: model, untouched." in everyone.stdout
+
+
+def changekit(course: Course, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the `changekit` command line on a course copy, as its tutor."""
+    env = tool_env({**course.env, "CHANGEKIT_COURSE_ROOT": str(course.root)})
+    return subprocess.run([str(Path(sys.executable).parent / "changekit"), *args], cwd=course.root, env=env,
+                          capture_output=True, text=True, check=False)

@@ -51,7 +51,7 @@ def test_trainee_fetches_answers_validates_and_submits(trainee: Page) -> None:
     journeys.answer_cell(trainee, "YOUR CODE HERE", journeys.TASK_1_ANSWER)
     trainee.keyboard.press("Shift+Enter")  # the check below the answer
     journeys.wait_idle(trainee)
-    expect(trainee.get_by_text("Task 1 looks right").first).to_be_visible()
+    expect(trainee.get_by_text("Task 1: first checks passed").first).to_be_visible()
     journeys.save(trainee)
     report = journeys.validate(trainee, TRAINEE)
     assert "There is no table called `referrals`" not in report, "task 1 was answered: its check must pass"
@@ -74,8 +74,10 @@ def test_tutor_collects_autogrades_marks_and_releases_feedback(browser: Browser,
 def test_trainee_fetches_and_reads_feedback(trainee: Page) -> None:
     text = journeys.fetch_feedback(trainee, TRAINEE)
     assert "quantify_a_service_problem (Score: 3.0 /" in text, "1 autograded + 2 manual marks expected"
-    assert "Written response (Score: 2.0 / 2.0)" in text
-    assert "HIDDEN TESTS" not in text
+    assert "Your reading of the funnel plot (Score: 2.0 / 2.0)" in text, "written answers are titled by their question"
+    assert "Task 1: load the referrals (Score: 1.0 / 1.0)" in text, "checks are titled by their task"
+    assert "Test cell" not in text
+    assert "HIDDEN TESTS" not in text and "Mark scheme" not in text
 
 
 def test_trainee_form_answer_survives_a_page_reload(trainee: Page, hub: Hub) -> None:

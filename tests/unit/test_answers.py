@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from changekit import answers as answers_module
 from changekit.answer_models import Force, ForceField, SelfAssessment, SmartAim
-from changekit.answers import SCHEMA_VERSION, AnswerFileError, AnswerStore
+from changekit.answers import SCHEMA_VERSION, AnswerFileError, AnswerStore, model_answer_store
 from changekit.errors import DataError
 
 AIM = SmartAim(statement="Reduce redirected referrals from 35% to 15% by 31 March 2027 in Brent.")
@@ -222,3 +222,19 @@ def test_two_writers_never_lose_each_others_keys(tmp_path: Path) -> None:
     assert content["answers"]["tab_one"]["statement"] == "tab_one 49"
     assert content["answers"]["tab_two"]["statement"] == "tab_two 49"
     assert leftovers(tmp_path) == []
+
+
+def test_model_answer_store_keeps_model_answers_outside_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A source notebook's model answers load like saved ones, and nothing is written where it runs."""
+    monkeypatch.chdir(tmp_path)
+    aim = SmartAim(statement="Reduce redirected referrals from 35% to 15% by 31 March 2027.")
+    store = model_answer_store({"smart_aim": aim})
+    assert store.load("smart_aim", SmartAim) == aim
+    assert tmp_path not in store.path.parents and not list(tmp_path.iterdir())
+    assert model_answer_store({}).path.parent != store.path.parent, "each run gets its own private folder"
+
+
+def test_model_answer_store_refuses_an_answer_that_does_not_fit_its_form() -> None:
+    aim = SmartAim.model_construct(statement=42)  # built without validation, as a careless edit could
+    with pytest.raises(DataError, match="smart_aim"):
+        model_answer_store({"smart_aim": aim})

@@ -118,3 +118,16 @@ def test_empty_gradebook_says_no_submissions_yet(empty: dashboard.Cohort) -> Non
 def test_late_text_reads_naturally() -> None:
     assert [late_text(s) for s in (0, 30, 90, 3 * 3600 + 60, 2 * 86400)] == [
         "", "under a minute", "2 min", "3 h", "2 d"]
+
+
+def test_feedback_readiness_warns_while_answers_wait(cohort: dashboard.Cohort) -> None:
+    table = dashboard.feedback_readiness(cohort).set_index("assignment")
+    quantify = table.loc[QUANTIFY]
+    assert quantify["feedback"].startswith("WAIT: ") and "ben (1)" in quantify["feedback"]
+    assert quantify["not yet marked"] >= 1 and "not yet marked" in quantify["feedback"]
+    assert table.loc[LEADERSHIP, "feedback"] == "ready to release", "nothing waits in leadership"
+    assert "(do not release their feedback yet)" in dashboard.summary_text(cohort, now=NOW)
+
+
+def test_feedback_readiness_is_empty_without_submissions(empty: dashboard.Cohort) -> None:
+    assert dashboard.feedback_readiness(empty).empty
