@@ -30,6 +30,7 @@ from changekit.answer_models import (
     LEARNING_OUTCOMES,
     LEVELS,
     MEASURE_KINDS,
+    MIN_CHANGE_IDEAS,
     MIN_CHANGE_WORDS,
     MIN_DEVELOPMENT_PLAN_WORDS,
     MIN_ENGAGEMENT_PLAN_WORDS,
@@ -618,3 +619,38 @@ def test_an_answer_changed_in_the_notebook_but_not_saved_fails_the_hidden_test(t
         with pytest.raises(AssertionError, match="as saved in the answers file"):
             exec(cells["test_reflection_lo1"].source, namespace)  # noqa: S102
     assert "First checks passed for your reflection on LO1" in out.getvalue()
+
+
+NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def _spelt(n: int) -> str:
+    """How the instructions write a number: in words up to six, in figures above."""
+    return NUMBER_WORDS.get(n, str(n))
+
+
+INSTRUCTIONS = [
+    ("leadership_self_and_stakeholders", "self_assessment_task", f"at least {_spelt(MIN_EXAMPLES)} dimensions"),
+    ("leadership_self_and_stakeholders", "self_assessment_task", f"top {_spelt(PRIORITIES_WITH_EXAMPLE)}"),
+    ("leadership_self_and_stakeholders", "self_assessment_task", f"at least {MIN_DEVELOPMENT_PLAN_WORDS} words"),
+    ("leadership_self_and_stakeholders", "stakeholders_task", f"at least {_spelt(MIN_NINE_CS)} of the 9 Cs"),
+    ("leadership_self_and_stakeholders", "stakeholders_task", f"at least {_spelt(MIN_STAKEHOLDERS)} stakeholders"),
+    ("leadership_self_and_stakeholders", "stakeholders_task", f"at least {_spelt(MIN_ENGAGEMENT_PLAN_WORDS)} words"),
+    ("leadership_self_and_stakeholders", "stakeholders_task", '"Consumers"'),
+    ("drivers_and_barriers", "force_field_task", f"at least {_spelt(MIN_CHANGE_WORDS)} words"),
+    ("drivers_and_barriers", "force_field_task", f"at least {_spelt(MIN_FORCES)} driving forces"),
+    ("drivers_and_barriers", "force_field_task", f"at least {MIN_FORCE_PLAN_WORDS} words"),
+    ("change_plan", "driver_intro", f"at least {_spelt(MIN_PRIMARY_DRIVERS)} primary drivers"),
+    ("change_plan", "driver_intro", f"at least {_spelt(MIN_CHANGE_IDEAS)} change ideas"),
+    ("change_plan", "pdsa_intro", "a number in figures"),
+    ("reflection", "outcomes", f"at least {MIN_REFLECTION_WORDS} words each"),
+]
+
+
+@pytest.mark.parametrize(("assignment", "grade_id", "phrase"), INSTRUCTIONS)
+def test_the_instructions_state_the_rules_the_forms_enforce(
+    assignment: str, grade_id: str, phrase: str
+) -> None:
+    """Each rule's number, from the same constant the form uses, is in the task's instructions."""
+    text = " ".join(_cells(assignment)[grade_id].source.replace("**", "").split())
+    assert phrase in text, f"{assignment} / {grade_id} should say {phrase!r}"
