@@ -251,3 +251,15 @@ def test_codebook_widget_saves_each_click_and_reloads(tmp_path: Path, quotes: pd
     assert again.theme_buttons["Q02"]["language_and_system"].value
     assert again.report_boxes["Q02"].value
     assert not again.theme_buttons["Q01"]["language_and_system"].value
+
+
+@pytest.mark.parametrize(
+    ("picked", "finished"),
+    [(ex.REPORT_PICKS[0] - 1, False), (ex.REPORT_PICKS[0], True), (ex.REPORT_PICKS[1], True),
+     (ex.REPORT_PICKS[1] + 1, False)],
+)
+def test_report_picks_boundaries(picked: int, finished: bool) -> None:
+    ids = [f"Q{i:02d}" for i in range(8)]
+    coding = _coding({i: ["gp_expertise"] for i in ids}, chosen=tuple(ids[:picked]))
+    assert (coding.missing("picks") == []) is finished
+    assert coding.missing("coded") == []
