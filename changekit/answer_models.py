@@ -246,7 +246,7 @@ class Answer(Part):
     parts: ClassVar[dict[str, str]] = {}
     """Each part with its own check in the notebook, and what a finished part has."""
 
-    def todo(self, **context: Answer) -> list[Todo]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
         """Everything still to do, each tagged with its part; empty when complete.
 
         ``context`` holds other forms a rule compares with (the driver diagram's
@@ -254,7 +254,7 @@ class Answer(Part):
         """
         raise NotImplementedError
 
-    def missing(self, part: str | None = None, **context: Answer) -> list[str]:
+    def missing(self, part: str | None = None, **context: Answer | None) -> list[str]:
         """What is still to do, in plain English: for the whole form, or for one ``part``."""
         if part is not None and part not in self.parts:
             raise KeyError(
@@ -263,7 +263,7 @@ class Answer(Part):
             )
         return [item.text for item in self.todo(**context) if part in (None, item.part)]
 
-    def require(self, part: str, *, saved: bool = False, **context: Answer) -> None:
+    def require(self, part: str, *, saved: bool = False, **context: Answer | None) -> None:
         """The check of one part, as the notebook's graded cell runs it.
 
         Raises ``NotFinished`` with this form's own "still to do" list for
@@ -352,7 +352,7 @@ class SelfAssessment(Answer):
         ]
         return [name for *_, name in sorted(gaps, reverse=True)]
 
-    def todo(self, **context: Answer) -> list[Todo]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
         return self._rating_todo() + self._example_and_plan_todo()
 
     def _rating_todo(self) -> list[Todo]:
@@ -471,7 +471,7 @@ class Stakeholders(Answer):
                 groups[person.strategy].append(person)
         return groups
 
-    def todo(self, **context: Answer) -> list[Todo]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
         return self._grid_todo() + self._breadth_todo()
 
     def _grid_todo(self) -> list[Todo]:
@@ -612,7 +612,7 @@ class ForceField(Answer):
         described = [f for f in self.restraining if not _blank(f.description)]
         return max(described, key=lambda f: f.score, default=None)
 
-    def todo(self, **context: Answer) -> list[Todo]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
         todo = []
         if word_count(self.change) < MIN_CHANGE_WORDS:
             todo.append(
@@ -760,7 +760,7 @@ class SmartAim(Answer):
             "time_bound": has_date or bool(_WITHIN.search(text)),
         }
 
-    def todo(self, **context: Answer) -> list[Todo]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
         if _blank(self.statement):
             todo = ["Write your aim in one sentence (or fill in the parts and build it)."]
         else:
@@ -824,7 +824,7 @@ class DriverDiagram(Answer):
             if not _blank(idea)
         ]
 
-    def todo(self, *, smart_aim: Answer | None = None, **context: Answer) -> list[Todo]:
+    def todo(self, *, smart_aim: Answer | None = None, **context: Answer | None) -> list[Todo]:
         """As ``Answer.todo``; with ``smart_aim`` (a ``SmartAim``), the aim must carry its figures."""
         todo = []
         if _blank(self.aim):
@@ -892,7 +892,7 @@ class Measures(Answer):
         """The measures of one kind ('outcome', 'process' or 'balancing')."""
         return [m for m in self.measures if m.kind == kind]
 
-    def todo(self, **context: Answer) -> list[Todo]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
         todo = [
             f"Add at least one {kind} measure ({question})"
             for kind, question in MEASURE_KINDS.items()
@@ -945,7 +945,7 @@ class PdsaCycles(Answer):
 
     cycles: list[PdsaCycle] = Field(default_factory=list)
 
-    def todo(self, **context: Answer) -> list[Todo]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
         if not self.cycles:
             return [Todo("cycles", "Add at least one PDSA cycle, with a plan and a prediction.")]
         todo = []
@@ -1022,7 +1022,7 @@ class Reflection(Answer):
     ) -> dict[str, OutcomeReflection]:
         return {key: outcomes.get(key, OutcomeReflection()) for key in LEARNING_OUTCOMES}
 
-    def todo(self, **context: Answer) -> list[Todo]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
         todo = []
         for key, item in self.outcomes.items():
             labelled = (("what", item.what), ("so what", item.so_what), ("now what", item.now_what))

@@ -348,7 +348,7 @@ class QuoteCoding(Answer):
         """
         return QuoteCoding(codes={i: self.codes.get(i, QuoteCode()) for i in quote_ids})
 
-    def todo(self, **context: Answer) -> list[Todo]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
         todo = []
         if not self.codes:
             todo.append(Todo("coded", "Code the quotes: none has been coded yet."))
