@@ -854,7 +854,8 @@ class DriverDiagram(Answer):
             todo.append(f"Give at least {MIN_CHANGE_IDEAS} change ideas in all (you have {ideas}).")
         return [Todo("diagram", text) for text in todo]
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, *, smart_aim: Answer | None = None) -> str:
+        """As ``Answer.to_markdown``; with ``smart_aim``, its still-to-do compares the aims."""
         lines = [f"### {self.title}", "", f"**Aim:** {md_paragraph(self.aim)}", ""]
         for n, primary in enumerate(self.primary, 1):
             lines.append(f"- **Primary driver {n}:** {md_cell(primary.text)}")
@@ -865,7 +866,7 @@ class DriverDiagram(Answer):
                 ]
         if not self.primary:
             lines.append(NOT_ANSWERED)
-        return "\n".join(lines) + md_missing(self.missing())
+        return "\n".join(lines) + md_missing(self.missing(smart_aim=smart_aim))
 
 
 # --------------------------------------------------------------------- measures

@@ -709,6 +709,8 @@ def test_driver_diagram_boundaries_and_the_smart_aim() -> None:
         "(its figures are not all in the diagram's aim).")
     ]
     assert diagram.missing() == []
+    assert "Use my SMART aim" in diagram.to_markdown(smart_aim=aim)
+    assert "Still to do" not in diagram.to_markdown()
 
 
 def test_a_prediction_needs_a_number() -> None:
