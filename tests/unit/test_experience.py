@@ -194,6 +194,18 @@ def test_missing_lists_uncoded_quotes_and_the_number_of_picks() -> None:
     assert "you have ticked 6" in too_many.missing()[0]
 
 
+@pytest.mark.parametrize(
+    ("picked", "finished"),
+    [(ex.REPORT_PICKS[0] - 1, False), (ex.REPORT_PICKS[0], True), (ex.REPORT_PICKS[1], True),
+     (ex.REPORT_PICKS[1] + 1, False)],
+)
+def test_report_picks_boundaries(picked: int, finished: bool) -> None:
+    ids = [f"Q{i:02d}" for i in range(8)]
+    coding = _coding({i: ["gp_expertise"] for i in ids}, chosen=tuple(ids[:picked]))
+    assert (coding.missing("picks") == []) is finished
+    assert coding.missing("coded") == []
+
+
 def test_themes_must_come_from_the_codebook_and_keep_its_order() -> None:
     code = ex.QuoteCode(themes=["out_of_hours", "same_day_access"])
     assert code.themes == ["same_day_access", "out_of_hours"]
@@ -252,14 +264,3 @@ def test_codebook_widget_saves_each_click_and_reloads(tmp_path: Path, quotes: pd
     assert again.report_boxes["Q02"].value
     assert not again.theme_buttons["Q01"]["language_and_system"].value
 
-
-@pytest.mark.parametrize(
-    ("picked", "finished"),
-    [(ex.REPORT_PICKS[0] - 1, False), (ex.REPORT_PICKS[0], True), (ex.REPORT_PICKS[1], True),
-     (ex.REPORT_PICKS[1] + 1, False)],
-)
-def test_report_picks_boundaries(picked: int, finished: bool) -> None:
-    ids = [f"Q{i:02d}" for i in range(8)]
-    coding = _coding({i: ["gp_expertise"] for i in ids}, chosen=tuple(ids[:picked]))
-    assert (coding.missing("picks") == []) is finished
-    assert coding.missing("coded") == []
