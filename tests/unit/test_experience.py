@@ -263,4 +263,3 @@ def test_codebook_widget_saves_each_click_and_reloads(tmp_path: Path, quotes: pd
     assert again.theme_buttons["Q02"]["language_and_system"].value
     assert again.report_boxes["Q02"].value
     assert not again.theme_buttons["Q01"]["language_and_system"].value
-
