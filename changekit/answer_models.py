@@ -1,10 +1,19 @@
 """The forms trainees fill in, as pydantic models: one per widget.
 
 Each model is what the answer store saves (``changekit.answers``), what a
-graded cell loads and checks, and what the feedback shows. Every form has:
+graded cell loads and checks, and what the feedback shows. Every rule a form
+must meet (word counts, numbers of rows, the 9 Cs, ratings) is stated once,
+here, as a named constant and a line of ``todo()``; the same list drives the
+form's "Still to do" and "Complete" status, the visible check in the
+notebook, the hidden test (which checks the saved file again) and the
+feedback. So a form that says "Complete" earns every completion mark. Every
+form has:
 
-- ``missing() -> list[str]``: what is still to do, in plain English; empty
-  when the answer is complete enough to score;
+- ``parts``: the parts that have their own check cell in the notebook, e.g.
+  ``Reflection.parts == {"LO1": ..., "LO2": ...}``;
+- ``todo() -> list[Todo]`` and ``missing(part=None) -> list[str]``: what is
+  still to do, in plain English, for the whole form or one part; empty when
+  complete;
 - ``to_markdown() -> str``: the answer as Markdown, so the formgrader and the
   feedback show what the trainee wrote (widgets render blank there);
 - derived values as methods (``development_priorities()``, ``totals()``,
@@ -103,10 +112,29 @@ LEARNING_OUTCOMES: dict[str, str] = {
 }
 """The four learning outcomes of the PICH theme 'Leadership of the development of integrated services'."""
 
-MIN_STAKEHOLDERS = 3
-MIN_NINE_CS = 3
+# The rules each form must meet: stated here once, used by the forms' "still to
+# do" lists, the notebooks' checks, the hidden tests and the feedback.
+MIN_EXAMPLES = 3
+"""Self-assessment: dimensions with an example, at least."""
+PRIORITIES_WITH_EXAMPLE = 2
+"""Self-assessment: this many top development priorities must each have an example."""
+MIN_DEVELOPMENT_PLAN_WORDS = 25
+MIN_NINE_CS = 6
+"""Stakeholders: Cs brainstormed, at least."""
+MIN_STAKEHOLDERS = 5
+MIN_ENGAGEMENT_PLAN_WORDS = 5
+"""Stakeholders: words in each 'how I will engage them', at least (a sentence)."""
+MIN_CHANGE_WORDS = 5
+"""Force field: words describing the change, at least (a sentence)."""
+MIN_FORCES = 3
+"""Force field: described forces on each side, at least."""
+MIN_FORCE_PLAN_WORDS = 30
 MIN_PRIMARY_DRIVERS = 2
+MIN_CHANGE_IDEAS = 3
+"""Driver diagram: change ideas in all, at least."""
 SPECIFIC_MIN_WORDS = 8
+MIN_REFLECTION_WORDS = 20
+"""Reflection: words in each of what / so what / now what, at least."""
 
 Dimension = Literal[HLM_DIMENSIONS]  # type: ignore[valid-type]
 Level = Literal[LEVELS]  # type: ignore[valid-type]
@@ -161,6 +189,16 @@ def _blank(text: str) -> bool:
     return not text.strip()
 
 
+def word_count(text: str) -> int:
+    """Words in ``text`` as the checks count them: runs of characters between spaces."""
+    return len(text.split())
+
+
+def _too_short(text: str, minimum: int) -> bool:
+    """True when ``text`` is written but has fewer than ``minimum`` words."""
+    return not _blank(text) and word_count(text) < minimum
+
+
 def _names(items: Sequence[str]) -> str:
     """'A', 'A and B', 'A, B and C'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -179,14 +217,72 @@ class Part(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+FIRST_CHECKS_PASSED = "First checks passed for {what}. More checks are run when your work is marked."
+"""What a visible check prints when it passes (hidden checks follow at marking)."""
+
+RUN_AGAIN = "After changing the form, run the cell that shows your saved answer again, then this one."
+"""What a check that fails adds: the check reads the answer as that cell loaded it."""
+
+
+class NotFinished(AssertionError):
+    """A form's check found something still to do; the message lists it in plain English.
+
+    An ``AssertionError``, so nbgrader scores the check cell zero and the
+    feedback shows the message.
+    """
+
+
+class Todo(NamedTuple):
+    """One thing still to do: the part of the form it belongs to and what to do."""
+
+    part: str
+    text: str
+
+
 class Answer(Part):
     """A whole form: what the store saves under one key."""
 
     title: ClassVar[str] = "Answer"
+    parts: ClassVar[dict[str, str]] = {}
+    """Each part with its own check in the notebook, and what a finished part has."""
 
-    def missing(self) -> list[str]:
-        """What is still to do, in plain English; empty when complete enough to score."""
+    def todo(self, **context: Answer | None) -> list[Todo]:
+        """Everything still to do, each tagged with its part; empty when complete.
+
+        ``context`` holds other forms a rule compares with (the driver diagram's
+        aim with the SMART aim); forms without such a rule ignore it.
+        """
         raise NotImplementedError
+
+    def missing(self, part: str | None = None, **context: Answer | None) -> list[str]:
+        """What is still to do, in plain English: for the whole form, or for one ``part``."""
+        if part is not None and part not in self.parts:
+            raise KeyError(
+                f'The {self.title} form has no part called "{part}"; its parts are: '
+                f'{", ".join(self.parts)}.'
+            )
+        return [item.text for item in self.todo(**context) if part in (None, item.part)]
+
+    def require(self, part: str, *, saved: bool = False, **context: Answer | None) -> None:
+        """The check of one part, as the notebook's graded cell runs it.
+
+        Raises ``NotFinished`` with this form's own "still to do" list for
+        ``part``, so the check, the form and the feedback say the same thing;
+        otherwise prints ``FIRST_CHECKS_PASSED``. ``saved=True`` is the hidden
+        test: the same rules on the answer loaded again from the answers file
+        (an answer changed in the notebook but not in the form does not count);
+        it prints nothing.
+        """
+        __tracebackhide__ = True  # trainees see the message, not this method
+        todo = self.missing(part, **context)
+        what = self.parts[part]
+        if todo:
+            where = " (as saved in the answers file)" if saved else ""
+            raise NotFinished(
+                f"Not finished yet: {what}{where}. Still to do: {' '.join(todo)} {RUN_AGAIN}"
+            )
+        if not saved:
+            print(FIRST_CHECKS_PASSED.format(what=what))
 
     def to_markdown(self) -> str:
         """The answer as Markdown, for the formgrader, feedback and reports."""
@@ -228,6 +324,10 @@ class SelfAssessment(Answer):
     """
 
     title: ClassVar[str] = "Healthcare Leadership Model self-assessment"
+    parts: ClassVar[dict[str, str]] = {
+        "ratings": "your ratings",
+        "examples_and_plan": "your examples and development plan",
+    }
 
     ratings: dict[Dimension, DimensionRating] = Field(
         default_factory=lambda: {name: DimensionRating() for name in HLM_DIMENSIONS}
@@ -252,7 +352,10 @@ class SelfAssessment(Answer):
         ]
         return [name for *_, name in sorted(gaps, reverse=True)]
 
-    def missing(self) -> list[str]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
+        return self._rating_todo() + self._example_and_plan_todo()
+
+    def _rating_todo(self) -> list[Todo]:
         todo = []
         for field, what in (
             ("performance", "your level"),
@@ -260,8 +363,43 @@ class SelfAssessment(Answer):
         ):
             unrated = [name for name, r in self.ratings.items() if getattr(r, field) is None]
             if unrated:
-                todo.append(f"Rate {what} for: {_names(unrated)}.")
+                todo.append(Todo("ratings", f"Rate {what} for: {_names(unrated)}."))
+        pairs = {(r.performance, r.importance) for r in self.ratings.values()}
+        if not todo and len(pairs) == 1:
+            todo.append(
+                Todo(
+                    "ratings",
+                    "Every dimension has the same two ratings: rate each one on its own merits.",
+                )
+            )
         return todo
+
+    def _example_and_plan_todo(self) -> list[Todo]:
+        todo = []
+        examples = [name for name, r in self.ratings.items() if not _blank(r.evidence)]
+        if len(examples) < MIN_EXAMPLES:
+            todo.append(
+                f"Give an example for at least {MIN_EXAMPLES} dimensions (you have {len(examples)})."
+            )
+        top = self.development_priorities()[:PRIORITIES_WITH_EXAMPLE]
+        unexampled = [name for name in top if name not in examples]
+        if unexampled:
+            todo.append(f"Give an example for your top development priorities: {_names(unexampled)}.")
+        words = word_count(self.development_plan)
+        if words < MIN_DEVELOPMENT_PLAN_WORDS:
+            todo.append(
+                f"Write a development plan of at least {MIN_DEVELOPMENT_PLAN_WORDS} words "
+                f"(you have {words})."
+            )
+        named = top or list(HLM_DIMENSIONS)
+        plan = self.development_plan.lower()
+        if words and not any(name.lower() in plan for name in named):
+            todo.append(
+                f"Name your top development priority in your plan ({' or '.join(top)})."
+                if top
+                else "Name the leadership dimension your development plan is about."
+            )
+        return [Todo("examples_and_plan", text) for text in todo]
 
     def to_markdown(self) -> str:
         rows = [
@@ -312,6 +450,10 @@ class Stakeholders(Answer):
     """A 9 Cs brainstorm and the stakeholders placed on a power/interest grid."""
 
     title: ClassVar[str] = "Stakeholders"
+    parts: ClassVar[dict[str, str]] = {
+        "grid": "your stakeholders on the grid and your plans to engage them",
+        "breadth": "your 9 Cs brainstorm and the range of your stakeholders",
+    }
 
     brainstorm: dict[NineC, str] = Field(default_factory=lambda: {c: "" for c in NINE_CS})
     stakeholders: list[Stakeholder] = Field(default_factory=list)
@@ -329,14 +471,16 @@ class Stakeholders(Answer):
                 groups[person.strategy].append(person)
         return groups
 
-    def missing(self) -> list[str]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
+        return self._grid_todo() + self._breadth_todo()
+
+    def _grid_todo(self) -> list[Todo]:
+        """Enough stakeholders, each named, placed and with a plan."""
         todo = []
-        filled = [c for c, text in self.brainstorm.items() if not _blank(text)]
-        if len(filled) < MIN_NINE_CS:
-            todo.append(f"Brainstorm at least {MIN_NINE_CS} of the 9 Cs (you have {len(filled)}).")
         if len(self.stakeholders) < MIN_STAKEHOLDERS:
             todo.append(
-                f"Add at least {MIN_STAKEHOLDERS} stakeholders to the grid (you have {len(self.stakeholders)})."
+                f"Add at least {MIN_STAKEHOLDERS} stakeholders to the grid "
+                f"(you have {len(self.stakeholders)})."
             )
         for n, person in enumerate(self.stakeholders, 1):
             label = f"stakeholder {n}" + (
@@ -348,7 +492,33 @@ class Stakeholders(Answer):
                 todo.append(f"Place {label} on the grid: choose its power and its interest.")
             if _blank(person.plan):
                 todo.append(f"Write how you will engage {label}.")
-        return todo
+            elif _too_short(person.plan, MIN_ENGAGEMENT_PLAN_WORDS):
+                todo.append(
+                    f"Write at least {MIN_ENGAGEMENT_PLAN_WORDS} words on how you will engage {label}."
+                )
+        return [Todo("grid", text) for text in todo]
+
+    def _breadth_todo(self) -> list[Todo]:
+        """The 9 Cs brainstorm, each stakeholder's C, families, and a sponsor."""
+        todo = []
+        filled = [c for c, text in self.brainstorm.items() if not _blank(text)]
+        if len(filled) < MIN_NINE_CS:
+            todo.append(f"Brainstorm at least {MIN_NINE_CS} of the 9 Cs (you have {len(filled)}).")
+        todo += [
+            f"Choose which of the 9 Cs stakeholder {n} is."
+            for n, person in enumerate(self.stakeholders, 1)
+            if person.category is None
+        ]
+        if not any(p.category == "consumers" for p in self.stakeholders):
+            todo.append(
+                "Put children, young people or families on the grid, as 'Consumers' in the 9 Cs."
+            )
+        if not self.by_strategy()["manage closely"]:
+            todo.append(
+                "Place somebody with high power and high interest ('manage closely'): "
+                "who will sponsor the change?"
+            )
+        return [Todo("breadth", text) for text in todo]
 
     def to_markdown(self) -> str:
         cs = md_table(
@@ -401,10 +571,30 @@ class ForceTotals(NamedTuple):
         return self.driving - self.restraining
 
 
+def _force_todo(side: str, forces: Sequence[Force]) -> list[str]:
+    """What one side of a force field still needs: enough forces, each described once."""
+    todo = []
+    described = [f.description.strip().lower() for f in forces if not _blank(f.description)]
+    if len(described) < MIN_FORCES:
+        todo.append(f"Describe at least {MIN_FORCES} {side} forces (you have {len(described)}).")
+    blank = [str(n) for n, f in enumerate(forces, 1) if _blank(f.description)]
+    if blank:
+        todo.append(f"Describe {side} force {_names(blank)}, or remove it.")
+    if len(set(described)) < len(described):
+        todo.append(f"Two {side} forces have the same description: list each force once.")
+    return todo
+
+
 class ForceField(Answer):
     """Lewin's force-field analysis: driving and restraining forces, and a plan."""
 
     title: ClassVar[str] = "Force-field analysis"
+    parts: ClassVar[dict[str, str]] = {
+        "change": "the change you describe",
+        "forces": "your driving and restraining forces",
+        "totals": "the totals of your forces",
+        "plan": "your plan to weaken the strongest restraining force",
+    }
 
     change: str = Field("", description="the change you want to make")
     driving: list[Force] = Field(default_factory=list)
@@ -422,18 +612,43 @@ class ForceField(Answer):
         described = [f for f in self.restraining if not _blank(f.description)]
         return max(described, key=lambda f: f.score, default=None)
 
-    def missing(self) -> list[str]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
         todo = []
-        if _blank(self.change):
-            todo.append("Describe the change you want to make.")
-        for side, forces in (("driving", self.driving), ("restraining", self.restraining)):
-            if not forces:
-                todo.append(f"Add at least one {side} force.")
-            blank = [str(n) for n, f in enumerate(forces, 1) if _blank(f.description)]
-            if blank:
-                todo.append(f"Describe {side} force {_names(blank)}.")
-        if _blank(self.plan):
-            todo.append("Write your plan to weaken the strongest restraining force.")
+        if word_count(self.change) < MIN_CHANGE_WORDS:
+            todo.append(
+                Todo("change", f"Describe the change you want to make in a sentence of at least "
+                     f"{MIN_CHANGE_WORDS} words.")
+            )
+        sides = (("driving", self.driving), ("restraining", self.restraining))
+        todo += [Todo("forces", text) for side, forces in sides for text in _force_todo(side, forces)]
+        shared = {f.description.strip().lower() for f in self.driving} & {
+            f.description.strip().lower() for f in self.restraining
+        } - {""}
+        if shared:
+            todo.append(
+                Todo("forces", "A force cannot both drive and restrain the change: split "
+                     f"'{min(shared)}' into the part that helps and the part that hinders.")
+            )
+        if len({f.score for f in self.driving + self.restraining}) == 1:
+            todo.append(
+                Todo("forces", "Every force has the same score: move each slider to how strong "
+                     "that force really is, from 1 (weak) to 5 (strong).")
+            )
+        todo += [
+            Todo("totals", f"Add at least one {side} force, with its score.")
+            for side, forces in sides
+            if not forces
+        ]
+        if self.strongest_restraint() is None:
+            todo.append(
+                Todo("plan", "Describe a restraining force: the plan is about the strongest one.")
+            )
+        words = word_count(self.plan)
+        if words < MIN_FORCE_PLAN_WORDS:
+            todo.append(
+                Todo("plan", f"Write your plan to weaken the strongest restraining force: at least "
+                     f"{MIN_FORCE_PLAN_WORDS} words (you have {words}).")
+            )
         return todo
 
     def to_markdown(self) -> str:
@@ -487,6 +702,7 @@ SMART_ADVICE: dict[str, str] = {
     "number": "Add a number in figures: how much change, e.g. 'from 35% to 15%'.",
     "date": "Add a date: by when, e.g. 'by 31 March 2027'.",
     "time_bound": "Make it time-bound: give a date or a period, e.g. 'within six months'.",
+    "measured_by": "Fill in 'Measured by': how you will measure the aim and where the data come from.",
 }
 
 
@@ -499,6 +715,7 @@ class SmartAim(Answer):
     """
 
     title: ClassVar[str] = "SMART aim"
+    parts: ClassVar[dict[str, str]] = {"aim": "your SMART aim"}
 
     improvement: str = Field("", description="what will improve")
     population: str = Field("", description="for whom and where")
@@ -543,15 +760,15 @@ class SmartAim(Answer):
             "time_bound": has_date or bool(_WITHIN.search(text)),
         }
 
-    def missing(self) -> list[str]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
         if _blank(self.statement):
-            return ["Write your aim in one sentence (or fill in the parts and build it)."]
-        checks = self.check()
-        return [
-            SMART_ADVICE[name]
-            for name in ("specific", "measure", "number", "date")
-            if not checks[name]
-        ]
+            todo = ["Write your aim in one sentence (or fill in the parts and build it)."]
+        else:
+            checks = self.check()
+            todo = [SMART_ADVICE[name] for name in ("specific", "number", "date") if not checks[name]]
+        if _blank(self.measure):  # with it, the aim is measurable (``check()["measure"]``)
+            todo.append(SMART_ADVICE["measured_by"])
+        return [Todo("aim", text) for text in todo]
 
     def to_markdown(self) -> str:
         checks = self.check()
@@ -566,6 +783,12 @@ class SmartAim(Answer):
 
 
 # --------------------------------------------------------------- driver diagram
+
+
+def _figures(text: str) -> set[str]:
+    """The numbers written in figures in ``text`` ("35%", "31 March 2027" -> 35, 31, 2027)."""
+    return set(re.findall(r"\d+", text))
+
 
 
 class SecondaryDriver(Part):
@@ -586,6 +809,7 @@ class DriverDiagram(Answer):
     """Aim, primary drivers, secondary drivers, change ideas."""
 
     title: ClassVar[str] = "Driver diagram"
+    parts: ClassVar[dict[str, str]] = {"diagram": "your driver diagram"}
 
     aim: str = ""
     primary: list[PrimaryDriver] = Field(default_factory=list)
@@ -600,10 +824,16 @@ class DriverDiagram(Answer):
             if not _blank(idea)
         ]
 
-    def missing(self) -> list[str]:
+    def todo(self, *, smart_aim: Answer | None = None, **context: Answer | None) -> list[Todo]:
+        """As ``Answer.todo``; with ``smart_aim`` (a ``SmartAim``), the aim must carry its figures."""
         todo = []
         if _blank(self.aim):
             todo.append("Write the aim at the left of the diagram (your SMART aim).")
+        elif isinstance(smart_aim, SmartAim) and not _figures(smart_aim.statement) <= _figures(self.aim):
+            todo.append(
+                "Make the diagram's aim your SMART aim: press 'Use my SMART aim' "
+                "(its figures are not all in the diagram's aim)."
+            )
         if len(self.primary) < MIN_PRIMARY_DRIVERS:
             todo.append(
                 f"Add at least {MIN_PRIMARY_DRIVERS} primary drivers (you have {len(self.primary)})."
@@ -619,9 +849,13 @@ class DriverDiagram(Answer):
                     todo.append(f"Describe {where}.")
                 if not any(not _blank(idea) for idea in secondary.change_ideas):
                     todo.append(f"Add at least one change idea to {where}.")
-        return todo
+        ideas = len(self.change_ideas())
+        if ideas < MIN_CHANGE_IDEAS:
+            todo.append(f"Give at least {MIN_CHANGE_IDEAS} change ideas in all (you have {ideas}).")
+        return [Todo("diagram", text) for text in todo]
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, *, smart_aim: Answer | None = None) -> str:
+        """As ``Answer.to_markdown``; with ``smart_aim``, its still-to-do compares the aims."""
         lines = [f"### {self.title}", "", f"**Aim:** {md_paragraph(self.aim)}", ""]
         for n, primary in enumerate(self.primary, 1):
             lines.append(f"- **Primary driver {n}:** {md_cell(primary.text)}")
@@ -632,7 +866,7 @@ class DriverDiagram(Answer):
                 ]
         if not self.primary:
             lines.append(NOT_ANSWERED)
-        return "\n".join(lines) + md_missing(self.missing())
+        return "\n".join(lines) + md_missing(self.missing(smart_aim=smart_aim))
 
 
 # --------------------------------------------------------------------- measures
@@ -651,6 +885,7 @@ class Measures(Answer):
     """Outcome, process and balancing measures for the change."""
 
     title: ClassVar[str] = "Measures"
+    parts: ClassVar[dict[str, str]] = {"measures": "your measures"}
 
     measures: list[Measure] = Field(default_factory=list)
 
@@ -658,7 +893,7 @@ class Measures(Answer):
         """The measures of one kind ('outcome', 'process' or 'balancing')."""
         return [m for m in self.measures if m.kind == kind]
 
-    def missing(self) -> list[str]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
         todo = [
             f"Add at least one {kind} measure ({question})"
             for kind, question in MEASURE_KINDS.items()
@@ -669,9 +904,11 @@ class Measures(Answer):
                 todo.append(f"Choose the kind of measure {n} (outcome, process or balancing).")
             if _blank(measure.name):
                 todo.append(f"Name measure {n}.")
+            if _blank(measure.definition):
+                todo.append(f"Define measure {n}: what is counted, out of what.")
             if _blank(measure.data_source):
                 todo.append(f"Say where the data for measure {n} come from.")
-        return todo
+        return [Todo("measures", text) for text in todo]
 
     def to_markdown(self) -> str:
         rows = (
@@ -705,12 +942,13 @@ class PdsaCycles(Answer):
     """PDSA cycles, in the order they were run."""
 
     title: ClassVar[str] = "PDSA cycles"
+    parts: ClassVar[dict[str, str]] = {"cycles": "your PDSA cycles"}
 
     cycles: list[PdsaCycle] = Field(default_factory=list)
 
-    def missing(self) -> list[str]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
         if not self.cycles:
-            return ["Add at least one PDSA cycle, with a plan and a prediction."]
+            return [Todo("cycles", "Add at least one PDSA cycle, with a plan and a prediction.")]
         todo = []
         for n, cycle in enumerate(self.cycles, 1):
             for field, what in (
@@ -720,7 +958,12 @@ class PdsaCycles(Answer):
             ):
                 if _blank(getattr(cycle, field)):
                     todo.append(f"Write {what} for cycle {n}.")
-        return todo
+        if not any(_figures(cycle.prediction) for cycle in self.cycles):
+            todo.append(
+                "Put a number in figures in at least one prediction, so that you can tell "
+                "whether it came true (e.g. 'at least 8 of 10 referrals')."
+            )
+        return [Todo("cycles", text) for text in todo]
 
     def to_markdown(self) -> str:
         parts = [f"### {self.title}"]
@@ -765,6 +1008,9 @@ class Reflection(Answer):
     """The theme's reflection form: one structured reflection per learning outcome."""
 
     title: ClassVar[str] = "Reflection"
+    parts: ClassVar[dict[str, str]] = {
+        key: f"your reflection on {key}" for key in LEARNING_OUTCOMES
+    }
 
     outcomes: dict[OutcomeKey, OutcomeReflection] = Field(
         default_factory=lambda: {key: OutcomeReflection() for key in LEARNING_OUTCOMES}
@@ -777,22 +1023,23 @@ class Reflection(Answer):
     ) -> dict[str, OutcomeReflection]:
         return {key: outcomes.get(key, OutcomeReflection()) for key in LEARNING_OUTCOMES}
 
-    def missing(self) -> list[str]:
+    def todo(self, **context: Answer | None) -> list[Todo]:
         todo = []
         for key, item in self.outcomes.items():
-            gaps = [
-                f"'{label}'"
-                for field, label in (
-                    ("what", "what"),
-                    ("so_what", "so what"),
-                    ("now_what", "now what"),
-                )
-                if _blank(getattr(item, field))
-            ]
+            labelled = (("what", item.what), ("so what", item.so_what), ("now what", item.now_what))
+            gaps = [f"'{label}'" for label, text in labelled if _blank(text)]
             if gaps:
-                todo.append(f"{key}: write the {_names(gaps)} part{'s' if len(gaps) > 1 else ''}.")
+                todo.append(
+                    Todo(key, f"{key}: write the {_names(gaps)} part{'s' if len(gaps) > 1 else ''}.")
+                )
+            short = [f"'{label}'" for label, text in labelled if _too_short(text, MIN_REFLECTION_WORDS)]
+            if short:
+                todo.append(
+                    Todo(key, f"{key}: write at least {MIN_REFLECTION_WORDS} words (three or four "
+                         f"sentences) in the {_names(short)} part{'s' if len(short) > 1 else ''}.")
+                )
             if not item.dimensions:
-                todo.append(f"{key}: link at least one leadership dimension.")
+                todo.append(Todo(key, f"{key}: link at least one leadership dimension."))
         return todo
 
     def to_markdown(self) -> str:

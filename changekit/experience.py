@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 from pydantic import Field, field_validator
 
-from changekit.answer_models import Answer, Part, md_cell, md_missing, md_table
+from changekit.answer_models import Answer, Part, Todo, md_cell, md_missing, md_table
 from changekit.answers import DEFAULT_FILENAME
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
@@ -329,6 +329,10 @@ class QuoteCoding(Answer):
     """Every quote's themes and the quotes chosen for the report (key ``"quote_coding"``)."""
 
     title: ClassVar[str] = "Coding of parents' quotes"
+    parts: ClassVar[dict[str, str]] = {
+        "coded": "your coding of every quote",
+        "picks": "your choice of quotes for the report",
+    }
 
     codes: dict[str, QuoteCode] = Field(default_factory=dict)
 
@@ -336,20 +340,28 @@ class QuoteCoding(Answer):
         """The ids of the quotes ticked for the report, in order."""
         return [quote_id for quote_id, code in self.codes.items() if code.use_in_report]
 
-    def missing(self, quote_ids: Iterable[str] | None = None) -> list[str]:
-        """What is still to do; with ``quote_ids``, every one of those quotes must be coded."""
-        ids = list(self.codes) if quote_ids is None else list(quote_ids)
+    def for_quotes(self, quote_ids: Iterable[str]) -> QuoteCoding:
+        """This coding for exactly ``quote_ids``: blank entries for quotes not coded yet.
+
+        What the form and the checks judge: every quote in the file must be
+        coded, and only those quotes count for the report.
+        """
+        return QuoteCoding(codes={i: self.codes.get(i, QuoteCode()) for i in quote_ids})
+
+    def todo(self, **context: Answer | None) -> list[Todo]:
         todo = []
-        if not ids:
-            todo.append("Code the quotes: none has been coded yet.")
-        uncoded = [i for i in ids if i not in self.codes or not self.codes[i].themes]
+        if not self.codes:
+            todo.append(Todo("coded", "Code the quotes: none has been coded yet."))
+        uncoded = [quote_id for quote_id, code in self.codes.items() if not code.themes]
         if uncoded:
             shown = ", ".join(uncoded[:8]) + (f" and {len(uncoded) - 8} more" if len(uncoded) > 8 else "")
-            todo.append(f"Give at least one theme to every quote; not yet coded: {shown}.")
+            todo.append(Todo("coded", f"Give at least one theme to every quote; not yet coded: {shown}."))
         low, high = REPORT_PICKS
         picked = len(self.chosen())
         if not low <= picked <= high:
-            todo.append(f"Tick 'use in report' for {low} to {high} quotes (you have ticked {picked}).")
+            todo.append(
+                Todo("picks", f"Tick 'use in report' for {low} to {high} quotes (you have ticked {picked}).")
+            )
         return todo
 
     def to_markdown(self) -> str:
@@ -373,7 +385,7 @@ def coding_table(coding: QuoteCoding, quotes: pd.DataFrame | None = None) -> str
     if quotes is not None:
         headers.insert(1, "What the parent said")
     body = md_table(headers, rows) if rows else "_(no quotes coded yet)_"
-    return f"### {coding.title}\n\n{body}" + md_missing(coding.missing(ids))
+    return f"### {coding.title}\n\n{body}" + md_missing(coding.for_quotes(ids).missing())
 
 
 def theme_counts(coding: QuoteCoding) -> pd.DataFrame:
@@ -419,9 +431,7 @@ class CodebookForm(Form[QuoteCoding]):
 
     def _load(self) -> QuoteCoding:
         """The saved coding, with an empty entry for every quote not coded yet."""
-        saved = super()._load()
-        codes = {quote_id: saved.codes.get(quote_id, QuoteCode()) for quote_id in self.quotes["quote_id"]}
-        return QuoteCoding(codes={**codes, **saved.codes})
+        return super()._load().for_quotes(self.quotes["quote_id"])
 
     def _build(self, answer: QuoteCoding) -> widgets.Widget:
         self.theme_buttons: dict[str, dict[str, widgets.ToggleButton]] = {}

@@ -97,9 +97,12 @@ class Document:
     blocks: list[Block]
 
 
-def _todo(answer: Answer) -> list[Block]:
-    """The 'still to do' list for an unfinished answer (nothing when complete)."""
-    missing = answer.missing()
+def _todo(answer: Answer, **context: Answer | None) -> list[Block]:
+    """The 'still to do' list for an unfinished answer (nothing when complete).
+
+    ``context``: other saved forms its rules compare with, as for ``Answer.missing``.
+    """
+    missing = answer.missing(**context)
     return [Heading("Still to do", 4), Bullets([(0, item) for item in missing])] if missing else []
 
 
@@ -123,7 +126,10 @@ def smart_aim_blocks(aim: SmartAim) -> list[Block]:
     ]
 
 
-def driver_diagram_blocks(diagram: DriverDiagram, *, charts: bool) -> list[Block]:
+def driver_diagram_blocks(
+    diagram: DriverDiagram, *, charts: bool, smart_aim: SmartAim | None = None
+) -> list[Block]:
+    """The diagram as nested bullets (and chart); with ``smart_aim``, its aim is compared."""
     items: list[tuple[int, str]] = []
     for n, primary in enumerate(diagram.primary, 1):
         items.append((0, f"Primary driver {n}: {_or_dash(primary.text)}"))
@@ -134,7 +140,7 @@ def driver_diagram_blocks(diagram: DriverDiagram, *, charts: bool) -> list[Block
     blocks.append(Bullets(items) if items else Text(""))
     if charts and diagram.primary:
         blocks.append(Picture(figure_png(driver_diagram_chart(diagram)), "Driver diagram"))
-    return blocks + _todo(diagram)
+    return blocks + _todo(diagram, smart_aim=smart_aim)
 
 
 def measures_blocks(measures: Measures) -> list[Block]:
@@ -266,9 +272,12 @@ def change_plan_document(
 ) -> Document:
     """The change plan: SMART aim, driver diagram, measures, PDSA, stakeholders, force field."""
     store = _store(path_or_store)
+    aim = store.load("smart_aim", SmartAim)
     blocks: list[Block] = [
-        *smart_aim_blocks(_load(store, "smart_aim")),
-        *driver_diagram_blocks(_load(store, "driver_diagram"), charts=charts),
+        *smart_aim_blocks(aim),
+        *driver_diagram_blocks(
+            store.load("driver_diagram", DriverDiagram), charts=charts, smart_aim=aim
+        ),
         *measures_blocks(_load(store, "measures")),
         *pdsa_blocks(_load(store, "pdsa_cycles")),
         *stakeholder_blocks(_load(store, "stakeholders"), charts=charts),

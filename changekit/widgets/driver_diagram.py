@@ -15,7 +15,15 @@ from pathlib import Path
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from changekit.answer_models import DriverDiagram, PrimaryDriver, SecondaryDriver, SmartAim
+from changekit.answer_models import (
+    MIN_CHANGE_IDEAS,
+    MIN_PRIMARY_DRIVERS,
+    Answer,
+    DriverDiagram,
+    PrimaryDriver,
+    SecondaryDriver,
+    SmartAim,
+)
 from changekit.answers import DEFAULT_FILENAME
 from changekit.errors import DataError
 from changekit.widgets.charts import driver_diagram_chart
@@ -78,6 +86,9 @@ class DriverDiagramForm(Form[DriverDiagram]):
         "<p>A driver diagram links your aim (left) to the primary drivers that must be true "
         "to reach it, the secondary drivers under each, and the change ideas you could test. "
         "Put each change idea on its own line.</p>"
+        f"<p>To finish: your SMART aim as the aim; at least {MIN_PRIMARY_DRIVERS} primary drivers, "
+        "each with a secondary driver; a change idea under every secondary driver and at least "
+        f"{MIN_CHANGE_IDEAS} in all.</p>"
     )
 
     def _build(self, answer: DriverDiagram) -> widgets.Widget:
@@ -117,6 +128,13 @@ class DriverDiagramForm(Form[DriverDiagram]):
                 "There is no SMART aim saved yet: write it in the SMART aim form first, "
                 "or type your aim here."
             )
+
+    def _context(self) -> dict[str, Answer]:
+        """The saved SMART aim: the diagram's aim must carry its figures."""
+        try:
+            return {"smart_aim": self.store.load("smart_aim", SmartAim)}
+        except DataError:  # the SMART aim form shows this problem itself
+            return {}
 
     def _collect(self) -> DriverDiagram:
         return DriverDiagram(aim=self.aim.value, primary=self.primary.read())

@@ -16,7 +16,13 @@ from pathlib import Path
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from changekit.answer_models import Force, ForceField
+from changekit.answer_models import (
+    MIN_CHANGE_WORDS,
+    MIN_FORCE_PLAN_WORDS,
+    MIN_FORCES,
+    Force,
+    ForceField,
+)
 from changekit.answers import DEFAULT_FILENAME
 from changekit.widgets.charts import force_field_chart
 from changekit.widgets.form import LABEL_STYLE, Form, Row, Rows, heading, text, textarea
@@ -55,6 +61,9 @@ class ForceFieldForm(Form[ForceField]):
         "and what holds it back (restraining forces), and score each from 1 (weak) to 5 "
         "(strong). Change usually comes more easily from weakening a restraining force than "
         "from pushing harder.</p>"
+        f"<p>To finish: describe the change in at least {MIN_CHANGE_WORDS} words; list at least "
+        f"{MIN_FORCES} different forces on each side, scored (not all the same); write a plan of "
+        f"at least {MIN_FORCE_PLAN_WORDS} words to weaken the strongest restraining force.</p>"
     )
 
     def _build(self, answer: ForceField) -> widgets.Widget:

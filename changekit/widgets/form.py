@@ -365,13 +365,22 @@ class Form(Generic[A]):
     def _warn(self, message: str, kind: str = "warning") -> None:
         self.notice.value = note(message, kind)
 
+    def missing(self) -> list[str]:
+        """What is still to do: the same list the notebook's checks and the feedback use."""
+        return self._answer.missing(**self._context())
+
+    def _context(self) -> dict[str, Answer]:
+        """Other saved forms this form's rules compare with (none unless a subclass says)."""
+        return {}
+
     def _show_status(self) -> None:
         """'Saved' plus the still-to-do list, under the form."""
-        todo = self._answer.missing()
+        todo = self.missing()
         where = html.escape(self.store.path.name)
         if not todo:
             self.status.value = note(
-                f"Saved in {self.store.path.name}. Complete: nothing is missing."
+                f"Saved in {self.store.path.name}. Complete: nothing is missing, so every "
+                "check on this form in the notebook will pass."
             )
             return
         items = "".join(f"<li>{html.escape(item)}</li>" for item in todo)

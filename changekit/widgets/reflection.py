@@ -12,7 +12,13 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from changekit.answer_models import HLM_DIMENSIONS, LEARNING_OUTCOMES, OutcomeReflection, Reflection
+from changekit.answer_models import (
+    HLM_DIMENSIONS,
+    LEARNING_OUTCOMES,
+    MIN_REFLECTION_WORDS,
+    OutcomeReflection,
+    Reflection,
+)
 from changekit.answers import DEFAULT_FILENAME
 from changekit.widgets.form import Form, heading, textarea
 
@@ -81,6 +87,8 @@ class ReflectionForm(Form[Reflection]):
         "<p>Reflect on one real experience for each learning outcome: <i>what</i> happened, "
         "<i>so what</i> (what it meant and what you learnt), <i>now what</i> (what you will do "
         "next). Tick the leadership dimensions it shows.</p>"
+        f"<p>To finish: for each learning outcome, write at least {MIN_REFLECTION_WORDS} words "
+        "(three or four sentences) in each part and tick at least one dimension.</p>"
     )
 
     def _build(self, answer: Reflection) -> widgets.Widget:

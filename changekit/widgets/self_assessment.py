@@ -16,7 +16,15 @@ from pathlib import Path
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from changekit.answer_models import HLM_PROMPTS, LEVELS, DimensionRating, SelfAssessment
+from changekit.answer_models import (
+    HLM_PROMPTS,
+    LEVELS,
+    MIN_DEVELOPMENT_PLAN_WORDS,
+    MIN_EXAMPLES,
+    PRIORITIES_WITH_EXAMPLE,
+    DimensionRating,
+    SelfAssessment,
+)
 from changekit.answers import DEFAULT_FILENAME
 from changekit.widgets.charts import radar_chart
 from changekit.widgets.form import Form, choice, chosen, heading, textarea
@@ -31,6 +39,9 @@ class SelfAssessmentForm(Form[SelfAssessment]):
         "<p>Rate yourself honestly on each dimension of the NHS Healthcare Leadership Model "
         "(NHS Leadership Academy, 2013). <i>My level</i> is how you work now; <i>level my role "
         "needs</i> is what your current role asks of you. The levels are not tied to grade.</p>"
+        f"<p>To finish: rate all nine dimensions; give an example for at least {MIN_EXAMPLES}, "
+        f"including your top {PRIORITIES_WITH_EXAMPLE} development priorities; write a plan of "
+        f"at least {MIN_DEVELOPMENT_PLAN_WORDS} words that names your top priority.</p>"
     )
 
     def _build(self, answer: SelfAssessment) -> widgets.Widget:

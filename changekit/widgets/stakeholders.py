@@ -17,6 +17,9 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from changekit.answer_models import (
+    MIN_ENGAGEMENT_PLAN_WORDS,
+    MIN_NINE_CS,
+    MIN_STAKEHOLDERS,
     NINE_CS,
     POWER_INTEREST,
     STRATEGY_ADVICE,
@@ -99,6 +102,11 @@ class StakeholdersForm(Form[Stakeholders]):
         "<p>First brainstorm with the 9 Cs (NHS QSIR): who comes to mind for each? Then add "
         "the stakeholders who matter most and place each on the power/interest grid; the grid "
         "gives the engagement strategy (Mendelow).</p>"
+        f"<p>To finish: brainstorm at least {MIN_NINE_CS} of the 9 Cs; put at least "
+        f"{MIN_STAKEHOLDERS} stakeholders on the grid, including children, young people or "
+        "families as 'Consumers' and somebody you manage closely; give each its C, its power "
+        f"and interest, and at least {MIN_ENGAGEMENT_PLAN_WORDS} words on how you will engage "
+        "them.</p>"
     )
 
     def _build(self, answer: Stakeholders) -> widgets.Widget:

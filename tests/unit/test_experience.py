@@ -183,13 +183,27 @@ def _coding(themes: dict[str, list[str]], chosen: tuple[str, ...] = ()) -> ex.Qu
 def test_missing_lists_uncoded_quotes_and_the_number_of_picks() -> None:
     assert ex.QuoteCoding().missing()[0].startswith("Code the quotes")
     coding = _coding({"Q01": ["out_of_hours"], "Q02": []}, chosen=("Q01",))
-    todo = coding.missing(["Q01", "Q02", "Q03"])
+    todo = coding.for_quotes(["Q01", "Q02", "Q03"]).missing()
     assert "not yet coded: Q02, Q03" in todo[0]
     assert "3 to 5 quotes (you have ticked 1)" in todo[1]
+    assert coding.for_quotes(["Q01", "Q02", "Q03"]).missing("picks") == [todo[1]]
+    assert list(coding.for_quotes(["Q02"]).codes) == ["Q02"], "only the listed quotes count"
     done = _coding({f"Q{i}": ["gp_expertise"] for i in range(4)}, chosen=("Q0", "Q1", "Q2"))
     assert done.missing() == []
     too_many = _coding({f"Q{i}": ["gp_expertise"] for i in range(6)}, chosen=tuple(f"Q{i}" for i in range(6)))
     assert "you have ticked 6" in too_many.missing()[0]
+
+
+@pytest.mark.parametrize(
+    ("picked", "finished"),
+    [(ex.REPORT_PICKS[0] - 1, False), (ex.REPORT_PICKS[0], True), (ex.REPORT_PICKS[1], True),
+     (ex.REPORT_PICKS[1] + 1, False)],
+)
+def test_report_picks_boundaries(picked: int, finished: bool) -> None:
+    ids = [f"Q{i:02d}" for i in range(8)]
+    coding = _coding({i: ["gp_expertise"] for i in ids}, chosen=tuple(ids[:picked]))
+    assert (coding.missing("picks") == []) is finished
+    assert coding.missing("coded") == []
 
 
 def test_themes_must_come_from_the_codebook_and_keep_its_order() -> None:

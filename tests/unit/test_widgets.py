@@ -50,6 +50,14 @@ def test_self_assessment_saves_every_rating_and_reloads(path: Path) -> None:
         form.importance[name].value = LEVELS[n % 4]
     form.evidence["Holding to account"].value = "Chaired the | audit meeting"
     form.development_plan.value = "Shadow the ICB lead"
+    assert "Still to do" in form.status.value and "Complete" not in form.status.value
+    assert "Give an example for at least 3 dimensions (you have 1)." in form.status.value
+    for name in ("Connecting our service", "Developing capability"):
+        form.evidence[name].value = f"An example of {name}"
+    form.development_plan.value = (
+        "Connecting our service: shadow the ICB children's lead for a month, map where our "
+        "referrals go and present it at the practice meeting by the end of June."
+    )
 
     on_disk = saved(path, "self_assessment")
     assert on_disk["ratings"]["Holding to account"] == {
@@ -58,6 +66,7 @@ def test_self_assessment_saves_every_rating_and_reloads(path: Path) -> None:
         "evidence": "Chaired the | audit meeting",
     }
     assert form.answer.missing() == []
+    assert "Complete: nothing is missing" in form.status.value
     # role needs "exemplary" (gap 2) for dimensions 4 and 8, "strong" (gap 1) for 3 and 7
     expected = [
         "Connecting our service",
@@ -115,20 +124,26 @@ def test_removing_by_button_click_saves(path: Path) -> None:
 
 def test_force_field_scores_totals_and_plan(path: Path) -> None:
     form = forms.force_field(path)
-    form.change.value = "A referral directory"
-    push = form.driving.add()
-    push.description.value, push.score.value = "GP frustration", 4
-    for text, score in (("Nobody owns updates", 5), ("IT access", 2)):
+    form.change.value = "A referral directory in EMIS"
+    for text, score in (("GP frustration", 4), ("Service waits", 3), ("A sponsor", 3)):
+        push = form.driving.add()
+        push.description.value, push.score.value = text, score
+    for text, score in (("Nobody owns updates", 5), ("IT access", 2), ("Time", 3)):
         row = form.restraining.add()
         row.description.value, row.score.value = text, score
     form.plan.value = "Name an owner"
+    assert form.answer.missing() == [
+        "Write your plan to weaken the strongest restraining force: at least 30 words (you have 3)."
+    ]
+    assert "you have 3" in form.status.value
+    form.plan.value = " ".join(["Name an owner in the service"] * 6)
 
     assert saved(path, "force_field")["restraining"][0] == {
         "description": "Nobody owns updates",
         "score": 5,
     }
-    assert tuple(form.answer.totals()) == (4, 7)
-    assert "driving 4, restraining 7" in form.summary.value
+    assert tuple(form.answer.totals()) == (10, 10)
+    assert "driving 10, restraining 10" in form.summary.value
     assert "Nobody owns updates" in form.summary.value
     assert form.answer.missing() == []
     assert forms.force_field(path).answer == form.answer
@@ -151,6 +166,10 @@ def test_smart_aim_builds_the_sentence_and_says_what_is_missing(path: Path) -> N
     form.build()
     assert saved(path, "smart_aim")["statement"].endswith("from 35% to 15% by 31 March 2027.")
     assert "not yet" not in form.checklist.value
+    assert form.answer.missing() == [
+        "Fill in 'Measured by': how you will measure the aim and where the data come from."
+    ]
+    form.measure.value = "the monthly referral log"
     assert form.answer.missing() == []
     assert forms.smart_aim(path).statement.value == form.statement.value
 
@@ -187,6 +206,7 @@ def test_measures_are_saved_with_their_kind_and_source(path: Path) -> None:
         row = form.measures.add()
         row.kind.value = kind
         row.name.value = f"{kind} measure"
+        row.definition.value = "counted out of all referrals"
         row.data_source.value = "referral log"
     assert [m["kind"] for m in saved(path, "measures")["measures"]] == [
         "outcome",
@@ -202,7 +222,7 @@ def test_pdsa_cycles_are_saved(path: Path) -> None:
     cycle = form.cycles.add()
     cycle.change.value = "Publish it in EMIS"
     cycle.plan.value = "Two practices, one month"
-    assert form.answer.missing() == ["Write a prediction for cycle 1."]
+    assert form.answer.missing()[0] == "Write a prediction for cycle 1."
     cycle.prediction.value = "Redirects fall to 25%"
     cycle.decision.value = "adapt"
     assert saved(path, "pdsa_cycles")["cycles"][0]["decision"] == "adapt"
@@ -321,3 +341,14 @@ def test_charts_are_drawn_into_the_form(path: Path, monkeypatch: pytest.MonkeyPa
     form.performance["Leading with care"].value = "exemplary"
     after = bytes(form.chart.value)
     assert after.startswith(PNG_MAGIC) and after != before
+
+
+def test_the_driver_diagram_status_compares_its_aim_with_the_saved_smart_aim(path: Path) -> None:
+    """The form's 'still to do' uses the same SMART-aim rule as the notebook's check."""
+    AnswerStore(path).save("smart_aim", SmartAim(statement="Cut redirects to 15% by March 2027."))
+    form = forms.driver_diagram(path)
+    form.aim.value = "Cut redirects"
+    assert any("Use my SMART aim" in item for item in form.missing())
+    assert "Use my SMART aim" in form.status.value
+    form.copy_aim_button.click()
+    assert not any("Use my SMART aim" in item for item in form.missing())
