@@ -11,6 +11,8 @@ folder. A real hub overrides them through the environment:
 - ``CHANGEKIT_SHARED_ACCOUNT`` set (to anything) where one OS account runs every
   trainee's server (the local hub, tests): collecting then does not insist that
   a submission is owned by the trainee it names
+- ``CHANGEKIT_UNSANDBOXED_GRADING`` set to 1 only to autograde without the
+  sandbox (trusted submissions only; it logs a warning for every notebook)
 - ``CHANGEKIT_TRAINEE_DIR`` where "fetch" puts a trainee's assignments when one
   person plays trainee and tutor on this machine (default ``<state>/trainee``)
 """
@@ -45,6 +47,12 @@ if os.environ.get("CHANGEKIT_SHARED_ACCOUNT"):
 # Grading: a runaway cell scores zero for that task and grading goes on.
 c.Execute.timeout = int(os.environ.get("CHANGEKIT_CELL_TIMEOUT", "60"))
 c.Execute.interrupt_on_timeout = True
+# Every kernel that autogrades a submission (the formgrader's button, `nbgrader
+# autograde`, `changekit grade`) runs in a bubblewrap sandbox: see
+# changekit/grading/sandbox.py. Limits: c.SandboxedKernelManager.memory_mb etc.
+from changekit.grading.sandbox import sandboxed_autograde_steps  # noqa: E402
+
+c.Autograde.autograde_preprocessors = sandboxed_autograde_steps()
 # A trainee who deletes a graded cell gets it back, graded, rather than a silent zero.
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.create_student = True

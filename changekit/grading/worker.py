@@ -7,7 +7,9 @@ autograde`` configures it, from the course folder it runs in) and answers with
 one JSON line. The cost it saves is nbgrader's start-up, paid once per job
 instead of once per submission; the grades are nbgrader's.
 
-Two things differ from stock nbgrader, neither of which changes a grade:
+Each kernel runs in the grading sandbox (``changekit.grading.sandbox``), as
+under stock ``nbgrader autograde`` with the course's config. Two things differ
+from stock nbgrader, neither of which changes a grade:
 
 - the submission is graded into a staging folder (``--staging``) and moved into
   ``autograded/`` only when it is complete, so an interrupted run never leaves
@@ -40,6 +42,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from traitlets import Integer
 from traitlets.config import Config
+from traitlets.utils.importstring import import_item
+
+from changekit.grading.sandbox import SandboxedExecute
 
 #: Seconds a gradebook write waits for another job's write to finish.
 BUSY_TIMEOUT_SECONDS = 60
@@ -63,8 +68,8 @@ REASONS = (
 )
 
 
-class CappedExecute(Execute):
-    """nbgrader's ``Execute``, keeping at most ``max_output_bytes`` of output per cell.
+class CappedExecute(SandboxedExecute):
+    """nbgrader's ``Execute`` in the sandbox, keeping at most ``max_output_bytes`` of output per cell.
 
     Everything else, and every output below the cap, is exactly nbgrader's.
     """
@@ -153,6 +158,12 @@ def notes_for(notebooks: list[Path]) -> str:
     return "; ".join(notes)
 
 
+def _executes(step: type | str) -> bool:
+    """Whether an autograde step (a class, or its dotted name as a config gives it) runs the notebook."""
+    step = import_item(step) if isinstance(step, str) else step
+    return isinstance(step, type) and issubclass(step, Execute)
+
+
 class Grader:
     """nbgrader's autograder for one assignment, set up once and reused for every student."""
 
@@ -175,9 +186,10 @@ class Grader:
         return Path(self.coursedir.format_path(step, student, self.assignment))
 
     def _converter(self) -> Autograde:
+        """nbgrader's autograder with its execute step (sandboxed or not in the config) ours."""
         converter = Autograde(coursedir=self.coursedir, parent=self.app)
         converter.autograde_preprocessors = [
-            CappedExecute if step is Execute else step for step in converter.autograde_preprocessors
+            CappedExecute if _executes(step) else step for step in converter.autograde_preprocessors
         ]
         return converter
 
