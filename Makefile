@@ -24,8 +24,8 @@ test: $(STAMP) debian-packages
 	$(BIN)/pytest -n 2 --dist loadgroup tests
 	$(BIN)/pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env source notebooks
 
-## debian-packages: what the browser and production tests need from Debian (installed when root)
-DEBIAN_PACKAGES := chromium python3-venv
+## debian-packages: what the browser, production and grading (sandbox) tests need from Debian (installed when root)
+DEBIAN_PACKAGES := chromium python3-venv bubblewrap
 debian-packages:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
