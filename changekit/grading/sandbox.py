@@ -139,9 +139,16 @@ def require_sandbox() -> bool:
     return True
 
 
-def kernel_environment(grader_env: Mapping[str, str]) -> dict[str, str]:
-    """The kernel's whole environment: a few harmless variables of the grader's, and its own paths."""
+def kernel_environment(grader_env: Mapping[str, str], *, sandboxed: bool = True) -> dict[str, str]:
+    """The kernel's whole environment: a few harmless variables of the grader's, and its paths.
+
+    In the sandbox the kernel has its own ``PATH``, ``HOME`` and matplotlib
+    folder; without it, the grader's ``PATH``, ``HOME`` and user name.
+    """
     kept = {name: value for name, value in grader_env.items() if name in KEPT_ENV or name.startswith("LC_")}
+    if not sandboxed:
+        return {**kept, **{name: grader_env[name] for name in ("PATH", "HOME", "USER", "LOGNAME")
+                           if name in grader_env}}
     return {**kept, "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": HOME,
             "USER": "trainee", "LOGNAME": "trainee", "MPLCONFIGDIR": KERNEL_MPLCONFIGDIR}
 
@@ -316,6 +323,18 @@ def bwrap_command(folders: KernelFolders, workdir: Path, limits: Limits, uid: in
             "--chdir", str(workdir), "--", *entry, *kernel_command]
 
 
+class AllowListedKernelManager(AsyncKernelManager):
+    """jupyter_client's kernel manager, giving the kernel only an allow-listed environment.
+
+    What grading uses where ``CHANGEKIT_UNSANDBOXED_GRADING`` is set: even
+    then a kernel never inherits the grader's tokens or settings.
+    """
+
+    async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+        kernel_command, kw = await super()._async_pre_start_kernel(**kw)
+        return kernel_command, {**kw, "env": kernel_environment(kw.get("env") or os.environ, sandboxed=False)}
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """jupyter_client's kernel manager, starting the kernel inside bubblewrap (see the module doc).
 
@@ -373,12 +392,14 @@ class SandboxedKernelManager(AsyncKernelManager):
 class SandboxedExecute(Execute):
     """nbgrader's ``Execute`` whose kernel runs in the sandbox.
 
-    Only where ``CHANGEKIT_UNSANDBOXED_GRADING`` is set does it use nbgrader's
-    own kernel manager, and then it says so loudly in the grading log.
+    Only where ``CHANGEKIT_UNSANDBOXED_GRADING`` is set does it run the kernel
+    outside (still with an allow-listed environment), and then it says so
+    loudly in the grading log.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if unsandboxed():
+            kwargs.setdefault("kernel_manager_class", AllowListedKernelManager)
             super().__init__(*args, **kwargs)
             self.log.warning(UNSANDBOXED_WARNING)
         else:

@@ -4,7 +4,9 @@ Five trainees submit code that tries to break out of grading, next to two
 honest trainees (a model answer and an untouched release):
 
 - ``thief`` reads ``source/`` (the hidden tests), another trainee's submission,
-  the grader's tokens from its environment, and a listener on 127.0.0.1;
+  the grader's tokens from its environment, and a listener on 127.0.0.1 (the
+  environment is allow-listed with or without the sandbox; tests/unit/test_sandbox.py
+  shows a stock kernel inheriting the token);
 - ``vandal`` writes a file into another trainee's submission and sets every
   score in the gradebook to 99 with SQL;
 - ``lingerer`` starts ``sleep`` in a session of its own, to outlive grading;
@@ -276,12 +278,15 @@ ATTACKS = {  # what each hostile trainee prints when an attack works
     "thief": ("BREACH source", "BREACH other-read", "BREACH environment", "BREACH network"),
     "vandal": ("BREACH other-write", "BREACH gradebook"),
 }
+#: The environment allow-list holds without the sandbox too: its failure is shown in tests/unit/test_sandbox.py.
+ALWAYS_BLOCKED = ("BREACH environment",)
 
 
 @pytest.mark.parametrize("student", ATTACKS)
 def test_every_attack_works_without_the_sandbox(graded: Graded, student: str) -> None:
     printed = graded.unsandboxed.outputs[student]
-    assert all(breach in printed for breach in ATTACKS[student]), printed
+    assert all(breach in printed for breach in ATTACKS[student] if breach not in ALWAYS_BLOCKED), printed
+    assert "BLOCKED environment" in printed or student != "thief", printed
 
 
 @pytest.mark.parametrize("label", SANDBOXED)

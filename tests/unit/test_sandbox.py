@@ -19,6 +19,7 @@ from changekit.grading.parallel import GradingError, _sandbox_warning
 from changekit.grading.sandbox import (
     UNSANDBOXED_SETTING,
     UNSANDBOXED_WARNING,
+    AllowListedKernelManager,
     KernelFolders,
     SandboxedKernelManager,
     SandboxUnavailable,
@@ -75,6 +76,19 @@ def test_the_kernel_environment_keeps_nothing_secret() -> None:
     assert "secret" not in str(env) and "/root" not in str(env)
     assert env["LANG"] == env["LC_TIME"] == "en_GB.UTF-8" and env["NBGRADER_EXECUTION"] == "autograde"
     assert env["HOME"] == sandbox.HOME
+    outside = kernel_environment(grader, sandboxed=False)
+    assert outside == {"LANG": "en_GB.UTF-8", "LC_TIME": "en_GB.UTF-8", "NBGRADER_EXECUTION": "autograde",
+                       "HOME": "/root", "PATH": "/root/bin:/usr/bin"}
+
+
+SHOW_TOKEN = "import os\nprint(os.environ.get('JUPYTERHUB_API_TOKEN', 'no token'))"
+
+
+def test_no_kernel_inherits_the_hub_token_even_unsandboxed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "fake-token-for-this-test")
+    assert run_in_kernel(SHOW_TOKEN, AsyncKernelManager, tmp_path).strip() == "fake-token-for-this-test"
+    assert run_in_kernel(SHOW_TOKEN, AllowListedKernelManager, tmp_path).strip() == "no token"
+    assert run_in_kernel(SHOW_TOKEN, SandboxedKernelManager, tmp_path).strip() == "no token"
 
 
 def test_the_kernel_gets_the_submissions_files_but_no_notebook(tmp_path: Path) -> None:
