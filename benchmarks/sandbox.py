@@ -19,12 +19,21 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from autograde import ASSIGNMENT, Timing, build, compare, env_for, machine, timed_command
+from autograde import (
+    ASSIGNMENT,
+    Timing,
+    common_arguments,
+    compare,
+    env_for,
+    grades_line,
+    machine,
+    prepare,
+    timed_command,
+)
 
 from changekit.grading.sandbox import UNSANDBOXED_SETTING
 
@@ -57,8 +66,7 @@ def markdown(best: dict[str, Timing], cpu: dict[str, float], args: argparse.Name
         "",
         (f"- Sandboxed takes **{sandboxed.wall_seconds / unsandboxed.wall_seconds:.2f}x** the unsandboxed wall "
         f"time and {cpu['sandboxed'] / cpu['unsandboxed']:.2f}x its CPU time (goal: within 1.15x)."),
-        f"- Grades: {compared} gradebook entries compared, "
-        + ("all identical." if not differing else f"{len(differing)} differ: {', '.join(differing[:5])}"),
+        grades_line(compared, differing),
     ]
     return "\n".join(lines)
 
@@ -68,14 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--submissions", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2, help="gradings of each copy, alternating")
-    parser.add_argument("--cell-timeout", type=int, default=60)
-    parser.add_argument("--workdir", type=Path, help="keep the courses here (default: a temporary folder)")
-    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    common_arguments(parser)
     args = parser.parse_args(argv)
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="changekit-bench-sandbox-"))
-    work.mkdir(parents=True, exist_ok=True)
-    print(f"Building {args.submissions} submissions in {work} ...", flush=True)
-    stock, ours, _ = build(work, args.submissions, args.cell_timeout)
+    work, stock, ours, _ = prepare(args, "changekit-bench-sandbox-")
     bases = {"unsandboxed": stock, "sandboxed": ours}
     runs: dict[str, list[Timing]] = {mode: [] for mode in MODES}
     loads = []
