@@ -46,6 +46,7 @@ from typing import Any
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
@@ -412,6 +413,9 @@ class SandboxedExecute(Execute):
         if isinstance(self.km, SandboxedKernelManager):
             self.km.kernel_ready()
         return client
+
+    # nbclient's synchronous wrapper is bound to its own coroutine: rebind it to ours.
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
 
 def sandboxed_autograde_steps() -> list[type]:

@@ -29,6 +29,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -95,7 +96,7 @@ attempt("gradebook", rewrite_grades)
         "lingerer": f'''
 print("STARTED", subprocess.Popen(["sleep", "{LINGER[label]}"], start_new_session=True).pid)
 ''',
-        "filler": '''
+        "filler": f'''
 fd, written = os.open("filler.bin", os.O_WRONLY | os.O_CREAT), 0
 try:
     for _ in range(100):
@@ -104,6 +105,9 @@ except OSError as error:
     print("DISK refused:", error)
 os.close(fd)
 print("DISK wrote", written // 2**20, "MB")
+import glob
+for run in glob.glob({str(Path(tempfile.gettempdir()) / "changekit-kernel-*" / "run")!r}):
+    attempt("socket-folder", lambda: open(run + "/planted", "w").write("x"))
 ''',
         "forker": '''
 children = []
@@ -357,6 +361,13 @@ def test_file_size_is_limited(graded: Graded) -> None:
     for label in SANDBOXED:
         printed = getattr(graded, label).outputs["filler"]
         assert disk_written(printed) < 100 and "File too large" in printed, printed
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader can close the socket folder (README: limits)")
+def test_the_socket_folder_is_closed_once_the_kernel_runs(graded: Graded) -> None:
+    for label in SANDBOXED:
+        printed = getattr(graded, label).outputs["filler"]
+        assert "BLOCKED socket-folder" in printed and "BREACH" not in printed, printed
 
 
 def test_processes_are_limited(graded: Graded) -> None:
