@@ -217,7 +217,7 @@ class KernelFolders:
 
     @classmethod
     def create(cls, submission: Path, uid: int) -> KernelFolders:
-        folders = cls(Path(tempfile.mkdtemp(prefix="changekit-kernel-")))
+        folders = cls(Path(tempfile.mkdtemp(prefix="changekit-kernel-", dir=_private_parent())))
         folders.run.mkdir()
         folders.etc.mkdir()
         (folders.etc / "passwd").write_text(f"trainee:x:{uid}:{uid}:trainee:{HOME}:/usr/sbin/nologin\n")
@@ -247,6 +247,15 @@ class KernelFolders:
         if uid is not None:
             os.chown(self.run, os.getuid(), os.getgid())
             self.run.chmod(0o755)
+
+
+def _private_parent() -> str:
+    """Where kernels' private folders go: the temporary folder, unless its path is too long for a socket.
+
+    A Unix socket's path may be at most 107 characters, and the kernel's sockets live in ``run/``.
+    """
+    parent = tempfile.gettempdir()
+    return parent if len(parent) <= 60 else "/tmp"
 
 
 def _not_for_the_kernel(folder: str, names: list[str]) -> list[str]:
@@ -388,6 +397,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self._folders is not None:
             shutil.rmtree(self._folders.base, ignore_errors=True)
             self._folders = None
+
+    # AsyncKernelManager binds this name to the base coroutine; nbclient calls it after a kernel died.
+    cleanup_resources = _async_cleanup_resources
 
 
 class SandboxedExecute(Execute):

@@ -133,6 +133,24 @@ def test_memory_is_limited_in_the_sandbox_and_not_without(tmp_path: Path) -> Non
     assert "allocated 700 MB" in run_in_kernel(ALLOCATE, AsyncKernelManager, tmp_path)
 
 
+def test_a_dead_kernels_folders_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    private = Path(sandbox.tempfile.mkdtemp(prefix="ck-test-", dir="/tmp"))  # short: it holds sockets
+    monkeypatch.setattr(sandbox.tempfile, "tempdir", str(private))
+    try:
+        assert "DeadKernelError" in run_in_kernel_or_error("import os\nos._exit(1)", tmp_path)
+        assert list(private.iterdir()) == [], "the kernel's private folders were left behind"
+    finally:
+        sandbox.shutil.rmtree(private)
+
+
+def run_in_kernel_or_error(code: str, folder: Path) -> str:
+    """Like ``run_in_kernel`` in the sandbox, but the name of what nbclient raised if it did."""
+    try:
+        return run_in_kernel(code, SandboxedKernelManager, folder)
+    except Exception as error:  # noqa: BLE001 - the test looks at which error
+        return type(error).__name__
+
+
 def test_the_kernel_sees_only_its_own_files_and_writes_nothing_back(tmp_path: Path) -> None:
     (tmp_path / "mine.csv").write_text("x\n")
     (tmp_path / "answers.ipynb").write_text("{}")
