@@ -24,8 +24,8 @@ test: $(STAMP) debian-packages
 	$(BIN)/pytest -n 2 --dist loadgroup tests
 	$(BIN)/pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env source notebooks
 
-## debian-packages: what the browser, production and PostgreSQL tests need from Debian (installed when root)
-DEBIAN_PACKAGES := chromium python3-venv postgresql
+## debian-packages: what the browser, production, PostgreSQL and grading (sandbox) tests need from Debian (installed when root)
+DEBIAN_PACKAGES := chromium python3-venv postgresql bubblewrap
 debian-packages:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \

@@ -4,6 +4,9 @@ Every path and id comes from ``changekit.settings.settings_from`` (the one
 place they are worked out; its docstring lists the ``CHANGEKIT_*``
 environment variables a real hub sets). By default everything a one-machine
 course writes lives under the ignored ``var/`` folder beside this file.
+
+Grading runs in a sandbox; ``CHANGEKIT_UNSANDBOXED_GRADING=1`` grades without it
+(trusted submissions only; it logs a warning for every notebook).
 """
 
 import os
@@ -41,6 +44,12 @@ if SETTINGS.shared_account:
 # Grading: a runaway cell scores zero for that task and grading goes on.
 c.Execute.timeout = SETTINGS.cell_timeout
 c.Execute.interrupt_on_timeout = True
+# Every kernel that autogrades a submission (the formgrader's button, `nbgrader
+# autograde`, `changekit grade`) runs in a bubblewrap sandbox: see
+# changekit/grading/sandbox.py. Limits: c.SandboxedKernelManager.memory_mb etc.
+from changekit.grading.sandbox import sandboxed_autograde_steps  # noqa: E402
+
+c.Autograde.autograde_preprocessors = sandboxed_autograde_steps()
 # A trainee who deletes a graded cell gets it back, graded, rather than a silent zero.
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.create_student = True

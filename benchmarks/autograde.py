@@ -199,24 +199,39 @@ def markdown(timings: list[Timing], submissions: int, compared: int, differing: 
          f"notebook alone costs {floor_.cpu_per_submission:.2f} CPU s, so on {cores} CPUs no grader could "
          f"beat stock's {stock.per_submission:.2f} s a submission by more than "
          f"{stock.per_submission / (floor_.cpu_per_submission / cores):.1f}x."),
-        f"- Grades: {compared} gradebook entries compared, "
-        + ("all identical." if not differing else f"{len(differing)} differ: {', '.join(differing[:5])}"),
+        grades_line(compared, differing),
     ]
     return "\n".join(lines)
+
+
+def grades_line(compared: int, differing: list[str]) -> str:
+    """The report's line on whether two gradings wrote identical grades."""
+    return f"- Grades: {compared} gradebook entries compared, " + (
+        "all identical." if not differing else f"{len(differing)} differ: {', '.join(differing[:5])}")
+
+
+def prepare(args: argparse.Namespace, prefix: str) -> tuple[Path, Path, Path, Path]:
+    """The work folder (``--workdir`` or a temporary one) and the courses ``build`` makes in it."""
+    work = args.workdir or Path(tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"Building {args.submissions} submissions in {work} ...", flush=True)
+    return (work, *build(work, args.submissions, args.cell_timeout))
+
+
+def common_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options every grading benchmark takes: cell timeout, where to work, JSON output."""
+    parser.add_argument("--cell-timeout", type=int, default=60, help="seconds a cell may run")
+    parser.add_argument("--workdir", type=Path, help="keep the courses here (default: a temporary folder)")
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--submissions", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=2, help="parallel jobs for changekit and the floor")
-    parser.add_argument("--cell-timeout", type=int, default=60, help="seconds a cell may run (all three)")
-    parser.add_argument("--workdir", type=Path, help="keep the courses here (default: a temporary folder)")
-    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    common_arguments(parser)
     args = parser.parse_args(argv)
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="changekit-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    print(f"Building {args.submissions} submissions in {work} ...", flush=True)
-    stock, ours, floor_dir = build(work, args.submissions, args.cell_timeout)
+    work, stock, ours, floor_dir = prepare(args, "changekit-bench-")
     n, loads = args.submissions, []
     python = str(Path(sys.executable))
 

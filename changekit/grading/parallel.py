@@ -40,7 +40,14 @@ from nbgrader.utils import parse_utc
 from tqdm import tqdm
 
 from changekit.course import tool_env
-from changekit.grading.gradebook import CourseSettings, course_settings, is_manual, late_text
+from changekit.grading.gradebook import (
+    CourseSettings,
+    course_settings,
+    environment,
+    is_manual,
+    late_text,
+)
+from changekit.grading.sandbox import UNSANDBOXED_WARNING, SandboxUnavailable, require_sandbox
 
 GRADED, ALREADY_GRADED, FAILED = "graded", "already graded", "failed"
 
@@ -79,6 +86,7 @@ class Report:
     log_dir: Path
     interrupted: bool = False
     scores: dict[str, tuple[float, float, float]] = field(default_factory=dict)
+    warning: str = ""
 
     def count(self, status: str) -> int:
         return sum(outcome.status == status for outcome in self.outcomes)
@@ -105,7 +113,7 @@ class Report:
     def table(self, *, all_rows: bool = False) -> str:
         """A plain-text summary: totals, then the submissions that need a look (or every one)."""
         rows = [r for r in self.rows() if all_rows or r["status"] == FAILED or r["reason or note"] or r["late"]]
-        lines = [
+        lines = [*([self.warning, ""] if self.warning else []),
             f"{self.assignment}: {self.count(GRADED)} graded now, {self.count(ALREADY_GRADED)} already "
             f"graded, {self.count(FAILED)} failed, in {self.wall_seconds:.0f} s"
             + (" (stopped early: run the same command again to carry on)" if self.interrupted else ""),
@@ -297,6 +305,19 @@ def _check_assignment(settings: CourseSettings, assignment: str) -> None:
             ) from None
 
 
+def _sandbox_warning(env: dict[str, str] | None) -> str:
+    """Empty when grading will run in the sandbox; the warning when told to grade without it.
+
+    Refuses (``GradingError``, saying how to install bubblewrap) when the
+    sandbox is required and cannot start, before any submission is touched.
+    """
+    with environment(env):
+        try:
+            return "" if require_sandbox() else UNSANDBOXED_WARNING
+        except SandboxUnavailable as error:
+            raise GradingError(str(error)) from None
+
+
 def _grade_one(pool: Pool, student: str, deadline: float | None) -> Outcome:
     """Grade one submission on this thread's worker, retrying while the gradebook is busy."""
     for _ in range(BUSY_RETRIES):
@@ -342,6 +363,7 @@ def grade_assignment(
     variables for this course (e.g. its ``CHANGEKIT_STATE_DIR``).
     """
     settings = course_settings(root, env)
+    warning = _sandbox_warning(env)
     _check_assignment(settings, assignment)
     students = submitted_students(settings, assignment)
     if not students:
@@ -362,7 +384,7 @@ def grade_assignment(
                            deadline=submission_timeout or submission_deadline(settings, assignment),
                            progress=progress)
     report = Report(assignment, outcomes, time.perf_counter() - started, log_dir, interrupted,
-                    _scores(settings, assignment))
+                    _scores(settings, assignment), warning)
     _write_summary(report)
     return report
 

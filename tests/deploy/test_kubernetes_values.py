@@ -402,3 +402,10 @@ def test_both_images_install_the_same_pinned_ngshare_exchange_without_its_stale_
     assert "FROM ${TRAINEE_IMAGE}" in dockerfile("tutor"), (
         "the tutor image should build on the trainee image"
     )
+
+
+def test_the_tutor_image_can_sandbox_autograding() -> None:
+    installs = [line for line in dockerfile("tutor").splitlines() if "apt-get install" in line]
+    assert any("bubblewrap" in line for line in installs), (
+        "the formgrader autogrades in bubblewrap's sandbox: the tutor image must install bubblewrap"
+    )
