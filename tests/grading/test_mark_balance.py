@@ -8,7 +8,9 @@ Every graded cell of every source notebook says what its marks reward, in
 - ``decision``: an autograded choice from a short list of named options, checked
   against the answer the data give;
 - ``written``: an answer marked by the tutor against a mark scheme;
-- ``completion``: a form or export checked for being complete.
+- ``completion``: a form or export checked for being complete;
+- ``formative``: feedback for learning, worth no marks (e.g. agreement with the
+  tutor's coding, shown after marking).
 
 Run with ``-s`` to print the figures.
 """
@@ -23,7 +25,7 @@ import pytest
 from changekit.course import assignments
 from changekit.paths import course_root
 
-KINDS = ("scaffold", "decision", "written", "completion")
+KINDS = ("scaffold", "decision", "written", "completion", "formative")
 MAX_SCAFFOLD_SHARE = 0.10
 MIN_JUDGEMENT_SHARE = 0.60
 
@@ -71,6 +73,8 @@ def test_kinds_match_how_the_cell_is_marked(assignment: str) -> None:
             assert by_tutor, f"{meta['grade_id']} is 'written' but autograded"
         elif kind(cell) in KINDS:
             assert not by_tutor, f"{meta['grade_id']} is marked by the tutor, so its kind is 'written'"
+        if kind(cell) == "formative":
+            assert meta["points"] == 0, f"{meta['grade_id']} is formative, so it carries no marks"
 
 
 def test_at_most_a_tenth_of_the_marks_for_typing_given_code() -> None:
