@@ -1,7 +1,8 @@
 """Where the course's marks go: to judgement, not to typing code the instructions spell out.
 
-Every graded cell of every source notebook says what its marks reward, in
-``metadata.changekit.kind``:
+Every autograded cell of every source notebook says what its marks reward, in
+``metadata.changekit.kind`` (what a tutor marks is ``written`` by nbgrader's own
+metadata):
 
 - ``scaffold``: a check of code the instructions give word for word (it still
   teaches; it is worth few or no marks);
@@ -40,8 +41,15 @@ def graded_cells(assignment: str) -> list[nbformat.NotebookNode]:
     ]
 
 
+def by_tutor(cell: nbformat.NotebookNode) -> bool:
+    """A written answer or a task that a tutor marks (nbgrader's own metadata says so)."""
+    meta = cell.metadata["nbgrader"]
+    return bool(meta.get("task") or (meta.get("grade") and meta.get("solution")))
+
+
 def kind(cell: nbformat.NotebookNode) -> str | None:
-    return cell.metadata.get("changekit", {}).get("kind")
+    """The cell's ``changekit.kind``; what a tutor marks is ``written`` unless it says otherwise."""
+    return cell.metadata.get("changekit", {}).get("kind", "written" if by_tutor(cell) else None)
 
 
 def marks_by_kind() -> Counter[str]:
@@ -59,7 +67,7 @@ def test_every_graded_cell_says_what_its_marks_reward() -> None:
         for a in assignments() for cell in graded_cells(a) if kind(cell) not in KINDS
     ]
     assert not unlabelled, (
-        f"These graded cells need metadata.changekit.kind, one of {', '.join(KINDS)} "
+        f"These autograded cells need metadata.changekit.kind, one of {', '.join(KINDS)} "
         f"(see docs/authoring.md): {unlabelled}"
     )
 
@@ -68,11 +76,10 @@ def test_every_graded_cell_says_what_its_marks_reward() -> None:
 def test_kinds_match_how_the_cell_is_marked(assignment: str) -> None:
     for cell in graded_cells(assignment):
         meta = cell.metadata["nbgrader"]
-        by_tutor = bool(meta.get("solution") or meta.get("task"))
         if kind(cell) == "written":
-            assert by_tutor, f"{meta['grade_id']} is 'written' but autograded"
+            assert by_tutor(cell), f"{meta['grade_id']} is 'written' but autograded"
         elif kind(cell) in KINDS:
-            assert not by_tutor, f"{meta['grade_id']} is marked by the tutor, so its kind is 'written'"
+            assert not by_tutor(cell), f"{meta['grade_id']} is marked by the tutor, so its kind is 'written'"
         if kind(cell) == "formative":
             assert meta["points"] == 0, f"{meta['grade_id']} is formative, so it carries no marks"
 
