@@ -32,5 +32,5 @@ def check_choice(name: str, options: Iterable[object], namespace: Mapping[str, o
         raise AssertionError(
             f"`{name}` is {value!r}, which is not one of the options. Choose one of: {listed}.{hint}"
         )
-    print(f"Recorded: {name} = {value!r}. This decision is marked when you submit; "
-          "your feedback explains the reasoning.")
+    print(f"Recorded: {name} = {value!r}. This decision is marked when you submit; your "
+          "feedback then says whether it matches what the data show, and why.")
