@@ -7,7 +7,8 @@ Two kinds of evidence, used side by side:
 - words: parents' quotes coded into themes with a codebook (``THEMES``),
   using the ``CodebookForm`` widget, saved as a ``QuoteCoding`` answer under
   the key ``"quote_coding"``, then counted with ``theme_counts`` and shown with
-  ``coding_table``.
+  ``coding_table``; after marking, ``coding_agreement`` sets it beside the
+  tutor's coding (formative, not marked).
 
 ``read_attendances`` and ``read_quotes`` check a file (the course's or a
 trainee's own) against its schema and refuse patient-identifiable data.
@@ -407,6 +408,71 @@ def theme_counts(coding: QuoteCoding) -> pd.DataFrame:
     table.insert(2, "share", table["quotes"] / len(coded) if coded else 0.0)
     order = np.lexsort((np.arange(len(table)), -table["quotes"].to_numpy()))
     return table.iloc[order]
+
+
+@dataclass(frozen=True)
+class CodingAgreement:
+    """A trainee's coding beside the tutor's: how often they agree, and where they differ.
+
+    ``same`` quotes got exactly the tutor's themes out of ``total`` the tutor
+    coded; ``decisions_agreeing`` is the share of quote-by-theme yes/no choices
+    that agree (a quote coded with one theme of the tutor's two still agrees on
+    most of its choices); ``differences`` lists each quote coded differently with
+    ``yours`` and ``tutors`` (theme labels).
+    """
+
+    same: int
+    total: int
+    decisions_agreeing: float
+    differences: pd.DataFrame
+
+    def to_markdown(self, quotes: pd.DataFrame | None = None) -> str:
+        """A short summary and a table of the quotes coded differently (with their text if given)."""
+        summary = (
+            f"**Agreement with your tutor's coding** (formative, not marked): the same themes on "
+            f"{self.same} of {self.total} quotes; {self.decisions_agreeing:.0%} of the yes/no "
+            "choices (this quote, this theme) agree. Coding is a judgement, and careful coders "
+            "differ: read the quotes below and ask whether the tutor's reading changes yours."
+        )
+        if self.differences.empty:
+            return summary
+        texts = {} if quotes is None else dict(zip(quotes["quote_id"], quotes["quote"], strict=True))
+        rows = [[quote_id, md_cell(texts.get(quote_id, "")), md_cell(row["yours"]), md_cell(row["tutors"])]
+                for quote_id, row in self.differences.iterrows()]
+        headers = ["Quote", "What the parent said", "Your themes", "Tutor's themes"]
+        if quotes is None:
+            headers.pop(1)
+            rows = [[r[0], *r[2:]] for r in rows]
+        return f"{summary}\n\n{md_table(headers, rows)}"
+
+
+def coding_agreement(coding: QuoteCoding, tutor: Mapping[str, Iterable[str]]) -> CodingAgreement:
+    """Compare ``coding`` with the tutor's (quote id -> theme keys), quote by quote.
+
+    Every quote the tutor coded counts, coded by the trainee or not; themes
+    outside the codebook are an error in the tutor's key, not the trainee's.
+    """
+    unknown = sorted({t for themes in tutor.values() for t in themes} - set(THEMES))
+    if unknown:
+        raise DataError(f"The tutor's coding uses themes that are not in the codebook: {', '.join(unknown)}.")
+    differences, agreeing = {}, 0
+    for quote_id, tutor_themes in tutor.items():
+        theirs = set(tutor_themes)
+        code = coding.codes.get(quote_id)
+        yours = set(code.themes) if code else set()
+        agreeing += sum((t in yours) == (t in theirs) for t in THEMES)
+        if yours != theirs:
+            differences[quote_id] = {"yours": _labels(yours), "tutors": _labels(theirs)}
+    table = pd.DataFrame.from_dict(differences, orient="index", columns=["yours", "tutors"])
+    table.index.name = "quote_id"
+    total = len(tutor)
+    share = agreeing / (total * len(THEMES)) if total else 0.0
+    return CodingAgreement(total - len(differences), total, share, table)
+
+
+def _labels(themes: set[str]) -> str:
+    """Theme labels in codebook order, or a dash for none."""
+    return "; ".join(label for key, (label, _) in THEMES.items() if key in themes) or "-"
 
 
 class CodebookForm(Form[QuoteCoding]):

@@ -1,7 +1,7 @@
 """Submissions that go wrong, graded through the real exchange.
 
-On "quantify a service problem": a wrong answer loses that task's marks while
-tasks that do not build on it keep theirs; an infinite loop is stopped by the cell timeout, costs only the tasks
+On "quantify a service problem": a wrong decision loses that decision's marks while
+the others keep theirs; an infinite loop is stopped by the cell timeout, costs only the tasks
 that depend on it, and the batch goes on to the next trainee; a deleted test
 cell is restored and graded rather than silently scoring zero.
 """
@@ -24,10 +24,7 @@ from tests.grading.harness import (
 
 pytestmark = [pytest.mark.lifecycle, pytest.mark.xdist_group("tampered")]
 ASSIGNMENT = "quantify_a_service_problem"
-WRONG_DENOMINATOR = (
-    'baseline = referrals[referrals["referral_date"] < LAUNCH_DATE]\n'
-    'redirect = proportion(baseline["redirected"].sum(), len(referrals))\n'
-)
+WRONG_PRACTICE = 'first_practice_to_visit = "Y90007"\n'
 
 
 def edit(path, change: Callable[[list[nbformat.NotebookNode]], list[nbformat.NotebookNode]]) -> None:
@@ -54,9 +51,9 @@ def delete_cell(grade: str):
 
 
 TAMPERING = {
-    "wrong": replace_answer("baseline_proportion", WRONG_DENOMINATOR),
-    "loop": replace_answer("compare", "while True:\n    pass\n"),
-    "deleted": delete_cell("test_funnel"),
+    "wrong": replace_answer("decide_practice", WRONG_PRACTICE),
+    "loop": replace_answer("decide_latest_point", "while True:\n    pass\n"),
+    "deleted": delete_cell("test_first_practice"),
 }
 
 
@@ -80,17 +77,18 @@ def graded(tmp_path_factory: pytest.TempPathFactory):
 
 def test_wrong_answer_loses_that_tasks_marks(graded) -> None:
     gradebook, _ = graded
-    assert cell_score(gradebook, ASSIGNMENT, "wrong", "test_baseline_proportion") == 0
+    assert cell_score(gradebook, ASSIGNMENT, "wrong", "test_first_practice") == 0
     assert cell_score(gradebook, ASSIGNMENT, "wrong", "test_load_data") == 1
-    assert cell_score(gradebook, ASSIGNMENT, "wrong", "test_by_reason") == 2, "task 3 does not use the answer"
+    assert cell_score(gradebook, ASSIGNMENT, "wrong", "test_latest_point") == 2, "decision 2 does not use it"
     assert score(gradebook, ASSIGNMENT, "wrong") < max_code_score(gradebook, ASSIGNMENT)
 
 
 def test_infinite_loop_times_out_and_costs_only_dependent_tasks(graded) -> None:
     gradebook, log = graded
     assert "Timeout" in log or "timed out" in log.lower()
-    assert cell_score(gradebook, ASSIGNMENT, "loop", "test_compare") == 0
-    assert cell_score(gradebook, ASSIGNMENT, "loop", "test_p_chart") == 2, "tasks before the loop keep their marks"
+    assert cell_score(gradebook, ASSIGNMENT, "loop", "test_latest_point") == 0
+    assert cell_score(gradebook, ASSIGNMENT, "loop", "test_first_practice") == 2, "tasks before the loop keep their marks"
+    assert cell_score(gradebook, ASSIGNMENT, "loop", "test_launch_month") == 2, "so do later tasks that do not use it"
     assert 0 < score(gradebook, ASSIGNMENT, "loop") < max_code_score(gradebook, ASSIGNMENT)
 
 
@@ -103,5 +101,5 @@ def test_batch_goes_on_after_the_timeout(graded) -> None:
 
 def test_deleted_test_cell_is_restored_and_graded(graded) -> None:
     gradebook, _ = graded
-    assert cell_score(gradebook, ASSIGNMENT, "deleted", "test_funnel") == 2
+    assert cell_score(gradebook, ASSIGNMENT, "deleted", "test_first_practice") == 2
     assert score(gradebook, ASSIGNMENT, "deleted") == max_code_score(gradebook, ASSIGNMENT)

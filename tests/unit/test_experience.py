@@ -263,3 +263,34 @@ def test_codebook_widget_saves_each_click_and_reloads(tmp_path: Path, quotes: pd
     assert again.theme_buttons["Q02"]["language_and_system"].value
     assert again.report_boxes["Q02"].value
     assert not again.theme_buttons["Q01"]["language_and_system"].value
+
+
+def test_coding_agreement_counts_same_quotes_and_lists_the_rest() -> None:
+    tutor = {"Q01": ["self_care_confidence"], "Q02": ["same_day_access", "practical_barriers"], "Q03": ["out_of_hours"]}
+    coding = ex.QuoteCoding(codes={
+        "Q01": ex.QuoteCode(themes=["self_care_confidence"]),
+        "Q02": ex.QuoteCode(themes=["same_day_access"]),
+    })
+    agreement = ex.coding_agreement(coding, tutor)
+    assert (agreement.same, agreement.total) == (1, 3)
+    themes = len(ex.THEMES)
+    assert agreement.decisions_agreeing == pytest.approx((3 * themes - 2) / (3 * themes))
+    assert list(agreement.differences.index) == ["Q02", "Q03"]
+    assert agreement.differences.loc["Q03", "yours"] == "-"
+    assert agreement.differences.loc["Q02", "tutors"] == "Same-day GP appointment; Practical barriers"
+    text = agreement.to_markdown(pd.DataFrame({"quote_id": ["Q01", "Q02", "Q03"], "quote": ["a", "b", "c"]}))
+    assert "the same themes on 1 of 3 quotes" in text and "| Q03 | c | - |" in text
+    assert "not marked" in text
+
+
+def test_coding_agreement_of_the_tutors_own_coding_is_complete() -> None:
+    tutor = {"Q01": ["gp_expertise"], "Q02": ["trust_in_hospital", "language_and_system"]}
+    coding = ex.QuoteCoding(codes={q: ex.QuoteCode(themes=t) for q, t in tutor.items()})
+    agreement = ex.coding_agreement(coding, tutor)
+    assert (agreement.same, agreement.decisions_agreeing) == (2, 1.0)
+    assert "|" not in agreement.to_markdown(), "no table when nothing differs"
+
+
+def test_coding_agreement_refuses_a_tutor_key_outside_the_codebook() -> None:
+    with pytest.raises(DataError, match="not in the codebook: made_up"):
+        ex.coding_agreement(ex.QuoteCoding(), {"Q01": ["made_up"]})
