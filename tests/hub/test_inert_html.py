@@ -26,7 +26,6 @@ import requests
 from nbconvert.exporters import HTMLExporter
 from nbgrader.server_extensions.formgrader import handlers as formgrader_templates
 from playwright.sync_api import Browser, Dialog, Page, expect
-from playwright.sync_api import Error as PlaywrightError
 from traitlets.config import Config
 
 from changekit.hub.service import SERVICE_POLICY
@@ -235,6 +234,9 @@ class Watch:
 
     def attach(self, page: Page) -> Page:
         def on_dialog(dialog: Dialog) -> None:
+            if dialog.type == "beforeunload":  # JupyterLab asking before the test navigates away
+                dialog.accept()
+                return
             self.dialogs.append(dialog.message)
             dialog.dismiss()
 
@@ -279,18 +281,8 @@ def trainee_lab(browser: Browser, graded: Graded) -> Page:
 
 
 def open_feedback(page: Page, url: str) -> None:
-    """Open a feedback page in JupyterLab's HTML viewer and trust it, as a curious trainee might.
-
-    JupyterLab may still be rewriting its own address when the test navigates,
-    which Chromium reports as an aborted navigation: then the test goes again.
-    """
-    for attempt in range(3):
-        try:
-            page.goto(url, wait_until="commit")
-            break
-        except PlaywrightError as error:
-            if "ERR_ABORTED" not in str(error) or attempt == 2:
-                raise
+    """Open a feedback page in JupyterLab's HTML viewer and trust it, as a curious trainee might."""
+    page.goto(url)
     viewer = page.frame_locator(".jp-MainAreaWidget:visible iframe").first
     viewer.locator("body").wait_for()
     page.get_by_role("button", name=re.compile("Trust HTML", re.IGNORECASE)).first.click()
