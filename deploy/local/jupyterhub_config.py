@@ -35,7 +35,9 @@ trainees = sorted(name for name, a in accounts.items() if a["role"] == "trainee"
 c.JupyterHub.bind_url = f"http://127.0.0.1:{PORT}"
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = PORT + 2
-c.ConfigurableHTTPProxy.command = [str(BIN / "configurable-http-proxy")]
+# The proxy waits up to 10 minutes for an answer (its default, 20 s, turns a slow formgrader
+# action such as a cold Autograde into a false error while the work goes on behind it).
+c.ConfigurableHTTPProxy.command = [str(BIN / "configurable-http-proxy"), "--proxy-timeout=600000"]
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{PORT + 1}"
 c.JupyterHub.db_url = SETTINGS.hub_db_url
 c.JupyterHub.cookie_secret_file = str(HUB / "jupyterhub_cookie_secret")

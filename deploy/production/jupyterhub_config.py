@@ -45,7 +45,9 @@ TRAINEES = os.environ.get("CHANGEKIT_TRAINEES_GROUP", f"nbgrader-{COURSE}")
 c.JupyterHub.bind_url = f"http://127.0.0.1:{PORT}"
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = PORT + 2
-c.ConfigurableHTTPProxy.command = [str(BIN / "configurable-http-proxy")]
+# The proxy waits up to 10 minutes for an answer (its default, 20 s, turns a slow formgrader
+# action such as a cold Autograde into a false error while the work goes on behind it).
+c.ConfigurableHTTPProxy.command = [str(BIN / "configurable-http-proxy"), "--proxy-timeout=600000"]
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{PORT + 1}"
 # SQLite by default; PostgreSQL with CHANGEKIT_HUB_DB_URL=postgresql+psycopg://user:password@host/db
 c.JupyterHub.db_url = os.environ.get("CHANGEKIT_HUB_DB_URL") or f"sqlite:///{HUB_DIR / 'jupyterhub.sqlite'}"
