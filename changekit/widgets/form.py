@@ -117,7 +117,7 @@ def note(message: str, kind: str = "info") -> str:
     ]
     return (
         f'<div role="{"alert" if kind == "error" else "status"}" '
-        f'style="border:{border};padding:0.5em;margin:0.3em 0">'
+        f'style="border:{border};padding:0.5em;margin:0.3em 0;white-space:pre-line">'
         f"<b>{prefix}</b>{html.escape(message)}</div>"
     )
 
