@@ -19,7 +19,9 @@ from collections.abc import Iterator
 import psutil
 import pytest
 from hypothesis import HealthCheck, settings
+from playwright.sync_api import Browser, sync_playwright
 
+from tests.hub import journeys
 from tests.processes import describe, session_marker, started_by
 
 settings.register_profile(
@@ -48,3 +50,14 @@ def nothing_left_running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
             except psutil.NoSuchProcess:
                 pass
         pytest.fail(f"the tests left {len(left)} process(es) running (now killed):\n{listed}", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright (the hub, inert-HTML and production tests)."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=journeys.CHROMIUM, args=journeys.CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -19,11 +19,9 @@ from pathlib import Path
 import psutil
 import pytest
 import requests
-from playwright.sync_api import Browser, sync_playwright
 
 from changekit.cli import STOP_SECONDS, end_processes
 from changekit.paths import course_root
-from tests.hub import journeys
 
 COURSE_PARTS = ("source", "release", "notebooks", "data", "deploy", "nbgrader_config.py")
 
@@ -158,13 +156,3 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     finally:
         stop_hub(process, env)
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, driven by Playwright."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=journeys.CHROMIUM, args=journeys.CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()

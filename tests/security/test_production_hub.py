@@ -21,17 +21,16 @@ import shlex
 import signal
 import stat
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.hub import journeys
-from tests.hub.conftest import pick_port, wait_for
+from tests.hub.conftest import answers, pick_port, wait_until
 from tests.security.conftest import COURSE, NEEDS_INSTALL, Server, processes_of
 
 pytestmark = [
@@ -93,18 +92,13 @@ def set_passwords(users: list[str]) -> dict[str, str]:
     return passwords
 
 
-def wait_for_answer(url: str, seconds: float, process: subprocess.Popen, log: Path) -> None:
-    """Wait until something answers HTTP at ``url`` (any status: the service is up)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the hub exited early:\n{log.read_text()[-4000:]}")
-        try:
-            requests.get(url, timeout=2)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.5)
-    raise RuntimeError(f"nothing answered at {url} in {seconds} s:\n{log.read_text()[-4000:]}")
+def anything_at(url: str) -> bool:
+    """Whether something answers HTTP at ``url`` now (any status: the service is up)."""
+    try:
+        requests.get(url, timeout=2)
+    except requests.ConnectionError:
+        return False
+    return True
 
 
 def stop_hub(process: subprocess.Popen) -> None:
@@ -135,21 +129,13 @@ def hub(server: Server) -> Iterator[Hub]:
                                    start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(f"{url}/hub/login", 180, process, log)
-        wait_for_answer(f"http://127.0.0.1:{port + 10}/services/{COURSE}/", 180, process, log)
+        wait_until(lambda: answers(f"{url}/hub/login"), f"the hub's login page at {url}/hub/login", 600,
+                   process, log)
+        service = f"http://127.0.0.1:{port + 10}/services/{COURSE}/"
+        wait_until(lambda: anything_at(service), f"the grading service at {service}", 600, process, log)
         yield Hub(url, port, server, passwords, process, log)
     finally:
         stop_hub(process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=journeys.CHROMIUM, args=journeys.CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(scope="module")
