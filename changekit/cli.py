@@ -18,6 +18,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -130,13 +131,35 @@ def running_hubs(state: Path) -> list[psutil.Process]:
     return [process for process in psutil.process_iter() if _is_course_hub(process, state)]
 
 
+def running(process: psutil.Process) -> bool:
+    """Whether ``process`` still runs: a zombie (exited, not yet reaped by its parent) does not."""
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def wait_for_exit(processes: list[psutil.Process], seconds: float) -> list[psutil.Process]:
+    """Wait up to ``seconds`` for ``processes`` to exit; return those still running.
+
+    Not ``psutil.wait_procs``: it waits for a zombie whose parent is another
+    process (the hub started by a test or a shell) until its timeout.
+    """
+    deadline = time.monotonic() + seconds
+    alive = [p for p in processes if running(p)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [p for p in alive if running(p)]
+    return alive
+
+
 def end_processes(processes: list[psutil.Process], seconds: float) -> list[psutil.Process]:
     """Wait up to ``seconds`` for ``processes`` to exit, then SIGKILL those left; return those killed."""
-    _, alive = psutil.wait_procs(processes, timeout=seconds)
+    alive = wait_for_exit(processes, seconds)
     for process in alive:
         with contextlib.suppress(psutil.NoSuchProcess):
             process.kill()
-    psutil.wait_procs(alive, timeout=10)
+    wait_for_exit(alive, 10)
     return alive
 
 

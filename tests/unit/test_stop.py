@@ -65,7 +65,7 @@ def test_stop_finds_the_hub_after_its_state_folder_was_deleted(
     assert cli.main(["stop"]) == 0
     hub.wait(timeout=30)  # (already reaped by stop, which ran in this process: no exit code here)
     assert not psutil.pid_exists(hub.pid), "a hub that ignores SIGTERM is killed after STOP_SECONDS"
-    assert not server.is_running(), "the hub's server must not outlive it"
+    assert not cli.running(server), "the hub's server must not outlive it"
     out = capsys.readouterr()
     assert "did not stop within 2 s, so it was killed" in out.err
     assert f"Stopped the course hub (process {hub.pid})" in out.out
@@ -104,3 +104,30 @@ def test_a_stale_pid_file_is_removed(state: Path) -> None:
     finally:
         idle.kill()
         idle.wait()
+
+
+#: A hub that stops at once when asked. `make stop` runs in another process than the one that
+#: started the hub (a shell, a test fixture), so the stopped hub stays a zombie until that parent
+#: reaps it: stop must see it as stopped, not wait for it.
+POLITE_HUB = textwrap.dedent("""\
+    import subprocess, sys, time
+    server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True)
+    print(server.pid, flush=True)
+    time.sleep(600)
+""")
+
+
+def test_a_hub_that_stopped_is_not_waited_for_as_a_zombie(tmp_path: Path, state: Path) -> None:
+    hub, server = start_fake_hub(tmp_path, state, POLITE_HUB)
+    try:
+        env = dict(os.environ, CHANGEKIT_STATE_DIR=str(state), CHANGEKIT_STOP_SECONDS="600")
+        # A stop that waited for the zombie would take the full 600 s, and time out here.
+        done = subprocess.run([sys.executable, "-m", "changekit.cli", "stop"], env=env, capture_output=True,
+                              text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stderr
+        assert "did not stop within" not in done.stderr
+        assert f"Stopped the course hub (process {hub.pid})" in done.stdout
+        assert not cli.running(server)
+    finally:
+        cli.end_processes([psutil.Process(hub.pid), server], 0)
+        hub.wait()
