@@ -76,7 +76,7 @@ def test_trainee_form_answer_survives_a_page_reload(trainee: Page, hub: Hub) -> 
     assignment = "leadership_self_and_stakeholders"
     journeys.fetch_assignment(trainee, TRAINEE, assignment)
     text = "Chaired the referral pathway meeting and summarised each service's view."
-    shown = journeys.fill_form_and_reload(trainee, TRAINEE, assignment, "self_assessment()", text)
+    shown = journeys.fill_form_and_reload(trainee, TRAINEE, assignment, "self_assessment(store.path)", text)
     assert shown == text
     saved = hub.state / "hub" / "home" / TRAINEE / hub.course_id / assignment / "answers.json"
     assert text in saved.read_text(), "the form must have saved the answer in the assignment folder"
