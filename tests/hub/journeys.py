@@ -7,6 +7,7 @@ Selectors follow JupyterLab 4.6 and nbgrader 0.9.6 (see shared stack notes).
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
@@ -48,18 +49,26 @@ def log_in(browser: Browser, url: str, user: str, password: str) -> Page:
     return page
 
 
+IDLE = '.jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator[data-status="idle"]'
+#: A user's first kernel on a busy machine (a new home, caches built) can take minutes to be ready.
+FIRST_KERNEL_SECONDS = 300
+
+
 def wait_for_notebook(page: Page) -> None:
-    """Wait until the notebook in front has its cells and an idle kernel."""
+    """Wait until the notebook in front has its cells and an idle kernel, answering the kernel chooser if asked."""
     page.locator(".jp-NotebookPanel:visible .jp-Cell").first.wait_for()
     kernel_choice = page.locator(".jp-Dialog", has_text="Select Kernel")
-    page.wait_for_timeout(1000)
-    if kernel_choice.count():
-        kernel_choice.get_by_role("button", name="Select").click()
+    idle = page.locator(IDLE)
+    deadline = time.monotonic() + FIRST_KERNEL_SECONDS
+    while time.monotonic() < deadline and not idle.count():
+        if kernel_choice.count():
+            kernel_choice.get_by_role("button", name="Select").click()
+        page.wait_for_timeout(500)
     wait_idle(page)
 
 
 def wait_idle(page: Page) -> None:
-    page.locator('.jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for()
+    page.locator(IDLE).wait_for()
 
 
 def open_lab(page: Page, user: str) -> None:
@@ -125,9 +134,14 @@ def first_form_text_box(page: Page):
     return page.locator(".jp-NotebookPanel:visible .widget-textarea textarea").first
 
 
+#: What the setup cell of a form notebook holds: the answer store every form cell is given.
+SETUP_CELL = 'store = AnswerStore("answers.json")'
+
+
 def fill_form_and_reload(page: Page, user: str, assignment: str, form_call: str, text: str) -> str:
     """Type into a form, reload the browser page, run the form again; return what it shows."""
     open_fetched_notebook(page, assignment)
+    run_cell(page, SETUP_CELL)
     run_cell(page, form_call)
     box = first_form_text_box(page)
     box.fill(text)
@@ -136,6 +150,7 @@ def fill_form_and_reload(page: Page, user: str, assignment: str, form_call: str,
     shot(page, f"{user}_08_form_filled")
     page.reload()
     wait_for_notebook(page)
+    run_cell(page, SETUP_CELL)
     run_cell(page, form_call)
     box = first_form_text_box(page)
     box.wait_for()
