@@ -106,6 +106,14 @@ def open_fetched_notebook(page: Page, assignment: str = ASSIGNMENT) -> None:
     wait_for_notebook(page)
 
 
+def scroll_to_top(page: Page) -> None:
+    """Scroll the notebook in front back to its first cell (after Run All it shows the last)."""
+    for _ in range(10):
+        page.locator(".jp-NotebookPanel:visible .jp-WindowedPanel-outer").first.hover()
+        page.mouse.wheel(0, -100_000)
+        page.wait_for_timeout(100)
+
+
 def find_code_cell(page: Page, code: str):
     """The first code cell whose source contains ``code``, scrolling down to it.
 

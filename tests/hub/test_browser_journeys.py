@@ -37,8 +37,11 @@ def test_trainee_fetches_answers_validates_and_submits(trainee: Page) -> None:
     journeys.fetch_assignment(trainee, TRAINEE)
     journeys.open_fetched_notebook(trainee)
     journeys.run_all(trainee)
-    stopped = trainee.locator(".jp-NotebookPanel:visible .jp-OutputArea-output", has_text="Not answered yet")
-    expect(stopped.first).to_be_visible()
+    # Run All stops at the first unanswered task; JupyterLab then shows the end of the notebook
+    # (and draws only the cells on screen), so go back up to the first stub and read its output.
+    journeys.scroll_to_top(trainee)
+    stub = journeys.find_code_cell(trainee, "raise NotImplementedError")
+    expect(stub.locator(".jp-OutputArea-output", has_text="Not answered yet")).to_be_visible(timeout=journeys.LONG)
     journeys.shot(trainee, f"{TRAINEE}_03_ran_all")
     journeys.answer_cell(trainee, "YOUR CODE HERE", journeys.TASK_1_ANSWER)
     trainee.keyboard.press("Shift+Enter")  # the check below the answer
