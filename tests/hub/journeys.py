@@ -7,7 +7,6 @@ Selectors follow JupyterLab 4.6 and nbgrader 0.9.6 (see shared stack notes).
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
@@ -51,24 +50,21 @@ def log_in(browser: Browser, url: str, user: str, password: str) -> Page:
 
 IDLE = '.jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator[data-status="idle"]'
 #: A user's first kernel on a busy machine (a new home, caches built) can take minutes to be ready.
-FIRST_KERNEL_SECONDS = 300
+FIRST_KERNEL_MS = 300_000
 
 
 def wait_for_notebook(page: Page) -> None:
-    """Wait until the notebook in front has its cells and an idle kernel, answering the kernel chooser if asked."""
+    """Wait until the notebook in front has its cells and an idle kernel."""
     page.locator(".jp-NotebookPanel:visible .jp-Cell").first.wait_for()
     kernel_choice = page.locator(".jp-Dialog", has_text="Select Kernel")
-    idle = page.locator(IDLE)
-    deadline = time.monotonic() + FIRST_KERNEL_SECONDS
-    while time.monotonic() < deadline and not idle.count():
-        if kernel_choice.count():
-            kernel_choice.get_by_role("button", name="Select").click()
-        page.wait_for_timeout(500)
-    wait_idle(page)
+    page.wait_for_timeout(1000)
+    if kernel_choice.count():
+        kernel_choice.get_by_role("button", name="Select").click()
+    wait_idle(page, FIRST_KERNEL_MS)
 
 
-def wait_idle(page: Page) -> None:
-    page.locator(IDLE).wait_for()
+def wait_idle(page: Page, timeout_ms: float | None = None) -> None:
+    page.locator(IDLE).wait_for(timeout=timeout_ms)
 
 
 def open_lab(page: Page, user: str) -> None:
