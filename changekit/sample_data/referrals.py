@@ -45,7 +45,7 @@ BASELINE_LOG_ODDS = -1.05  # with the reason mix and outliers below, about 35% r
 DIRECTORY_EFFECT = 1.45  # fall in log odds of redirection once a practice uses the directory
 PRACTICE_SD = 0.2  # log odds; ordinary variation between practices
 # Practices that redirect far more (or less) often than the rest, in log odds. With
-# about 15-30 referrals a practice a year only large practices with large differences
+# 5 to 32 referrals a practice a year only large practices with large differences
 # can lie beyond a funnel plot's 99.8% limits, so these are three of the largest lists.
 PRACTICE_OUTLIERS = {"Y90004": 1.6, "Y90021": 1.4, "Y90017": -2.2}
 
