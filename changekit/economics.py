@@ -9,7 +9,12 @@ the model is the one any "does it pay for itself?" question needs:
 2. **Savings and costs**: activity avoided priced at national unit costs is
    the gross saving; staff time priced the same way plus a one-off set-up
    cost is the clinic's cost; the difference is the net saving
-   (``gross_saving``, ``clinic_cost``, ``net_saving``).
+   (``gross_saving``, ``clinic_cost``, ``net_saving``). The unit costs are
+   costs of providing care (PSSRU; NHS England's National Cost Collection),
+   not tariffs or prices, so a "saving" is cost avoided: under the NHS Payment
+   Scheme (from April 2023) urgent and emergency care is paid mostly through
+   the fixed element of aligned payment and incentive agreements, so most of
+   it frees capacity and staff time rather than releasing cash.
 3. **Break-even**: the month in which the cumulative net saving first reaches
    zero (``break_even_month``, ``plot_break_even``).
 4. **Uncertainty**: change one input at a time and watch the net saving
