@@ -150,7 +150,7 @@ def _minutes(text: str) -> int:
 
 def _table_times() -> dict[str, int]:
     source = "\n".join(cell.source for cell in _cells(START_HERE))
-    rows = re.findall(r"^\| \d* \| ([^|]+) \| ([^|]+) \|$", source, flags=re.M)
+    rows = re.findall(r"^\| \d* \| ([^|]+) \| ([^|]+) \|$", source, flags=re.MULTILINE)
     return {title.strip(): _minutes(time) for title, time in rows}
 
 
