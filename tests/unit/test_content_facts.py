@@ -156,8 +156,8 @@ def _table_times() -> dict[str, int]:
 
 @pytest.mark.parametrize("name", sorted(TIMED))
 def test_each_notebook_states_its_time_and_how_it_was_found(name: str) -> None:
-    first = _cells(_notebook(name))[0].source
-    stated = re.search(r"\*\*Time:\*\* about ([^.]*?) if you are new to code", first)
+    first = " ".join(_cells(_notebook(name))[0].source.split())
+    stated = re.search(r"\*\*Time:\*\* about (\d+ hours?(?: \d+ minutes)?|\d+ minutes)", first)
     assert stated, f"{name}: the first cell states no time"
     assert "How this was worked out" in first and "estimate" in first
     assert _table_times()[TIMED[name]] == _minutes(stated.group(1)), (
