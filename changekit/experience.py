@@ -200,11 +200,12 @@ def _minutes(clock: str, text: str) -> int:
 GP_CORE_HOURS = opening_hours("Mon-Fri 08:00-18:30", name="GP core hours (Mon-Fri 08:00-18:30)")
 """GP practices' contracted core hours in England: 8am to 6.30pm, Monday to Friday."""
 
-GP_WITH_EXTENDED_ACCESS = opening_hours(
+GP_WITH_ENHANCED_ACCESS = opening_hours(
     "Mon-Fri 08:00-20:00, Sat 09:00-17:00",
-    name="GP core hours plus PCN extended access (Mon-Fri to 20:00, Sat 09:00-17:00)",
+    name="GP core hours plus PCN Enhanced Access (Mon-Fri to 20:00, Sat 09:00-17:00)",
 )
-"""Core hours plus primary care network extended access on weekday evenings and Saturdays."""
+"""Core hours plus the Enhanced Access every primary care network has provided since 1 October
+2022 (Network Contract DES): 18:30-20:00 on weekdays and 09:00-17:00 on Saturdays."""
 
 
 def arrival_hour(attendances: pd.DataFrame) -> pd.Series:

@@ -4,8 +4,9 @@ The course runs on synthetic data, but trainees may bring an extract from their
 own service. ``check_no_identifiers`` refuses a table that holds anything that
 identifies a child - NHS numbers, full postcodes, full dates of birth, names -
 before it reaches a notebook. ``suppress_small_numbers`` hides small counts in
-anything a trainee exports, as published NHS statistics do, so that a child
-cannot be recognised from a table.
+anything a trainee exports (1 to 4 shown as "<5" by default), so that a child
+cannot be recognised from a table. Publishers' rules differ: NHS England's Hospital
+Episode Statistics, for one, hide 1 to 7 and round other counts to the nearest 5.
 """
 
 from __future__ import annotations
