@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -28,18 +29,16 @@ from changekit.asthma import (
 )
 from changekit.errors import DataError
 from changekit.governance import IdentifiableDataError
-from changekit.sample_data import asthma, write_csv
+from changekit.sample_data import asthma
 from changekit.stats import funnel_table
 
 # ---------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("asthma")
-    for name, table in asthma.generate().items():
-        write_csv(table, folder / name)
-    return folder
+def files(sample_csvs: Callable[[Callable[[], dict]], Path]) -> Path:
+    """The generated tables written as CSV, as ``make data`` writes them."""
+    return sample_csvs(asthma.generate)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -37,18 +38,15 @@ from changekit.economics import (
     unit_costs,
 )
 from changekit.errors import DataError
-from changekit.sample_data import baby_clinic, write_csv
+from changekit.sample_data import baby_clinic
 
 # ---------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def files(sample_csvs: Callable[[Callable[[], dict]], Path]) -> Path:
     """The generated tables written as CSV, as ``make data`` writes them."""
-    folder = tmp_path_factory.mktemp("baby_clinic")
-    for name, table in baby_clinic.generate().items():
-        write_csv(table, folder / name)
-    return folder
+    return sample_csvs(baby_clinic.generate)
 
 
 @pytest.fixture(scope="module")
