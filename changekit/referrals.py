@@ -137,7 +137,9 @@ def outcome_recoder(outcomes: Mapping[str, str] | None) -> Callable[[pd.Series, 
     return recode
 
 
-def referrals_call(path: str | Path, columns: Mapping[str, str], outcomes: Mapping[str, str]) -> str:
+def referrals_call(
+    path: str | Path, columns: Mapping[str, str], outcomes: Mapping[str, str]
+) -> str:
     """The ``read_referrals(...)`` line that reads ``path`` with these mappings, to paste into a notebook."""
     parts = [repr(str(path))]
     if columns:

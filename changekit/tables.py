@@ -38,7 +38,10 @@ def spreadsheet_rows(mask: pd.Series | np.ndarray) -> list[int]:
 
 
 def rows_phrase(rows: list[int]) -> str:
-    """Spreadsheet rows as a short phrase: "row 4", "rows 2, 5 and 9" or "rows 2, 3, 4, 5, 6 and 40 more"."""
+    """Spreadsheet rows as a short phrase for a message.
+
+    "row 4", "rows 2, 5 and 9" or "rows 2, 3, 4, 5, 6 and 40 more".
+    """
     shown = ", ".join(str(r) for r in rows[:ROWS_SHOWN])
     if len(rows) == 1:
         return f"row {shown}"
@@ -53,7 +56,9 @@ def rows_where(mask: pd.Series) -> str:
     return rows_phrase(spreadsheet_rows(mask))
 
 
-def require_unique(table: pd.DataFrame, column: str, path: str | Path, *, problem: str, fix: str) -> None:
+def require_unique(
+    table: pd.DataFrame, column: str, path: str | Path, *, problem: str, fix: str
+) -> None:
     """Raise ``DataError`` if any value of ``column`` appears in more than one row.
 
     The message names the file and the column, lists every row holding a

@@ -10,9 +10,10 @@ when the session ends, any process the tests started that is still running is
 killed and the run fails, naming it, so that a fixture that forgets to stop a
 hub, a server or a worker is found at once instead of hours later.
 
-Fixtures: ``browser`` (Debian's Chromium through Playwright) and
-``sample_csvs`` (a sample-data generator's tables written as CSV, as
-``make data`` writes them, for tests that read files the way a trainee does).
+Fixtures: ``browser`` (Debian's Chromium through Playwright); for tests that
+read files the way a trainee does, ``sample_csvs`` (a sample-data generator's
+tables written as CSV, as ``make data`` writes them) and ``text_file`` (a
+file of given text in the test's own folder).
 """
 
 from __future__ import annotations
@@ -83,6 +84,18 @@ def sample_csvs(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Callable[
         for name, table in generate().items():
             write_csv(table, folder / name)
         return folder
+
+    return write
+
+
+@pytest.fixture
+def text_file(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write ``text`` (UTF-8) to a file called ``name`` in this test's ``tmp_path``; return its path."""
+
+    def write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
 
     return write
 

@@ -45,13 +45,33 @@ STARTUP_SECONDS = 300
 class Worker:
     """One ``changekit.grading.worker`` process and the thread that reads its replies."""
 
-    def __init__(self, settings: CourseSettings, assignment: str, env: dict[str, str] | None,
-                 max_output_mb: float, log: IO[str]) -> None:
-        command = [sys.executable, "-m", "changekit.grading.worker", assignment,
-                   "--staging", STAGING, "--max-output-mb", str(max_output_mb)]
+    def __init__(
+        self,
+        settings: CourseSettings,
+        assignment: str,
+        env: dict[str, str] | None,
+        max_output_mb: float,
+        log: IO[str],
+    ) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "changekit.grading.worker",
+            assignment,
+            "--staging",
+            STAGING,
+            "--max-output-mb",
+            str(max_output_mb),
+        ]
         self.process = subprocess.Popen(
-            command, cwd=settings.root, env=tool_env(env), text=True, bufsize=1,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+            command,
+            cwd=settings.root,
+            env=tool_env(env),
+            text=True,
+            bufsize=1,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
             start_new_session=True,  # its own process group: stopped as one, kernels included
         )
         self.replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
@@ -84,10 +104,16 @@ class Worker:
         alive = self.process.poll() is None
         self.stop()
         if alive:
-            return {"ok": False, "reason": f"grading took longer than {timeout:.0f} s, so it was stopped: "
-                                           "look for a cell that never finishes or waits for input"}
-        return {"ok": False, "reason": f"the grading process stopped (exit code {self.process.returncode}) "
-                                       "on this submission; see its log"}
+            return {
+                "ok": False,
+                "reason": f"grading took longer than {timeout:.0f} s, so it was stopped: "
+                "look for a cell that never finishes or waits for input",
+            }
+        return {
+            "ok": False,
+            "reason": f"the grading process stopped (exit code {self.process.returncode}) "
+            "on this submission; see its log",
+        }
 
     @property
     def alive(self) -> bool:
@@ -136,7 +162,7 @@ class Pool:
 
 # ---------------------------------------------------------------- how many jobs
 
-#: A cgroup v1 memory limit at or above this is the kernel's "no limit" (it writes 2**63 rounded to a page).
+#: A cgroup v1 memory limit at or above this means "no limit" (2**63 rounded down to a page).
 _V1_NO_LIMIT = 2**60
 _MB = 2**20
 
@@ -167,7 +193,10 @@ class JobSizing:
 
 
 def cpu_quota_v2(text: str) -> float | None:
-    """CPUs' worth of time from a cgroup v2 ``cpu.max`` ("200000 100000" -> 2.0; "max 100000" -> None)."""
+    """CPUs' worth of time from a cgroup v2 ``cpu.max``.
+
+    "200000 100000" -> 2.0; "max 100000" (no quota) -> None.
+    """
     quota, _, period = text.strip().partition(" ")
     if quota == "max" or not quota:
         return None
@@ -175,7 +204,10 @@ def cpu_quota_v2(text: str) -> float | None:
 
 
 def cpu_quota_v1(quota: str, period: str) -> float | None:
-    """CPUs' worth of time from cgroup v1 ``cpu.cfs_quota_us`` and ``cpu.cfs_period_us`` (-1: None)."""
+    """CPUs' worth of time from cgroup v1 ``cpu.cfs_quota_us`` and ``cpu.cfs_period_us``.
+
+    A quota of -1 (no quota) gives None.
+    """
     microseconds = int(quota.strip())
     return None if microseconds < 0 else microseconds / int(period.strip())
 
@@ -213,9 +245,10 @@ def _v1_cpu_quota(folder: Path) -> float | None:
     return cpu_quota_v1(quota, period) if quota and period else None
 
 
-def _limits(mount: Path | None, path: str, root: Path, name: str,
-            parse: Callable[[Path], float | None]) -> list[tuple[float, str]]:
-    """Each limit set on the cgroup ``path`` under ``mount`` or above it, with the file that set it."""
+def _limits(
+    mount: Path | None, path: str, root: Path, name: str, parse: Callable[[Path], float | None]
+) -> list[tuple[float, str]]:
+    """Each limit set on the cgroup ``path`` under ``mount`` or above it, with its file."""
     found = []
     for folder in _cgroup_dirs(mount, path) if mount is not None else []:
         value = parse(folder)
@@ -226,14 +259,16 @@ def _limits(mount: Path | None, path: str, root: Path, name: str,
 
 def _parsed(name: str, parse: Callable[[str], float | None]) -> Callable[[Path], float | None]:
     """Reads the file ``name`` in a cgroup folder with ``parse``; a missing file is no limit."""
+
     def read(folder: Path) -> float | None:
         text = _read(folder / name)
         return parse(text) if text else None
+
     return read
 
 
 def _smallest(found: list[tuple[float, str]]) -> tuple[float | None, tuple[str, ...]]:
-    """The tightest of the limits found, and the file that set it (None and no file if there are none)."""
+    """The tightest of the limits found and the file that set it (None and no file if none)."""
     if not found:
         return None, ()
     value, source = min(found)
@@ -244,8 +279,10 @@ def _first_dir(*candidates: Path) -> Path | None:
     return next((c for c in candidates if c.is_dir()), None)
 
 
-def read_allowance(root: Path = Path("/"), *, cpus: int | None = None, affinity: int | None = None) -> Allowance:
-    """What this process may use: CPUs and affinity, then cgroup v2 and v1 limits read below ``root``.
+def read_allowance(
+    root: Path = Path("/"), *, cpus: int | None = None, affinity: int | None = None
+) -> Allowance:
+    """What this process may use: CPUs, affinity, and cgroup v2 and v1 limits read below ``root``.
 
     ``root`` is ``/`` on a real machine and a fixture folder in tests (with
     ``proc/self/cgroup`` and ``sys/fs/cgroup/...``); ``cpus`` and ``affinity``
@@ -262,29 +299,49 @@ def read_allowance(root: Path = Path("/"), *, cpus: int | None = None, affinity:
     for line in (_read(root / "proc" / "self" / "cgroup") or "").splitlines():
         hierarchy, _, rest = line.partition(":")
         controllers, _, path = rest.partition(":")
-        if hierarchy == "0" and not controllers:  # cgroup v2, alone or beside v1 ("hybrid", under unified/)
-            unified = next((m for m in (base, base / "unified") if (m / "cgroup.controllers").is_file()), None)
+        if (
+            hierarchy == "0" and not controllers
+        ):  # cgroup v2, alone or beside v1 ("hybrid", under unified/)
+            unified = next(
+                (m for m in (base, base / "unified") if (m / "cgroup.controllers").is_file()), None
+            )
             quotas += _limits(unified, path, root, "cpu.max", _parsed("cpu.max", cpu_quota_v2))
-            memories += _limits(unified, path, root, "memory.max", _parsed("memory.max", memory_limit))
+            memories += _limits(
+                unified, path, root, "memory.max", _parsed("memory.max", memory_limit)
+            )
         names = controllers.split(",")
         if "cpu" in names:
             mount = _first_dir(base / controllers, base / "cpu", base / "cpu,cpuacct")
             quotas += _limits(mount, path, root, "cpu.cfs_quota_us", _v1_cpu_quota)
         if "memory" in names:
-            memories += _limits(_first_dir(base / "memory"), path, root, "memory.limit_in_bytes",
-                                _parsed("memory.limit_in_bytes", memory_limit))
+            memories += _limits(
+                _first_dir(base / "memory"),
+                path,
+                root,
+                "memory.limit_in_bytes",
+                _parsed("memory.limit_in_bytes", memory_limit),
+            )
     quota, quota_source = _smallest(quotas)
     memory, memory_source = _smallest(memories)
-    return Allowance(cpus, affinity, quota, None if memory is None else int(memory), quota_source + memory_source)
+    return Allowance(
+        cpus, affinity, quota, None if memory is None else int(memory), quota_source + memory_source
+    )
 
 
 def kernel_memory_mb(config: Config) -> int:
-    """The memory one grading kernel may use, in MB: ``SandboxedKernelManager.memory_mb`` in the course config."""
-    return int(config.SandboxedKernelManager.get("memory_mb", SandboxedKernelManager.memory_mb.default_value))
+    """The memory one grading kernel may use, in MB.
+
+    ``SandboxedKernelManager.memory_mb`` in the course's config (the sandbox's default if unset).
+    """
+    return int(
+        config.SandboxedKernelManager.get(
+            "memory_mb", SandboxedKernelManager.memory_mb.default_value
+        )
+    )
 
 
 def job_count(allowance: Allowance, per_job_mb: int) -> JobSizing:
-    """How many submissions to grade at once: the fewest of the CPUs and the memory allow, at least one.
+    """How many submissions to grade at once: the fewest the CPUs and the memory allow, at least 1.
 
     CPUs: those this process may run on, fewer if a cgroup quota allows less
     time (a quota of 1.5 CPUs gives 1). Memory: the cgroup limit divided by
@@ -301,17 +358,27 @@ def job_count(allowance: Allowance, per_job_mb: int) -> JobSizing:
         memory_text = "no cgroup memory limit"
     else:
         fits = allowance.memory_bytes // (per_job_mb * _MB)
-        memory_text = (f"a cgroup memory limit of {allowance.memory_bytes // _MB:,} MB, room for {fits} "
-                       f"grading kernel(s) of up to {per_job_mb:,} MB (SandboxedKernelManager.memory_mb)")
+        memory_text = (
+            f"a cgroup memory limit of {allowance.memory_bytes // _MB:,} MB, room for {fits} "
+            f"grading kernel(s) of up to {per_job_mb:,} MB (SandboxedKernelManager.memory_mb)"
+        )
         if fits < 1:
             memory_text += ": even one may reach the limit, so one at a time"
         jobs = max(1, min(jobs, fits))
     sources = f" (from {', '.join(allowance.sources)})" if allowance.sources else ""
-    return JobSizing(jobs, f"Grading {jobs} submission(s) at once: {cpu_text}; {memory_text}{sources}.")
+    return JobSizing(
+        jobs, f"Grading {jobs} submission(s) at once: {cpu_text}; {memory_text}{sources}."
+    )
 
 
 def chosen_jobs(jobs: int | None, settings: CourseSettings, root: Path = Path("/")) -> JobSizing:
-    """``jobs`` as asked, or sized by ``job_count`` from this process's allowance and the course's kernel limit."""
+    """``jobs`` as asked, or else sized by ``job_count`` for this process and the course.
+
+    The allowance is read below ``root`` (``/`` except in tests), the memory
+    per job from the course's ``SandboxedKernelManager.memory_mb``.
+    """
     if jobs is not None:
-        return JobSizing(max(1, jobs), f"Grading {max(1, jobs)} submission(s) at once, as asked (--jobs {jobs}).")
+        return JobSizing(
+            max(1, jobs), f"Grading {max(1, jobs)} submission(s) at once, as asked (--jobs {jobs})."
+        )
     return job_count(read_allowance(root), kernel_memory_mb(settings.coursedir.config))

@@ -47,37 +47,56 @@ class CodebookForm(Form[QuoteCoding]):
     def _build(self, answer: QuoteCoding) -> widgets.Widget:
         self.theme_buttons: dict[str, dict[str, widgets.ToggleButton]] = {}
         self.report_boxes: dict[str, widgets.Checkbox] = {}
-        legend = "".join(f"<li><b>{html.escape(label)}</b>: {html.escape(about)}</li>"
-                         for label, about in THEMES.values())
+        legend = "".join(
+            f"<li><b>{html.escape(label)}</b>: {html.escape(about)}</li>"
+            for label, about in THEMES.values()
+        )
         rows: list[widgets.Widget] = [heading("Codebook"), widgets.HTML(f"<ul>{legend}</ul>")]
         for quote_id, quote in zip(self.quotes["quote_id"], self.quotes["quote"], strict=True):
             code = answer.codes.get(quote_id, QuoteCode())
             buttons = {
-                theme: widgets.ToggleButton(value=theme in code.themes, description=label,
-                                            tooltip=f"{label}: {about}", icon="check",
-                                            layout=widgets.Layout(width="auto"))
+                theme: widgets.ToggleButton(
+                    value=theme in code.themes,
+                    description=label,
+                    tooltip=f"{label}: {about}",
+                    icon="check",
+                    layout=widgets.Layout(width="auto"),
+                )
                 for theme, (label, about) in THEMES.items()
             }
-            report = widgets.Checkbox(value=code.use_in_report, description="use in report",
-                                      indent=False)
+            report = widgets.Checkbox(
+                value=code.use_in_report, description="use in report", indent=False
+            )
             self.theme_buttons[quote_id], self.report_boxes[quote_id] = buttons, report
             self._watch(*buttons.values(), report)
-            rows.append(widgets.VBox(
-                [widgets.HTML(f"<b>{html.escape(quote_id)}</b> &ldquo;{html.escape(quote)}&rdquo;"),
-                 widgets.HBox(list(buttons.values()), layout=widgets.Layout(flex_flow="row wrap")),
-                 report],
-                layout=widgets.Layout(border="1px solid #bbb", padding="0.3em", margin="0.2em 0"),
-            ))
+            rows.append(
+                widgets.VBox(
+                    [
+                        widgets.HTML(
+                            f"<b>{html.escape(quote_id)}</b> &ldquo;{html.escape(quote)}&rdquo;"
+                        ),
+                        widgets.HBox(
+                            list(buttons.values()), layout=widgets.Layout(flex_flow="row wrap")
+                        ),
+                        report,
+                    ],
+                    layout=widgets.Layout(
+                        border="1px solid #bbb", padding="0.3em", margin="0.2em 0"
+                    ),
+                )
+            )
         return widgets.VBox(rows)
 
     def _collect(self) -> QuoteCoding:
-        return QuoteCoding(codes={
-            quote_id: QuoteCode(
-                themes=[t for t, b in buttons.items() if b.value],
-                use_in_report=self.report_boxes[quote_id].value,
-            )
-            for quote_id, buttons in self.theme_buttons.items()
-        })
+        return QuoteCoding(
+            codes={
+                quote_id: QuoteCode(
+                    themes=[t for t, b in buttons.items() if b.value],
+                    use_in_report=self.report_boxes[quote_id].value,
+                )
+                for quote_id, buttons in self.theme_buttons.items()
+            }
+        )
 
 
 def codebook(quotes: pd.DataFrame, path: str | Path = DEFAULT_FILENAME) -> CodebookForm:

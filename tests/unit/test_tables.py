@@ -48,8 +48,13 @@ def test_rows_where_is_the_phrase_for_a_mask() -> None:
 def test_require_unique_names_file_column_and_every_repeated_row_without_the_ids() -> None:
     table = pd.DataFrame({"child_id": ["C0001", "C0002", "C0001", "C0003"]})
     with pytest.raises(DataError) as raised:
-        require_unique(table, "child_id", Path("folder") / "mine.csv", problem="repeat the same child",
-                       fix="remove the duplicate rows")
+        require_unique(
+            table,
+            "child_id",
+            Path("folder") / "mine.csv",
+            problem="repeat the same child",
+            fix="remove the duplicate rows",
+        )
     assert str(raised.value) == (
         "Could not use 'mine.csv': column 'child_id', rows 2 and 4 (the header is row 1) repeat the "
         "same child. To fix: remove the duplicate rows."
