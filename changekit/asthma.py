@@ -124,8 +124,10 @@ def read_asthma_register(path: str | Path | None = None) -> pd.DataFrame:
     """
     path = Path(path) if path is not None else data_dir() / "asthma_register.csv"
     register = read_table(path, REGISTER_SCHEMA)
-    require_unique(register, "child_id", path, problem="repeat the same child",
-                   fix="the register needs one row per child; remove the duplicate rows from the extract")
+    require_unique(
+        register, "child_id", path, problem="repeat the same child",
+        why="The register needs one row per child.", fix="remove the duplicate rows from the extract",
+    )
     late = register["age_at_diagnosis"] > register["age_years"]
     if late.any():
         raise DataError(

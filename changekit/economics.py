@@ -133,8 +133,10 @@ def read_unit_costs(path: str | Path | None = None) -> pd.DataFrame:
     """
     path = Path(path) if path is not None else data_dir() / "unit_costs.csv"
     table = read_table(path, UNIT_COSTS_SCHEMA)
-    require_unique(table, "item", path, problem="name the same cost",
-                   fix="keep one row per item (change the cost there instead of adding a row)")
+    require_unique(
+        table, "item", path, problem="name the same cost",
+        fix="keep one row per item (change the cost there instead of adding a row)",
+    )
     bad_year = ~table["price_year"].str.fullmatch(r"\d{4}/\d{2}")
     if bad_year.any():
         raise DataError(

@@ -95,9 +95,10 @@ def read_quotes(path: str | Path | None = None) -> pd.DataFrame:
     """Parents' quotes, one per row with a unique ``quote_id`` (default: ``data/parent_quotes.csv``)."""
     path = data_dir() / "parent_quotes.csv" if path is None else Path(path)
     table = read_table(path, QUOTES)
-    require_unique(table, "quote_id", path,
-                   problem="share an id. Each quote needs its own id (Q01, Q02, ...) so that its coding can be saved",
-                   fix="renumber the repeated ids")
+    require_unique(
+        table, "quote_id", path, problem="share an id", fix="renumber the repeated ids",
+        why="Each quote needs its own id (Q01, Q02, ...) so that its coding can be saved.",
+    )
     return table
 
 

@@ -57,18 +57,19 @@ def rows_where(mask: pd.Series) -> str:
 
 
 def require_unique(
-    table: pd.DataFrame, column: str, path: str | Path, *, problem: str, fix: str
+    table: pd.DataFrame, column: str, path: str | Path, *, problem: str, fix: str, why: str = ""
 ) -> None:
     """Raise ``DataError`` if any value of ``column`` appears in more than one row.
 
     The message names the file and the column, lists every row holding a
     repeated value (all copies, so the trainee sees each pair), then says
-    ``problem`` (what a repeat means here, e.g. "repeat the same child") and
-    ``fix``. Repeated values themselves are not quoted: they are ids.
+    ``problem`` (what a repeat is here, e.g. "repeat the same child"), ``why``
+    it matters (a sentence, if given) and the ``fix``. The repeated values
+    themselves are not quoted: they are ids.
     """
     repeated = table[column].duplicated(keep=False)
     if repeated.any():
         raise DataError(
             f"Could not use '{Path(path).name}': column '{column}', {rows_where(repeated)} "
-            f"(the header is row 1) {problem}. To fix: {fix}."
+            f"(the header is row 1) {problem}. {why + ' ' if why else ''}To fix: {fix}."
         )

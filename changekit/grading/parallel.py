@@ -3,12 +3,13 @@
 ``grade_assignment`` finds every collected submission of an assignment, skips
 those already graded, and shares the rest among ``jobs`` long-lived worker
 processes (``changekit.grading.pool``, running ``changekit.grading.worker``),
-each of which grades one submission at a time with nbgrader's ``Autograde``;
-unless told, ``jobs`` is sized from the CPUs and memory this process is
-allowed (``changekit.grading.pool.job_count``), and the report says why. A submission that hangs, crashes its
-kernel, floods its output or is not a notebook at all fails on its own, with a
-reason; the others carry on. Interrupted and run again, it carries on where it
-stopped.
+each of which grades one submission at a time with nbgrader's ``Autograde``.
+Unless told, ``jobs`` is sized from the CPUs and memory this process is
+allowed (``changekit.grading.pool.job_count``), and the report says why. A
+submission that hangs, crashes its kernel, floods its output or is not a
+notebook at all fails on its own, with a reason; the others carry on.
+Interrupted and run again, it carries on where it stopped. The report and the
+course's grading lock (one run at a time) are here.
 
 A submission counts as graded when its ``autograded/`` copy was made from the
 current submission (same ``timestamp.txt``, written after it) and the
@@ -78,7 +79,7 @@ class Report:
     scores: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     warning: str = ""
     jobs_reason: str = ""
-    """How many submissions were graded at once, and why (see ``changekit.grading.pool.job_count``)."""
+    """How many submissions were graded at once, and why (``changekit.grading.pool.job_count``)."""
 
     def count(self, status: str) -> int:
         return sum(outcome.status == status for outcome in self.outcomes)

@@ -62,6 +62,14 @@ def test_require_unique_names_file_column_and_every_repeated_row_without_the_ids
     assert "C0001" not in str(raised.value)
 
 
+def test_require_unique_says_why_before_the_fix_when_given() -> None:
+    table = pd.DataFrame({"quote_id": ["Q01", "Q01"]})
+    with pytest.raises(DataError, match=r"rows 2 and 3 \(the header is row 1\) share an id\. "
+                                        r"Each quote needs its own id\. To fix: renumber them\.$"):
+        require_unique(table, "quote_id", "quotes.csv", problem="share an id",
+                       why="Each quote needs its own id.", fix="renumber them")
+
+
 def test_require_unique_accepts_distinct_values_and_leaves_the_table_alone() -> None:
     table = pd.DataFrame({"item": ["a", "b"]})
     assert require_unique(table, "item", "costs.csv", problem="p", fix="f") is None
