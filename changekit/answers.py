@@ -438,3 +438,28 @@ def run_first(*names: str, cell: str, hint: str = "") -> None:
             f"{listed} {verb} not set yet: run {cell} first (click in it and press Shift+Enter), "
             f"then run this cell again.{' ' + hint if hint else ''}"
         )
+
+
+def bring_forward(store: AnswerStore, key: str, model: type[BaseModel], earlier: str | os.PathLike[str],
+                  name: str, *, step: str = "step 5") -> str:
+    """Copy the answer saved under ``key`` in an earlier assignment's answers file into ``store``, once.
+
+    ``earlier`` is that file (e.g. ``../drivers_and_barriers/answers.json``);
+    ``name`` says what the answer is, in words, and ``step`` where its form is
+    in this notebook, for the message. Nothing is copied when ``store``
+    already has an answer under ``key`` (so edits made here are never
+    overwritten) or when the earlier answer is not there or cannot be read.
+    Returns a sentence saying what happened.
+    """
+    earlier = Path(earlier)
+    if key in store.keys():  # noqa: SIM118 (the store's keys, read from its file: not a dict)
+        return f"Your {name} is already in this assignment: update it in {step} if you need to."
+    if key not in AnswerStore(earlier).keys():  # noqa: SIM118
+        return (f"No {name} to bring forward: {earlier} is not there or has none saved. "
+                f"Fill in the {name} form in {step} from scratch.")
+    try:
+        answer = AnswerStore(earlier).load(key, model)
+    except DataError as error:
+        return f"Your earlier {name} could not be read, so fill in the form in {step}. {error}"
+    store.save(key, answer)
+    return f"Brought forward your {name} from {earlier}. Update it in {step} if it has changed."

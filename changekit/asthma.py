@@ -25,9 +25,9 @@ from matplotlib.ticker import PercentFormatter
 
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
-from changekit.governance import rows_where
 from changekit.paths import data_dir
 from changekit.stats import proportion
+from changekit.tables import require_unique, rows_where
 
 #: The last day of the audit year in the course data (the end of the 2025/26 financial year).
 AUDIT_END = date(2026, 3, 31)
@@ -151,12 +151,10 @@ def read_asthma_register(path: str | Path | None = None) -> pd.DataFrame:
     """
     path = Path(path) if path is not None else data_dir() / "asthma_register.csv"
     register = read_table(path, REGISTER_SCHEMA)
-    repeated = register["child_id"].duplicated(keep=False)
-    if repeated.any():
-        raise DataError(
-            f"{path.name}: column 'child_id' repeats the same child in {rows_where(repeated)}. "
-            "The register needs one row per child; remove the duplicate rows from the extract."
-        )
+    require_unique(
+        register, "child_id", path, problem="repeat the same child",
+        why="The register needs one row per child.", fix="remove the duplicate rows from the extract",
+    )
     late = register["age_at_diagnosis"] > register["age_years"]
     if late.any():
         raise DataError(

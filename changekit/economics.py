@@ -43,8 +43,8 @@ from matplotlib.ticker import FuncFormatter
 
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
-from changekit.governance import rows_where
 from changekit.paths import data_dir
+from changekit.tables import require_unique, rows_where
 
 #: Each kind of contact the clinic may avoid, and the unit cost that prices it.
 ACTIVITY_ITEMS: dict[str, str] = {
@@ -138,12 +138,10 @@ def read_unit_costs(path: str | Path | None = None) -> pd.DataFrame:
     """
     path = Path(path) if path is not None else data_dir() / "unit_costs.csv"
     table = read_table(path, UNIT_COSTS_SCHEMA)
-    repeated = table["item"].duplicated(keep=False)
-    if repeated.any():
-        raise DataError(
-            f"{path.name}: column 'item' names the same cost twice in {rows_where(repeated)}. "
-            "Keep one row per item (change the cost there instead of adding a row)."
-        )
+    require_unique(
+        table, "item", path, problem="name the same cost",
+        fix="keep one row per item (change the cost there instead of adding a row)",
+    )
     bad_year = ~table["price_year"].str.fullmatch(r"\d{4}/\d{2}")
     if bad_year.any():
         raise DataError(

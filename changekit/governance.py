@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from changekit.errors import DataError
+from changekit.tables import rows_phrase, spreadsheet_rows
 
 __all__ = [
     "Finding",
@@ -30,8 +31,6 @@ __all__ = [
     "identifiers_in_text",
     "suppress_small_numbers",
 ]
-
-ROWS_SHOWN = 5
 
 # What may stand between the digit groups of a number as exports write it: any
 # Unicode space (a non-breaking one from Excel included), a slash or a dash. A dot
@@ -214,24 +213,6 @@ def _normalised_name(name: object) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
-def rows_phrase(rows: list[int]) -> str:
-    """Spreadsheet rows as a short phrase for a message: "row 4", "rows 2, 5 and 9" or
-    "rows 2, 3, 4, 5, 6 and 40 more" (shared with ``changekit.data``).
-    """
-    shown = ", ".join(str(r) for r in rows[:ROWS_SHOWN])
-    if len(rows) == 1:
-        return f"row {shown}"
-    if len(rows) > ROWS_SHOWN:
-        return f"rows {shown} and {len(rows) - ROWS_SHOWN} more"
-    head, _, last = shown.rpartition(", ")
-    return f"rows {head} and {last}"
-
-
-def rows_where(mask: pd.Series) -> str:
-    """Spreadsheet rows (the header is row 1) where ``mask`` is True, as a short phrase."""
-    return rows_phrase([int(i) + 2 for i in np.flatnonzero(mask.to_numpy())])
-
-
 def find_identifiers(df: pd.DataFrame, place_names: Iterable[str] = ()) -> list[Finding]:
     """Every identifier found, column by column, with spreadsheet row numbers ([] if none).
 
@@ -249,9 +230,8 @@ def find_identifiers(df: pd.DataFrame, place_names: Iterable[str] = ()) -> list[
         for check in _CHECKS:
             if check.detect is _names and label in place_names:
                 continue
-            hits = np.flatnonzero(check.detect(name, text).to_numpy(dtype=bool)[codes])
-            if hits.size:
-                rows = [int(i) + 2 for i in hits]
+            rows = spreadsheet_rows(check.detect(name, text).to_numpy(dtype=bool)[codes])
+            if rows:
                 findings.append(Finding(column_label(label, position), rows, check.what, check.fix))
     return findings
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from changekit.experience import QuoteCode, QuoteCoding, read_quotes
+from changekit.answer_models import QuoteCode, QuoteCoding
+from changekit.experience import read_quotes
 from changekit.paths import course_root
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from changekit.data import REASONS, SERVICE_NAMES
 from changekit.governance import check_no_identifiers
 from changekit.paths import data_dir
+from changekit.referrals import REASONS, SERVICE_NAMES
 from changekit.sample_data import GENERATORS, referrals, services, write_csv
 
 
