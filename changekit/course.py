@@ -22,6 +22,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from changekit.paths import course_root, state_dir
 from changekit.sample_data import write_all
 from changekit.settings import database_exists
+from changekit.synthetic import write_checksums
 
 
 class CourseError(RuntimeError):
@@ -173,10 +174,11 @@ def stale_copies(root: Path | None = None) -> list[Path]:
 
 
 def refresh_data(root: Path | None = None) -> list[Path]:
-    """Regenerate ``data/`` and refresh every copy in ``source/``; return the files written."""
+    """Regenerate ``data/``, refresh every copy in ``source/`` and the sample checksums; return the files written."""
     root = root or course_root()
     written = write_all(root / "data")
     for original, copy in data_copies(root):
         shutil.copyfile(original, copy)
         written.append(copy)
+    written.append(write_checksums(root / "data"))  # how readers know the sample data
     return written

@@ -8,7 +8,7 @@ change and loaded when the cell runs again::
     from changekit.widgets import smart_aim
     smart_aim()          # saves to answers.json in the notebook's folder
 
-Charts drawn from the saved answers alone are in ``changekit.widgets.charts``.
+Charts drawn from the saved answers alone are in ``changekit.charts``.
 """
 
 from changekit.widgets.driver_diagram import driver_diagram

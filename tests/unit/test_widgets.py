@@ -12,7 +12,7 @@ import pytest
 from changekit import widgets as forms
 from changekit.answer_models import HLM_DIMENSIONS, LEVELS, SmartAim
 from changekit.answers import AnswerStore
-from changekit.widgets import charts
+from changekit import charts
 from changekit.widgets import form as form_module
 
 PNG_MAGIC = b"\x89PNG"
