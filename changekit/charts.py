@@ -65,9 +65,9 @@ PALETTE: tuple[tuple[str, str, str], ...] = (
     ("#B35200", ":", "^"),
     (MID, "-.", "D"),
 )
-"""(colour, line style, marker) for each series in turn. Blue and dark orange are from the
-Okabe-Ito colour-blind-safe set (orange darkened to 4.5:1); style and marker differ too, so
-series stay apart in greyscale."""
+"""(colour, line style, marker) for each series in turn: black, then blue (5.2:1) and dark
+orange (5.1:1) from the Okabe-Ito colour-blind-safe set (the orange darkened to pass), then
+dark grey; style and marker differ too, so series stay apart in greyscale."""
 
 
 class ChartFigure(Figure):
@@ -207,11 +207,12 @@ def radar_chart(answer: SelfAssessment) -> Figure:
             label=label,
         )
         if field == "performance":
-            ax.fill(angles + angles[:1], values + values[:1], color=PALE, alpha=0.5)
+            ax.fill(angles + angles[:1], values + values[:1], facecolor=PALE, edgecolor="none")
     ax.set_xticks(angles, [_wrap(n, 14) for n in names])
     ax.set_yticks(range(1, len(LEVELS) + 1), [level.capitalize() for level in LEVELS])
     ax.set_ylim(0, len(LEVELS) + 0.3)
     ax.tick_params(axis="x", pad=14)
+    ax.grid(color=GREY, linewidth=0.6)  # the rings are the levels: they must be seen
     ax.set_rlabel_position(20)
     ax.set_title("Healthcare Leadership Model: self-assessment", pad=24)
     ax.legend(loc="upper right", bbox_to_anchor=(1.3, 1.15), frameon=False)
