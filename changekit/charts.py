@@ -1,6 +1,7 @@
 """Every chart the course library draws, and the one helper they are all drawn with.
 
-``new_figure`` gives each chart its figure and axes (never through pyplot, so
+``new_figure`` (or ``new_grid`` for stacked panels) gives each chart its
+figure and axes (never through pyplot, so
 a notebook shows a chart once, as the value a cell ends with, and nothing
 leaks between cells); ``finish`` gives it what every chart needs:
 
@@ -108,6 +109,14 @@ def new_figure(
         return ax.figure, ax  # type: ignore[return-value]
     figure = ChartFigure(figsize=(width, height), layout="constrained")
     return figure, figure.add_subplot(**subplot)
+
+
+def new_grid(
+    width: float, height: float, rows: int, **subplots: object
+) -> tuple[Figure, np.ndarray]:
+    """A new chart of ``rows`` axes stacked in one column; ``subplots`` goes to ``Figure.subplots``."""
+    figure = ChartFigure(figsize=(width, height), layout="constrained")
+    return figure, np.atleast_1d(figure.subplots(rows, 1, squeeze=False, **subplots)[:, 0])
 
 
 def finish(

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from changekit.charts import finish, new_figure
+from changekit.charts import finish, new_grid
 from changekit.data import Column, Schema, read_table
 from changekit.errors import DataError
 from changekit.synthetic import carry, is_synthetic
@@ -174,9 +174,7 @@ def plot_area_in_context(context: pd.DataFrame, *, synthetic: bool | None = None
     came from the sample file), the synthetic caption.
     """
     indicators = list(dict.fromkeys(context["indicator"]))
-    fig, _ = new_figure(10, 1.4 + 1.3 * len(indicators))
-    fig.delaxes(fig.axes[0])
-    axes = np.atleast_1d(fig.subplots(len(indicators), 1, squeeze=False)[:, 0])
+    fig, axes = new_grid(10, 1.4 + 1.3 * len(indicators), len(indicators))
     for ax, indicator in zip(axes, indicators, strict=True):
         rows = context[context["indicator"] == indicator]
         for position, (_, row) in enumerate(rows.iterrows()):

@@ -440,3 +440,17 @@ def test_importing_the_exports_and_charts_does_not_load_ipywidgets() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_every_chart_gets_its_figure_from_the_one_helper() -> None:
+    """No module but changekit/charts.py makes a figure itself (pyplot, Figure(), subplots)."""
+    package = Path(charts.__file__).parent
+    own_figures = re.compile(r"pyplot|\bFigure\(|\.subplots\(|\.add_subplot\(")
+    offenders = [
+        f"{path.relative_to(package.parent)}:{number}"
+        for path in sorted(package.rglob("*.py"))
+        if path != Path(charts.__file__)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if own_figures.search(line)
+    ]
+    assert offenders == [], "use changekit.charts.new_figure / new_grid and finish"
