@@ -93,7 +93,7 @@ class ChartFigure(Figure):
         """The chart as a picture, then its text alternative one click away (a <details> block)."""
         from IPython.display import display
 
-        display({"image/png": figure_png(self), "text/plain": self.alt_text}, raw=True)
+        display({"image/png": figure_png(self), "text/plain": alt_text(self)}, raw=True)
         display({"text/html": details_html(self), "text/plain": describe(self)}, raw=True)
 
 
