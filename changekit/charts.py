@@ -5,8 +5,9 @@ figure and axes (never through pyplot, so
 a notebook shows a chart once, as the value a cell ends with, and nothing
 leaks between cells); ``finish`` gives it what every chart needs:
 
-- text no smaller than ``MIN_FONT_PT`` (15 px at the 100 dpi the charts are
-  drawn at: readable at 100% and, drawn at 200 dpi, sharp at 200% zoom);
+- text no smaller than ``MIN_FONT_PT`` (15 px at 100% zoom; a notebook gets
+  the chart drawn at 200 dpi and shown at half that size, so it stays sharp
+  at 200% zoom);
 - colours from ``PALETTE``, each with its WCAG contrast against white stated
   in ``tests/unit/test_charts.py`` (4.5:1 for text, 3:1 for marks), used with
   line styles, marker shapes and hatching so that no chart needs colour (or
@@ -51,6 +52,8 @@ from changekit.synthetic import CAPTION
 
 MIN_FONT_PT = 11.0
 """The smallest text on any chart, in points (15 px at 100 dpi)."""
+SCREEN_DPI = 100
+"""Dots per inch of a chart at 100% zoom (a notebook draws it at twice that, shown half size)."""
 
 INK = "#000000"
 """Text, axes and the main marks: 21:1 against white."""
@@ -93,7 +96,13 @@ class ChartFigure(Figure):
         """The chart as a picture, then its text alternative one click away (a <details> block)."""
         from IPython.display import display
 
-        display({"image/png": figure_png(self), "text/plain": alt_text(self)}, raw=True)
+        png = figure_png(self, dpi=2 * SCREEN_DPI)  # drawn at twice the size: sharp at 200% zoom
+        width = int.from_bytes(png[16:20], "big") // 2  # shown at its 100 dpi size (PNG's IHDR width)
+        display(
+            {"image/png": png, "text/plain": alt_text(self)},
+            metadata={"image/png": {"width": width}},
+            raw=True,
+        )
         display({"text/html": details_html(self), "text/plain": describe(self)}, raw=True)
 
 
@@ -169,7 +178,7 @@ def details_html(figure: Figure) -> str:
     return f"<details><summary>This chart as text and a table</summary>{body}</details>"
 
 
-def figure_png(figure: Figure, *, dpi: int = 100) -> bytes:
+def figure_png(figure: Figure, *, dpi: int = SCREEN_DPI) -> bytes:
     """The figure as PNG bytes (for an ipywidgets Image, a DOCX or an HTML report)."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")

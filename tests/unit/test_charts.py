@@ -340,10 +340,22 @@ def test_a_notebook_shows_the_chart_then_its_text_alternative_one_click_away(
     drawn: dict[str, Figure], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shown: list[dict[str, object]] = []
-    monkeypatch.setattr("IPython.display.display", lambda bundle, raw: shown.append(bundle))
-    drawn["funnel plot"]._ipython_display_()
+    widths: list[int] = []
+
+    def display(bundle: dict[str, object], raw: bool, metadata: dict | None = None) -> None:
+        shown.append(bundle)
+        widths.extend(m["width"] for m in (metadata or {}).values())
+
+    monkeypatch.setattr("IPython.display.display", display)
+    figure = drawn["funnel plot"]
+    figure._ipython_display_()
     assert [sorted(bundle) for bundle in shown] == [["image/png", "text/plain"], ["text/html", "text/plain"]]
-    assert shown[0]["image/png"].startswith(b"\x89PNG")
+    png = shown[0]["image/png"]
+    assert png.startswith(b"\x89PNG")
+    pixels = int.from_bytes(png[16:20], "big")
+    assert widths == [pixels // 2] and pixels > 1.8 * figure.get_figwidth() * charts.SCREEN_DPI, (
+        "drawn at 200 dpi, shown at its 100 dpi size, so it is sharp at 200% zoom"
+    )
     assert shown[1]["text/html"].startswith("<details><summary>This chart as text and a table</summary>")
     assert "borough average of 34.0%" in shown[1]["text/html"] and "Y90009" in shown[1]["text/html"]
 
