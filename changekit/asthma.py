@@ -23,7 +23,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from changekit.charts import PALE, finish, new_figure
+from changekit.charts import PALE, finish, new_figure, percent
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
 from changekit.governance import rows_where
@@ -311,12 +311,12 @@ def plot_against_national(summary: pd.DataFrame, *, title: str) -> Figure:
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set(xlim=(0, 1), title=title, xlabel="Children who had it (of those eligible)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
-    percent = "{:.0%}".format
     table = pd.DataFrame({
         "measure": summary["label"],
-        "this borough": summary["p"].map(percent),
-        "95% interval": [f"{percent(lo)} to {percent(hi)}" for lo, hi in zip(summary["low"], summary["high"], strict=True)],
-        "national": summary["national"].map(lambda v: "" if pd.isna(v) else percent(v)),
+        "this borough": [percent(p, 0) for p in summary["p"]],
+        "95% interval": [f"{percent(lo, 0)} to {percent(hi, 0)}"
+                         for lo, hi in zip(summary["low"], summary["high"], strict=True)],
+        "national": [percent(v, 0) for v in summary["national"]],
     }).set_index("measure")
     return finish(
         fig,

@@ -32,6 +32,7 @@ import html
 import io
 import math
 import textwrap
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -40,15 +41,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 from matplotlib.text import Text
 
-from changekit.answer_models import (
-    LEVELS,
-    STRATEGIES,
-    DriverDiagram,
-    ForceField,
-    SelfAssessment,
-    Stakeholders,
-)
 from changekit.synthetic import CAPTION
+
+if TYPE_CHECKING:  # the forms' models (pydantic) load only when a form's chart is drawn
+    from changekit.answer_models import DriverDiagram, ForceField, SelfAssessment, Stakeholders
 
 MIN_FONT_PT = 11.0
 """The smallest text on any chart, in points (15 px at 100 dpi)."""
@@ -203,6 +199,8 @@ def radar_chart(answer: SelfAssessment) -> Figure:
     Your performance is a solid line with circles, the level your role needs a
     dashed line with squares; an unrated dimension sits at the centre.
     """
+    from changekit.answer_models import LEVELS
+
     names = list(answer.ratings)
     angles = [2 * math.pi * i / len(names) for i in range(len(names))]
     figure, ax = new_figure(8, 8, projection="polar")
@@ -284,6 +282,8 @@ def stakeholder_grid(answer: Stakeholders) -> Figure:
     Interest runs left to right, power bottom to top; each quadrant is named
     with its strategy and uses its own marker shape.
     """
+    from changekit.answer_models import STRATEGIES
+
     figure, ax = new_figure(9, 8)
     ax.axhline(1, color=MID, linewidth=1)
     ax.axvline(1, color=MID, linewidth=1)

@@ -174,11 +174,14 @@ def stale_copies(root: Path | None = None) -> list[Path]:
 
 
 def refresh_data(root: Path | None = None) -> list[Path]:
-    """Regenerate ``data/``, refresh every copy in ``source/`` and the sample checksums; return the files written."""
+    """Regenerate ``data/``, refresh every copy in ``source/``; return the files written.
+
+    Also rewrites the package's list of sample-data checksums (``changekit.synthetic``).
+    """
     root = root or course_root()
     written = write_all(root / "data")
     for original, copy in data_copies(root):
         shutil.copyfile(original, copy)
         written.append(copy)
-    written.append(write_checksums(root / "data"))  # how readers know the sample data
+    write_checksums(root / "data")  # in the package: how readers know the sample data
     return written

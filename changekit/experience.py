@@ -32,7 +32,7 @@ from pydantic import Field, field_validator
 
 from changekit.answer_models import Answer, Part, Todo, md_cell, md_missing, md_table
 from changekit.answers import DEFAULT_FILENAME
-from changekit.charts import GREY, PALE, PALETTE, finish, new_figure
+from changekit.charts import GREY, PALE, PALETTE, finish, new_figure, percent
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
 from changekit.governance import rows_where
@@ -284,7 +284,7 @@ def plot_arrivals(
     ax.set(title=title, xlabel="Hour of arrival (24-hour clock)",
            ylabel="Share of the period's arrivals", xlim=(0, 24), xticks=range(0, 25, 2))
     ax.legend(loc="upper left")
-    table = shares.map(lambda share: f"{share:.1%}")
+    table = shares.map(percent)
     table.index = [f"{hour:02d}:00-{hour:02d}:59" for hour in shares.index]
     table.index.name = "hour of arrival"
     busiest = {column: f"{int(values.idxmax()):02d}:00" for column, values in shares.items()}

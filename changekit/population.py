@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 from scipy.special import gammaincinv
 
-from changekit.charts import GREY, finish, new_figure
+from changekit.charts import GREY, finish, new_figure, percent
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
 from changekit.paths import data_dir
@@ -281,8 +281,8 @@ def plot_pareto(
     ax.legend(loc="lower right")
     steps = sorted({0.01, 0.05, 0.1, 0.2, 0.5, *marks})
     table = pd.DataFrame({
-        "costliest children": [f"{step:.0%}" for step in steps],
-        "share of the total cost": [f"{share_of_cost(costs, step):.0%}" for step in steps],
+        "costliest children": [percent(step, 0) for step in steps],
+        "share of the total cost": [percent(share_of_cost(costs, step), 0) for step in steps],
     }).set_index("costliest children")
     return finish(
         fig,

@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
-from changekit.charts import finish, new_figure
+from changekit.charts import finish, new_figure, percent
 from changekit.data import require_columns
 from changekit.errors import DataError
 from changekit.synthetic import carry, is_synthetic
@@ -219,10 +219,10 @@ def funnel_in_words(table: pd.DataFrame, *, levels: Sequence[float] = DEFAULT_LE
     if "k" in table.columns:
         words["with the outcome"] = table["k"]
     words["out of"] = table["n"]
-    words["%"] = table["p"].map(_percent)
+    words["%"] = table["p"].map(percent)
     if f"lower_{label}" in table.columns:
-        words[f"lowest usual % ({_level_text(widest)} limits)"] = table[f"lower_{label}"].map(_percent)
-        words[f"highest usual % ({_level_text(widest)} limits)"] = table[f"upper_{label}"].map(_percent)
+        words[f"lowest usual % ({_level_text(widest)} limits)"] = table[f"lower_{label}"].map(percent)
+        words[f"highest usual % ({_level_text(widest)} limits)"] = table[f"upper_{label}"].map(percent)
     if "flag" in table.columns:
         words["compared with the average"] = table["flag"].map(_FLAG_WORDS)
     return words
@@ -455,11 +455,6 @@ def _level_text(level: float) -> str:
 def _p_text(p_value: float) -> str:
     """A p-value as reported in clinical papers: ``p < 0.001`` or ``p = 0.042``."""
     return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
-
-
-def _percent(value: float) -> str:
-    """A proportion for people to read: 0.3404 -> ``"34.0%"``."""
-    return f"{value:.1%}"
 
 
 def _clip(value: float) -> float:
