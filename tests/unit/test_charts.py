@@ -302,24 +302,34 @@ def test_text_and_marks_meet_wcag_aa_contrast(drawn: dict[str, Figure], name: st
     assert failures == [], f"the {name}: {failures}"
 
 
-def test_the_funnel_centre_is_the_borough_average(drawn: dict[str, Figure]) -> None:
+def test_the_funnel_centre_is_the_borough_average(drawn: dict[str, Figure], sample: Path) -> None:
+    referrals = read_referrals(sample / "referrals.csv")
+    baseline = referrals[referrals["referral_date"] < "2024-04-01"]
+    average = (baseline["outcome"] == "redirected").mean()
     legend = [text.get_text() for text in drawn["funnel plot"].axes[0].get_legend().get_texts()]
-    assert "Borough average 34.0%" in legend and not any("Target" in label for label in legend)
+    assert f"Borough average {average:.1%}" in legend
+    assert not any("Target" in label for label in legend)
 
 
-def test_the_p_chart_says_what_it_shows_in_plain_words(drawn: dict[str, Figure]) -> None:
-    figure = drawn["p-chart"]
+def test_the_p_chart_says_what_it_shows_in_plain_words() -> None:
+    # 30% redirected, then two of the last three months near the top edge of the usual range.
+    months = pd.date_range("2023-04-01", periods=24, freq="MS")
+    chart = spc.p_chart([58, 62] * 10 + [58, 77, 63, 77], [200] * 24, improvement="decrease",
+                        labels=months)
+    figure = spc.plot_spc(chart, title="Redirected each month", y_label="Redirected", percent=True)
     assert (
+        "The latest month (Mar 2025, 38.5%) shows special cause variation that is a concern, because "
         "two of the last three months were near the same edge of the usual range, which suggests "
-        "a change" in figure.alt_text
+        "a change (average 30.7%)" in figure.alt_text
     )
     assert "process limit" not in figure.alt_text.replace("(the process limits)", "")
-    last = figure.table.iloc[-1]
     assert list(figure.table.columns) == [
         "value", "average", "lowest usual", "highest usual", "what it shows"
     ]
-    assert figure.table.index.name == "month" and last.name == "2025-03"
-    assert re.fullmatch(r"\d+\.\d%", last["value"]) and re.fullmatch(r"\d+\.\d%", last["lowest usual"])
+    last = figure.table.iloc[-1]
+    assert figure.table.index.name == "month" and last.name == "Mar 2025"
+    assert (last["value"], last["average"]) == ("38.5%", "30.7%")
+    assert last["what it shows"] == "special cause: concern"
 
 
 def test_the_funnel_table_in_words_shows_percentages(sample: Path) -> None:
@@ -357,7 +367,8 @@ def test_a_notebook_shows_the_chart_then_its_text_alternative_one_click_away(
         "drawn at 200 dpi, shown at its 100 dpi size, so it is sharp at 200% zoom"
     )
     assert shown[1]["text/html"].startswith("<details><summary>This chart as text and a table</summary>")
-    assert "borough average of 34.0%" in shown[1]["text/html"] and "Y90009" in shown[1]["text/html"]
+    assert "against the borough average of" in shown[1]["text/html"]
+    assert all(str(practice) in shown[1]["text/html"] for practice in figure.table.index)
 
 
 # -------------------------------------------------------------------------- exports
