@@ -85,11 +85,11 @@ class ChartFigure(Figure):
         """The text alternative: the description, then the table behind the chart as text."""
         return describe(self)
 
-    def _repr_png_(self) -> bytes:
-        return figure_png(self)
-
     def _ipython_display_(self) -> None:
-        """The chart as a picture, then its text alternative one click away (a <details> block)."""
+        """The chart as a picture, then its text alternative one click away (a <details> block).
+
+        IPython calls this when a cell ends with the chart or passes it to ``display``.
+        """
         from IPython.display import display
 
         png = figure_png(self, dpi=2 * SCREEN_DPI)  # drawn at twice the size: sharp at 200% zoom
