@@ -8,6 +8,8 @@ Reading data and keeping it safe:
   trainee's own) against a ``Schema``, with plain-English errors;
 - ``tables``: rows counted as a spreadsheet counts them, and ``require_unique``;
 - ``governance``: refuses patient-identifiable data; suppresses small numbers;
+- ``synthetic``: knowing when a table, chart or export comes from the made-up
+  sample data, so that it says so;
 - ``errors``: ``DataError``, the one error type for bad input;
 - ``sample_data``: the seeded generator behind every file in ``data/``;
 - ``paths`` and ``settings``: where the course and its state are on disk.
@@ -30,8 +32,9 @@ Forms and what they make:
 
 - ``answer_models``: every form as a pydantic model (``model_for(key)``);
   ``answers``: the answer store they save to, and ``bring_forward``;
-- ``widgets``: the forms themselves (ipywidgets); ``charts``: charts drawn from
-  saved answers; ``report``: DOCX and HTML exports; ``decisions``: the small
+- ``widgets``: the forms themselves (ipywidgets); ``charts``: the one figure
+  helper every chart is drawn with (readable, accessible, with a text
+  alternative) and the charts of saved answers; ``report``: DOCX and HTML exports; ``decisions``: the small
   decision variables trainees set.
 
 Tutors and admins:

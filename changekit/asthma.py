@@ -23,10 +23,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from changekit.charts import PALE, finish, new_figure, percent
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
 from changekit.paths import data_dir
 from changekit.stats import proportion
+from changekit.synthetic import carry, is_synthetic
 from changekit.tables import require_unique, rows_where
 
 #: The last day of the audit year in the course data (the end of the 2025/26 financial year).
@@ -237,7 +239,8 @@ def qs25_indicators(
         "annual_review": _counted(reviewed, None),
         "inhaler_technique": _counted(register["inhaler_technique_checked"], None),
     }
-    return pd.concat([register[["child_id", "practice_code"]], pd.DataFrame(indicators)], axis=1)
+    table = pd.concat([register[["child_id", "practice_code"]], pd.DataFrame(indicators)], axis=1)
+    return carry(table, register)
 
 
 def measure_cases(indicators: pd.DataFrame, measure: str) -> pd.DataFrame:
@@ -287,7 +290,7 @@ def qs25_summary(indicators: pd.DataFrame) -> pd.DataFrame:
             "national": national, "national_source": measure.national_source or "",
             "gap_to_standard": 1 - result.p, "gap_to_national": national - result.p,
         })
-    return pd.DataFrame(rows).set_index("measure")
+    return carry(pd.DataFrame(rows).set_index("measure"), indicators)
 
 
 def nrad_flags(
@@ -315,15 +318,16 @@ def nrad_flags(
 def plot_against_national(summary: pd.DataFrame, *, title: str) -> Figure:
     """Each measure as a bar with its 95% interval, the national figure as a diamond beside it.
 
-    Grey bars and black diamonds, so the chart reads in greyscale; measures
-    without a national figure simply have no diamond.
+    Pale bars outlined in black and black diamonds, so the chart reads in
+    greyscale; measures without a national figure simply have no diamond. The
+    figure carries its text alternative and, for the sample data, the
+    synthetic caption.
     """
     _require(summary, ["label", "p", "low", "high", "national"])
-    fig = Figure(figsize=(9, 0.6 * len(summary) + 1.5))  # not pyplot: a notebook shows it once
-    ax = fig.add_subplot()
+    fig, ax = new_figure(10, 0.7 * len(summary) + 2)
     y = np.arange(len(summary))[::-1]
     errors = np.vstack([summary["p"] - summary["low"], summary["high"] - summary["p"]])
-    ax.barh(y, summary["p"], color="0.75", edgecolor="black", label="This borough (95% CI)")
+    ax.barh(y, summary["p"], color=PALE, edgecolor="black", label="This borough (95% CI)")
     ax.errorbar(summary["p"], y, xerr=errors, fmt="none", ecolor="black", capsize=3)
     national = summary["national"].notna().to_numpy()
     ax.scatter(summary["national"][national], y[national], marker="D", color="black", zorder=3,
@@ -332,8 +336,22 @@ def plot_against_national(summary: pd.DataFrame, *, title: str) -> Figure:
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set(xlim=(0, 1), title=title, xlabel="Children who had it (of those eligible)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
-    fig.tight_layout()
-    return fig
+    table = pd.DataFrame({
+        "measure": summary["label"],
+        "this borough": [percent(p, 0) for p in summary["p"]],
+        "95% interval": [f"{percent(lo, 0)} to {percent(hi, 0)}"
+                         for lo, hi in zip(summary["low"], summary["high"], strict=True)],
+        "national": [percent(v, 0) for v in summary["national"]],
+    }).set_index("measure")
+    return finish(
+        fig,
+        alt_text=(
+            f"Bar chart: {title}. For each of {len(summary)} measures, the share of eligible "
+            "children who had it, with its 95% interval, beside the national figure where there is one."
+        ),
+        table=table,
+        synthetic=is_synthetic(summary),
+    )
 
 
 def _within(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:

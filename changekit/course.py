@@ -23,6 +23,7 @@ from changekit.grading.deadlines import course_calendar
 from changekit.paths import course_root, state_dir
 from changekit.sample_data import write_all
 from changekit.settings import database_exists
+from changekit.synthetic import write_checksums
 
 
 class CourseError(RuntimeError):
@@ -180,10 +181,14 @@ def stale_copies(root: Path | None = None) -> list[Path]:
 
 
 def refresh_data(root: Path | None = None) -> list[Path]:
-    """Regenerate ``data/`` and refresh every copy in ``source/``; return the files written."""
+    """Regenerate ``data/``, refresh every copy in ``source/``; return the files written.
+
+    Also rewrites the package's list of sample-data checksums (``changekit.synthetic``).
+    """
     root = root or course_root()
     written = write_all(root / "data")
     for original, copy in data_copies(root):
         shutil.copyfile(original, copy)
         written.append(copy)
+    write_checksums(root / "data")  # in the package: how readers know the sample data
     return written

@@ -34,7 +34,7 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from changekit import governance
+from changekit import governance, synthetic
 from changekit.errors import DataError, DataNote
 from changekit.tables import rows_phrase, spreadsheet_rows
 
@@ -599,7 +599,9 @@ def read_table(
     file's own column names to the schema's; ``recode`` turns a column's local
     words into the schema's before checking. Raises ``DataError`` (naming the
     file, column, rows and fix) for any problem, and
-    ``governance.IdentifiableDataError`` for patient-identifiable data.
+    ``governance.IdentifiableDataError`` for patient-identifiable data. A
+    table read from one of the course's sample files is marked as synthetic
+    (a ``changekit.synthetic.SyntheticFrame``), so charts and exports say so.
     """
     path = Path(path)
     cells = _read_cells(path)
@@ -611,7 +613,8 @@ def read_table(
     _check_columns(cells, schema, path)
     for name, recoder in (recode or {}).items():
         cells[name] = recoder(cells[name], path)
-    return _convert(cells, schema, path)
+    table = _convert(cells, schema, path)
+    return synthetic.mark(table) if synthetic.is_sample_file(path) else table  # for charts' captions
 
 
 def checked_cells(path: str | Path) -> pd.DataFrame:

@@ -22,16 +22,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from changekit.answer_models import THEMES, QuoteCoding, md_cell, md_table
+from changekit.charts import GREY, PALE, PALETTE, finish, new_figure, percent
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
 from changekit.paths import data_dir
+from changekit.synthetic import is_synthetic
 from changekit.tables import require_unique, rows_where
 
 WEEKDAYS: tuple[str, ...] = (
@@ -257,24 +258,40 @@ def plot_arrivals(
 ) -> Figure:
     """Arrivals by hour (weekdays solid with circles, weekends dashed with squares) and GP hours.
 
-    The hours the service is open on weekdays are shaded grey, so the chart
-    reads in greyscale.
+    The hours the service is open on weekdays are shaded and hatched, so the
+    chart reads in greyscale. The figure carries its text alternative (the
+    share of arrivals in each hour) and, for the sample data, the synthetic
+    caption.
     """
     shares = arrivals_by_hour(attendances)
-    fig, ax = plt.subplots(figsize=(9, 5))
-    for (column, values), (style, marker) in zip(shares.items(), (("-", "o"), ("--", "s")),
-                                                 strict=True):
+    fig, ax = new_figure(10, 5.5)
+    for (column, values), (colour, style, marker) in zip(shares.items(), PALETTE, strict=False):
         ax.plot(values.index + 0.5, values.to_numpy(), linestyle=style, marker=marker,
-                color="black", markerfacecolor="white", label=column)
+                color=colour, markerfacecolor="white", label=column)
+    shade = {"facecolor": PALE, "edgecolor": GREY, "hatch": "..", "linewidth": 0}
     for session in hours.sessions:
         if set(session.days) & set(WEEKDAYS[:5]):
-            ax.axvspan(session.opens / 60, session.closes / 60, color="0.85", zorder=0)
-    ax.plot([], [], color="0.85", linewidth=8, label=f"Open on weekdays: {hours.name}")
+            ax.axvspan(session.opens / 60, session.closes / 60, zorder=0, **shade)
+    ax.fill_between([], [], label=f"Open on weekdays: {hours.name}", **shade)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set(title=title, xlabel="Hour of arrival (24-hour clock)",
            ylabel="Share of the period's arrivals", xlim=(0, 24), xticks=range(0, 25, 2))
-    ax.legend(loc="upper left", fontsize="small")
-    return fig
+    ax.legend(loc="upper left")
+    table = shares.map(percent)
+    table.index = [f"{hour:02d}:00-{hour:02d}:59" for hour in shares.index]
+    table.index.name = "hour of arrival"
+    busiest = {column: f"{int(values.idxmax()):02d}:00" for column, values in shares.items()}
+    return finish(
+        fig,
+        alt_text=(
+            f"Line chart: {title}. The share of arrivals in each hour of the day, Monday to "
+            f"Friday and at weekends, with the hours practices are open on weekdays "
+            f"({hours.name}) shaded. Busiest hour: "
+            + "; ".join(f"{column} {hour}" for column, hour in busiest.items()) + "."
+        ),
+        table=table,
+        synthetic=is_synthetic(attendances),
+    )
 
 
 # ---------------------------------------------------------------- coding quotes

@@ -25,16 +25,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from changekit.charts import GREY, finish, new_figure, percent
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
 from changekit.paths import data_dir
 from changekit.stats import rate_per_1000
+from changekit.synthetic import is_synthetic
 
 SEGMENTS: dict[str, str] = {
     "healthy": "Healthy child",
@@ -217,23 +218,43 @@ def cost_curve(costs: Iterable[float]) -> pd.DataFrame:
 def plot_pareto(
     costs: Iterable[float], *, title: str, marks: Sequence[float] = (0.05, 0.2)
 ) -> Figure:
-    """Draw the cost curve with the line of equality and the shares at ``marks`` labelled."""
+    """Draw the cost curve with the line of equality and the shares at ``marks`` labelled.
+
+    The figure carries its text alternative (the shares of cost carried by
+    the costliest 1%, 5%, 10%, 20% and 50% of children) and, for the sample
+    data, the synthetic caption.
+    """
     curve = cost_curve(costs)
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig, ax = new_figure(8, 6)
     ax.plot(curve["children_share"], curve["cost_share"], color="black", linestyle="-",
             label="Children, costliest first")
-    ax.plot([0, 1], [0, 1], color="0.5", linestyle="--", label="If every child cost the same")
+    ax.plot([0, 1], [0, 1], color=GREY, linestyle="--", label="If every child cost the same")
     for mark in marks:
         share = share_of_cost(costs, mark)
         ax.plot([mark], [share], marker="o", color="black", linestyle="")
         ax.annotate(f"{mark:.0%} of children: {share:.0%} of cost", (mark, share),
-                    xytext=(10, -14), textcoords="offset points", fontsize="small")
+                    xytext=(10, -14), textcoords="offset points")
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set(title=title, xlabel="Share of children (costliest first)",
            ylabel="Share of the total cost", xlim=(0, 1), ylim=(0, 1.02))
-    ax.legend(loc="lower right", fontsize="small")
-    return fig
+    ax.legend(loc="lower right")
+    steps = sorted({0.01, 0.05, 0.1, 0.2, 0.5, *marks})
+    table = pd.DataFrame({
+        "costliest children": [percent(step, 0) for step in steps],
+        "share of the total cost": [percent(share_of_cost(costs, step), 0) for step in steps],
+    }).set_index("costliest children")
+    return finish(
+        fig,
+        alt_text=(
+            f"Pareto (cost concentration) curve: {title}. "
+            + "; ".join(f"the costliest {m:.0%} of children carry {share_of_cost(costs, m):.0%} "
+                        "of the cost" for m in marks)
+            + ". A straight diagonal would mean every child cost the same."
+        ),
+        table=table,
+        synthetic=is_synthetic(costs),
+    )
 
 
 # ---------------------------------------------------------------- variation

@@ -36,8 +36,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
+from changekit.charts import finish, new_figure, percent
 from changekit.data import require_columns
 from changekit.errors import DataError
+from changekit.synthetic import carry, is_synthetic
 
 DEFAULT_LEVELS: tuple[float, ...] = (0.95, 0.998)
 # Line styles for the funnel limits, narrowest level first: readable in greyscale.
@@ -239,7 +241,35 @@ def funnel_table(
     table = table.join(limits.set_axis(table.index))
     widest = _level_label(max(levels))
     table["flag"] = _flags(table["p"], table[f"lower_{widest}"], table[f"upper_{widest}"])
-    return table
+    return carry(table, frame)
+
+
+_FLAG_WORDS = {"above": "above the usual range", "below": "below the usual range",
+               "within": "within the usual range"}
+
+
+def funnel_in_words(table: pd.DataFrame, *, levels: Sequence[float] = DEFAULT_LEVELS) -> pd.DataFrame:
+    """A ``funnel_table`` (or some of its rows) to show people: columns in words, % as %.
+
+    One row per group: how many had the outcome, out of how many, the
+    percentage, the lowest and highest percentage usual for a group of that
+    size (the widest funnel limits) and where the group lies. The numbers stay
+    in ``funnel_table``'s own columns for code; this is for reading.
+    """
+    require_columns(table, ("n", "p"), "the funnel table", "Pass the table funnel_table() made.")
+    widest = max(levels)
+    label = _level_label(widest)
+    words = pd.DataFrame(index=table.index)
+    if "k" in table.columns:
+        words["with the outcome"] = table["k"]
+    words["out of"] = table["n"]
+    words["%"] = table["p"].map(percent)
+    if f"lower_{label}" in table.columns:
+        words[f"lowest usual % ({_level_text(widest)} limits)"] = table[f"lower_{label}"].map(percent)
+        words[f"highest usual % ({_level_text(widest)} limits)"] = table[f"upper_{label}"].map(percent)
+    if "flag" in table.columns:
+        words["compared with the average"] = table["flag"].map(_FLAG_WORDS)
+    return words
 
 
 def plot_funnel(
@@ -249,23 +279,26 @@ def plot_funnel(
     title: str,
     y_label: str,
     x_label: str = "Number in group (denominator)",
+    centre: str = "Borough average",
     levels: Sequence[float] = DEFAULT_LEVELS,
     ax: Axes | None = None,
 ) -> Figure:
     """Draw a funnel plot of a ``funnel_table``: one point per group against its size.
 
-    Limits are drawn as curves around the target line (narrower level dashed,
-    wider dotted); groups outside the widest limits are drawn as filled
+    Limits are drawn as curves around the centre line at ``target`` (named
+    ``centre`` in the legend, e.g. "Borough average 34.0%"; narrower level
+    dashed, wider dotted); groups outside the widest limits are drawn as filled
     triangles (up for above, down for below) and labelled with their name, so
-    the chart reads in greyscale.
+    the chart reads in greyscale. The figure carries its text alternative
+    (``funnel_in_words``) and, for the sample data, the synthetic caption.
     """
     require_columns(table, ("n", "p"))
     _check_target(target)
-    fig, ax = _figure(ax)
+    fig, ax = new_figure(9, 5, ax=ax)
     n = table["n"].to_numpy(dtype=float)
     grid = np.unique(np.linspace(max(1.0, 0.8 * n.min()), 1.1 * n.max(), 300).round())
     curves = funnel_limits(grid, target, levels=levels)
-    handles = [Line2D([], [], color="0.0", linestyle="-", label=f"Target {target:.1%}")]
+    handles = [Line2D([], [], color="0.0", linestyle="-", label=f"{centre} {target:.1%}")]
     ax.axhline(target, color="0.0", linestyle="-", linewidth=1)
     for level, (style, shade) in zip(sorted(levels), _LIMIT_STYLES, strict=False):
         label = _level_label(level)
@@ -281,7 +314,23 @@ def plot_funnel(
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
     ax.set(title=title, xlabel=x_label, ylabel=y_label)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
-    return fig
+    outside = [str(name) for name, flag in zip(table.index, flags, strict=True) if flag != "within"]
+    return finish(
+        fig,
+        alt_text=(
+            f"Funnel plot: {title}. {len(table)} groups by size, against the {centre.lower()} of "
+            f"{target:.1%} and its {' and '.join(_level_text(v) for v in sorted(levels))} limits. "
+            + (f"Outside the {_level_text(max(levels))} limits: {', '.join(outside)}."
+               if outside else f"Every group lies within the {_level_text(max(levels))} limits.")
+        ),
+        table=funnel_in_words(
+            table[[c for c in ("k", "n", "p") if c in table.columns]]
+            .join(at_points.drop(columns="n").set_axis(table.index))
+            .assign(flag=flags),
+            levels=[max(levels)],
+        ),
+        synthetic=is_synthetic(table),
+    )
 
 
 def _plot_points(ax: Axes, table: pd.DataFrame, flags: np.ndarray, widest: str) -> list[Line2D]:
@@ -328,18 +377,6 @@ def _plot_points(ax: Axes, table: pd.DataFrame, flags: np.ndarray, widest: str) 
                     fontsize="small",
                 )
     return handles
-
-
-def _figure(ax: Axes | None) -> tuple[Figure, Axes]:
-    """The figure and axes to draw on: a new 8 x 5 inch figure unless ``ax`` is given.
-
-    A new figure is made without pyplot (as ``changekit.spc`` does), so a
-    notebook shows it once, as the returned value, rather than twice.
-    """
-    if ax is not None:
-        return ax.figure, ax
-    fig = Figure(figsize=(9, 5), layout="constrained")  # room for the legend on the right
-    return fig, fig.add_subplot()
 
 
 def _binomial_limit(n: np.ndarray, target: float, probability: float) -> np.ndarray:

@@ -304,7 +304,7 @@ def test_plot_funnel_draws_limits_target_and_labels_only_outliers():
         assert {"-", "--", ":"} <= styles  # target, 95% and 99.8% differ by line style
         legend = [text.get_text() for text in ax.get_legend().get_texts()]
         assert "95% limits" in legend and "99.8% limits" in legend
-        assert "Above 99.8% limits" in legend and "Target 27.3%" in legend
+        assert "Above 99.8% limits" in legend and "Borough average 27.3%" in legend
     finally:
         plt.close(fig)
 
