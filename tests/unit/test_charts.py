@@ -34,7 +34,6 @@ from changekit.asthma import (
     read_asthma_monthly,
     read_asthma_register,
 )
-from changekit.referrals import read_referrals, read_services
 from changekit.directory import build_directory_html
 from changekit.economics import (
     estimate_activity,
@@ -49,6 +48,7 @@ from changekit.experience import plot_arrivals, read_attendances
 from changekit.fingertips import area_in_context, plot_area_in_context, read_fingertips
 from changekit.paths import data_dir
 from changekit.population import plot_pareto, read_population
+from changekit.referrals import read_referrals, read_services
 from changekit.report import export_change_plan
 from changekit.synthetic import CAPTION, CHECKSUMS, file_sha256, is_sample_file, is_synthetic
 from tests.unit.test_answer_models import complete_answers
