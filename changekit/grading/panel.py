@@ -165,7 +165,7 @@ class ControlPanel:
         for button in self.buttons:
             button.disabled = True
         self.results.outputs = ()
-        self.status.value = self._status(paragraph(f"{doing} {self.assignment.value}..."))
+        self.status.value = self._status(paragraph(f"{doing} ({self.assignment.value})..."))
         try:
             message = action()
         except PLAIN_ERRORS as error:
@@ -178,7 +178,10 @@ class ControlPanel:
         finally:
             for button in self.buttons:
                 button.disabled = False
+        try:
             self._refresh_trainees()
+        except Exception:  # the step's own result matters more than a fresher list of trainees
+            LOG.exception("could not read the trainees from the gradebook")
         self.status.value = self._status(message)
 
     # The steps: each returns the HTML of its result, or raises one of PLAIN_ERRORS.
@@ -240,6 +243,7 @@ class ControlPanel:
             return paragraph(f"Feedback not released. {warning}\n\nTo release it to everyone now, with "
                              "'not yet marked' beside those answers, tick the box and press the button again.")
         done = release_feedback(assignment, include_unmarked=True, root=self.root, env=self.env)
+        self.confirm_unmarked.value = False  # asked again next time
         return paragraph(f"Feedback on {assignment} released to {len(done.released)} of {len(done.trainees)} "
                          f"trainees: {', '.join(done.released)}."
                          + (" Some answers in it show as 'not yet marked'." if warning else ""))
@@ -262,8 +266,9 @@ class ControlPanel:
         """``changekit extend A TRAINEE``: the trainee's own due date, shown in London time."""
         assignment, trainee = self.assignment.value, self.trainee.value
         if not trainee:
-            return paragraph("Choose a trainee first (trainees appear once the assignment is released "
-                             "and they are in the gradebook).")
+            return paragraph("Choose a trainee first. Trainees are listed once they are in the gradebook: "
+                             "after their first submission is graded, or once added in the formgrader's "
+                             "Manage Students.")
         with environment(self.env):
             settings = settings_from({**os.environ, "CHANGEKIT_COURSE_ROOT": str(self.root)}, self.root)
         extension = grant_extension(settings, assignment, trainee, days=self.days.value, hours=self.hours.value)

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +24,7 @@ from nbgrader.api import Gradebook
 
 from changekit.course import nbgrader
 from changekit.grading import panel as panel_module
-from changekit.grading import synthetic
+from changekit.grading import recovery, synthetic
 from changekit.grading.deadlines import LONDON
 from changekit.grading.panel import ControlPanel
 from changekit.grading.recovery import add_emailed_submission
@@ -102,10 +105,19 @@ def test_feedback_is_refused_while_answers_are_unmarked_unless_confirmed(round_:
     panel.feedback_button.click()
     assert "Feedback not released" in round_.status() and "not yet marked" in round_.status()
     assert not list(feedback.rglob("*.html"))
+    # The command line runs the same release_feedback: it holds back both (each has an unmarked answer).
+    cli = subprocess.run([str(Path(sys.executable).parent / "changekit"), "feedback", ASSIGNMENT],
+                         env={**os.environ, **round_.env, "CHANGEKIT_COURSE_ROOT": str(round_.root)},
+                         cwd=round_.root, capture_output=True, text=True, check=False)
+    assert cli.returncode == 0, cli.stderr
+    assert "Feedback released to 0 of 2 trainees: none." in cli.stdout and "Held back until marked: ana, ben" in cli.stdout
+    assert "not yet marked" in cli.stderr
+    assert not list(feedback.rglob("*.html"))
     panel.confirm_unmarked.value = True
     panel.feedback_button.click()
     assert "released to 2 of 2 trainees: ana, ben" in round_.status()
     assert len(list(feedback.rglob("*.html"))) == 2
+    assert not panel.confirm_unmarked.value, "the confirmation must be given again next time"
 
 
 def test_export_writes_the_files_and_links_them(round_: Round) -> None:
@@ -175,7 +187,18 @@ def test_a_zip_reaching_outside_its_folder_is_refused(round_: Round) -> None:
     assert not (round_.base / "evil.ipynb").exists()
 
 
-def test_regrade_all_uses_the_fixed_test_and_keeps_the_marks_given(round_: Round) -> None:
+def test_regrade_all_uses_the_fixed_test_and_keeps_the_marks_given(round_: Round,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # What nbgrader's autograde --force does on its own, seen just before recovery.keep_marks runs.
+    seen_by_nbgrader: dict[str, tuple[float | None, bool]] = {}
+    real_keep_marks = recovery.keep_marks
+
+    def spying(gradebook: Gradebook, assignment: str, before: dict) -> tuple[int, list]:
+        grade = gradebook.find_grade("reflect", ASSIGNMENT, ASSIGNMENT, "ana")
+        seen_by_nbgrader["reflect"] = (grade.manual_score, grade.needs_manual_grade)
+        return real_keep_marks(gradebook, assignment, before)
+
+    monkeypatch.setattr(recovery, "keep_marks", spying)
     with round_.gradebook() as gradebook:
         reflect = gradebook.find_grade("reflect", ASSIGNMENT, ASSIGNMENT, "ana")
         reflect.manual_score, reflect.needs_manual_grade = 1.5, False
@@ -194,6 +217,7 @@ def test_regrade_all_uses_the_fixed_test_and_keeps_the_marks_given(round_: Round
     assert "3 graded now" in status, status  # ana, ben and the e-mailed cal
     assert "1 written answer mark(s) you had given are kept" in status
     assert "ben: test_answer" in status
+    assert seen_by_nbgrader["reflect"] == (1.5, True), "nbgrader's autograde --force no longer flags marked answers"
     with round_.gradebook() as gradebook:
         cell = gradebook.find_source_cell("test_answer", ASSIGNMENT, ASSIGNMENT)
         assert "forty-two" in cell.source, "the regrade did not use the fixed test"
