@@ -36,33 +36,20 @@ def grade(args: argparse.Namespace) -> int:
 def feedback(args: argparse.Namespace) -> int:
     """Generate feedback for an assignment and release it, warning about (and by default holding
     back) trainees whose answers are not all marked yet."""
-    from changekit.course import nbgrader
-    from changekit.grading.gradebook import (
-        course_settings,
-        grade_table,
-        unmarked_feedback_warning,
-        waiting_for_a_mark,
-    )
+    from changekit.errors import DataError
+    from changekit.grading.feedback import release_feedback
 
-    settings = course_settings()
-    with settings.gradebook() as gradebook:
-        grades = grade_table(gradebook, args.assignment)
-    trainees = sorted(set(grades["student"]))
-    if not trainees:
-        print(f"No graded submissions of {args.assignment} yet: collect and grade them first.", file=sys.stderr)
+    try:
+        done = release_feedback(args.assignment, include_unmarked=args.include_unmarked)
+    except DataError as error:
+        print(error, file=sys.stderr)
         return 2
-    warning = unmarked_feedback_warning(grades, args.assignment)
-    waiting = set(waiting_for_a_mark(grades)["student"])
-    if warning:
-        print(f"WARNING: {warning}", file=sys.stderr)
-    release = trainees if args.include_unmarked else [t for t in trainees if t not in waiting]
-    nbgrader("generate_feedback", args.assignment, "--force", cwd=settings.root)
-    for trainee in release:
-        nbgrader("release_feedback", args.assignment, f"--student={trainee}", cwd=settings.root)
-    print(f"Feedback released to {len(release)} of {len(trainees)} trainees: {', '.join(release) or 'none'}.")
-    held = [t for t in trainees if t not in release]
-    if held:
-        print(f"Held back until marked: {', '.join(held)}. Run this again once they are marked "
+    if done.warning:
+        print(f"WARNING: {done.warning}", file=sys.stderr)
+    print(f"Feedback released to {len(done.released)} of {len(done.trainees)} trainees: "
+          f"{', '.join(done.released) or 'none'}.")
+    if done.held:
+        print(f"Held back until marked: {', '.join(done.held)}. Run this again once they are marked "
               "(or add --include-unmarked to release it now, with 'not yet marked' in it).")
     return 0
 

@@ -25,7 +25,7 @@ import json
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -50,6 +50,10 @@ GRADED, ALREADY_GRADED, FAILED = "graded", "already graded", "failed"
 
 #: How often a submission is retried when the gradebook stays busy.
 BUSY_RETRIES = 3
+
+
+#: Told of each submission as it is graded: its outcome, how many are done, how many in all.
+OnResult = Callable[["Outcome", int, int], None]
 
 
 class GradingError(RuntimeError):
@@ -257,13 +261,16 @@ def grade_assignment(
     max_output_mb: float = 10,
     submission_timeout: float | None = None,
     progress: bool = True,
+    on_result: OnResult | None = None,
 ) -> Report:
     """Autograde every collected submission of ``assignment`` not yet graded; return a report.
 
     ``jobs`` worker processes grade in parallel (default: as many as the CPUs
     and memory this process is allowed, ``changekit.grading.pool.job_count``); with
     ``force`` every submission is graded again. ``env`` overrides environment
-    variables for this course (e.g. its ``CHANGEKIT_STATE_DIR``).
+    variables for this course (e.g. its ``CHANGEKIT_STATE_DIR``). ``on_result``
+    is called (in the calling thread) with each submission's outcome as it
+    finishes, how many have finished and how many are being graded.
     """
     settings = course_settings(root, env)
     warning = _sandbox_warning(env)
@@ -286,7 +293,7 @@ def grade_assignment(
         interrupted = _run(settings, assignment, pending, outcomes, env=env, log_dir=log_dir,
                            jobs=sizing.jobs, max_output_mb=max_output_mb,
                            deadline=submission_timeout or submission_deadline(settings, assignment),
-                           progress=progress)
+                           progress=progress, on_result=on_result)
     report = Report(assignment, outcomes, time.perf_counter() - started, log_dir, interrupted,
                     _scores(settings, assignment), warning, sizing.reason if pending else "")
     _write_summary(report)
@@ -295,7 +302,7 @@ def grade_assignment(
 
 def _run(settings: CourseSettings, assignment: str, pending: list[str], outcomes: list[Outcome], *,
          env: dict[str, str] | None, log_dir: Path, jobs: int, max_output_mb: float,
-         deadline: float | None, progress: bool) -> bool:
+         deadline: float | None, progress: bool, on_result: OnResult | None = None) -> bool:
     """Grade ``pending`` on ``jobs`` workers, appending to ``outcomes``; True if interrupted."""
     if not pending:
         return False
@@ -307,19 +314,21 @@ def _run(settings: CourseSettings, assignment: str, pending: list[str], outcomes
             return Worker(settings, assignment, env, max_output_mb, log)
 
         return _share_out(Pool(start), pending, outcomes, jobs=jobs, deadline=deadline,
-                          label=f"Grading {assignment}", progress=progress)
+                          label=f"Grading {assignment}", progress=progress, on_result=on_result)
 
 
 def _share_out(pool: Pool, pending: list[str], outcomes: list[Outcome], *, jobs: int,
-               deadline: float | None, label: str, progress: bool) -> bool:
+               deadline: float | None, label: str, progress: bool, on_result: OnResult | None = None) -> bool:
     """Grade ``pending`` on ``jobs`` threads, each with its pool worker; True if interrupted."""
     bar = tqdm(total=len(pending), desc=label, unit="submission", disable=not progress,
                file=sys.stderr, dynamic_ncols=True)
     executor = ThreadPoolExecutor(max_workers=jobs)
     futures = [executor.submit(_grade_one, pool, student, deadline) for student in pending]
     try:
-        for future in as_completed(futures):
+        for done, future in enumerate(as_completed(futures), 1):
             outcomes.append(future.result())
+            if on_result is not None:
+                on_result(outcomes[-1], done, len(pending))
             bar.update()
             bar.set_postfix(failed=sum(o.status == FAILED for o in outcomes), refresh=False)
     except KeyboardInterrupt:
