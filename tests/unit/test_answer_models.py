@@ -42,6 +42,7 @@ from changekit.answer_models import (
     Stakeholders,
     model_for,
 )
+from tests.unit.test_services_directory import complete_directory
 
 AIM_TEXT = (
     "Reduce the percentage of GP referrals to community paediatrics in Brent that are redirected "
@@ -211,6 +212,7 @@ def complete_answers() -> dict[str, Answer]:
                 for key in LEARNING_OUTCOMES
             }
         ),
+        "services_directory": complete_directory(),
     }
 
 
