@@ -176,23 +176,25 @@ class ServicesDirectoryForm(Form[ServicesDirectory]):
     def export(self) -> tuple[Path, Path] | None:
         """Save, then write the page and the Word file beside the answers file; show links to both."""
         if not self.save():
-            self._show_links(note("Not exported: the form could not be saved (see the message above).", "error"))
+            self._show_links(note("Not exported: the form could not be saved (see the message above).", "error"),
+                             "Not exported.")
             return None
         try:
             paths = export_services_directory(self.store)
         except DataError as error:
-            self._show_links(note(str(error), "error"))
+            self._show_links(note(str(error), "error"), str(error))
             return None
         except OSError as error:
-            self._show_links(note(f"The directory could not be written ({error.strerror or error}).", "error"))
+            problem = f"The directory could not be written ({error.strerror or error})."
+            self._show_links(note(problem, "error"), problem)
             return None
-        self._show_links(_links(paths, self.missing()))
+        self._show_links(_links(paths, self.missing()), "Exported: " + ", ".join(p.name for p in paths))
         return paths
 
-    def _show_links(self, markup: str) -> None:
+    def _show_links(self, markup: str, plain: str) -> None:
         """Show ``markup`` under the export button, as a notebook output (its links resolve there)."""
         self.links.outputs = (
-            {"output_type": "display_data", "data": {"text/html": markup, "text/plain": "Export"}, "metadata": {}},
+            {"output_type": "display_data", "data": {"text/html": markup, "text/plain": plain}, "metadata": {}},
         )
 
 

@@ -138,6 +138,7 @@ def test_the_export_button_writes_both_files_and_links_them(tmp_path: Path, monk
     form = services_directory(path)
     form.export_button.click()
     links = form.links.outputs[0]["data"]["text/html"]
+    assert form.links.outputs[0]["data"]["text/plain"] == f"Exported: {STEM}.html, {STEM}.docx"
     assert f'href="{STEM}.html"' in links and f'href="{STEM}.docx"' in links
     assert (tmp_path / f"{STEM}.html").is_file() and (tmp_path / f"{STEM}.docx").is_file()
 
