@@ -17,8 +17,9 @@ before the read (imports done), i.e. what the read itself added at its peak.
 Reported as ratios against the baseline (goal: within 2x the time and 3x the
 memory). The size guard (``changekit.data.MAX_FILE_MB``) is lifted in the
 measuring process, so that files beyond it are measured too; the table says
-which files a trainee's ``read_referrals`` refuses up front. Not a test: seconds depend on the machine and on what else it is
-doing; the ratios much less so.
+which files a trainee's ``read_referrals`` refuses up front. Not a test:
+seconds depend on the machine and on what else it is doing; the ratios much
+less so.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ CHILD = r"""
 import json, resource, sys, time
 import pandas as pd
 from changekit import data
-from changekit.data import read_referrals
+from changekit.referrals import read_referrals
 
 data.MAX_FILE_MB = float("inf")  # measure the reading itself, even beyond the size guard
 path, how = sys.argv[1], sys.argv[2]

@@ -9,7 +9,12 @@ the model is the one any "does it pay for itself?" question needs:
 2. **Savings and costs**: activity avoided priced at national unit costs is
    the gross saving; staff time priced the same way plus a one-off set-up
    cost is the clinic's cost; the difference is the net saving
-   (``gross_saving``, ``clinic_cost``, ``net_saving``).
+   (``gross_saving``, ``clinic_cost``, ``net_saving``). The unit costs are
+   costs of providing care (PSSRU; NHS England's National Cost Collection),
+   not tariffs or prices, so a "saving" is cost avoided: under the NHS Payment
+   Scheme (from April 2023) urgent and emergency care is paid mostly through
+   the fixed element of aligned payment and incentive agreements, so most of
+   it frees capacity and staff time rather than releasing cash.
 3. **Break-even**: the month in which the cumulative net saving first reaches
    zero (``break_even_month``, ``plot_break_even``).
 4. **Uncertainty**: change one input at a time and watch the net saving
@@ -38,8 +43,8 @@ from matplotlib.ticker import FuncFormatter
 
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
-from changekit.governance import rows_where
 from changekit.paths import data_dir
+from changekit.tables import require_unique, rows_where
 
 #: Each kind of contact the clinic may avoid, and the unit cost that prices it.
 ACTIVITY_ITEMS: dict[str, str] = {
@@ -133,12 +138,10 @@ def read_unit_costs(path: str | Path | None = None) -> pd.DataFrame:
     """
     path = Path(path) if path is not None else data_dir() / "unit_costs.csv"
     table = read_table(path, UNIT_COSTS_SCHEMA)
-    repeated = table["item"].duplicated(keep=False)
-    if repeated.any():
-        raise DataError(
-            f"{path.name}: column 'item' names the same cost twice in {rows_where(repeated)}. "
-            "Keep one row per item (change the cost there instead of adding a row)."
-        )
+    require_unique(
+        table, "item", path, problem="name the same cost",
+        fix="keep one row per item (change the cost there instead of adding a row)",
+    )
     bad_year = ~table["price_year"].str.fullmatch(r"\d{4}/\d{2}")
     if bad_year.any():
         raise DataError(

@@ -1,4 +1,4 @@
-"""Proportions with confidence intervals, before/after comparisons and funnel plots.
+"""Proportions and rates with confidence intervals, before/after comparisons and funnel plots.
 
 The methods are the ones a clinical audience meets in NHS and public-health
 reports, chosen because they behave well with the small counts a single
@@ -7,6 +7,9 @@ practice or a single month produces:
 - one proportion: the Wilson score interval (statsmodels ``proportion_confint``,
   ``method="wilson"``), which stays inside 0-100% and keeps its coverage when
   the count is small, unlike the textbook "p +/- 1.96 SE" (Wald) interval;
+- one rate (events per 1,000 children a year, ``rate_per_1000``): the exact
+  (Garwood) Poisson interval that public-health reports use for counts of
+  events;
 - two proportions (before and after a change): the difference with Newcombe's
   hybrid Wilson score interval (Newcombe, Stat Med 1998;17:873-890, method 10;
   statsmodels ``confint_proportions_2indep``, ``method="newcomb"``) and a
@@ -81,6 +84,22 @@ class ProportionComparison:
         )
 
 
+@dataclass(frozen=True)
+class Rate:
+    """Events per 1,000 children a year, with an exact Poisson confidence interval."""
+
+    events: int
+    children: int
+    rate: float
+    low: float
+    high: float
+    confidence: float = 0.95
+
+    def __str__(self) -> str:
+        return (f"{self.rate:,.1f} per 1,000 ({self.confidence:.0%} CI "
+                f"{self.low:,.1f} to {self.high:,.1f})")
+
+
 def proportion(successes: int, total: int, *, confidence: float = 0.95) -> Proportion:
     """The proportion ``successes / total`` with its Wilson score interval.
 
@@ -131,6 +150,31 @@ def compare_proportions(
     return ProportionComparison(
         before, after, after.p - before.p, float(low), float(high), p_value, confidence
     )
+
+
+def rate_per_1000(events: int, children: int, *, confidence: float = 0.95) -> Rate:
+    """``events`` per 1,000 ``children`` with the exact (Garwood) Poisson interval.
+
+    The exact interval is the one public-health reports use for counts of
+    events; it stays sensible for a small practice with few events. Its limits
+    are gamma quantiles (the chi-squared form halved): lower ``G(k, alpha/2)``,
+    upper ``G(k + 1, 1 - alpha/2)``.
+    """
+    if children < 1 or events < 0 or int(events) != events or int(children) != children:
+        raise DataError(
+            f"A rate needs a whole number of events (0 or more) and of children (1 or more); "
+            f"got events={events!r}, children={children!r}. Give the count first, then the "
+            "number of children, e.g. rate_per_1000(attendances, children)."
+        )
+    if not 0 < confidence < 1:
+        raise DataError(f"The confidence level is {confidence!r}; give a fraction such as 0.95.")
+    from scipy.special import gammaincinv  # scipy is slow to import: only when a rate is asked for
+
+    alpha = 1 - confidence
+    low = float(gammaincinv(events, alpha / 2)) if events > 0 else 0.0
+    high = float(gammaincinv(events + 1, 1 - alpha / 2))
+    scale = 1000 / children
+    return Rate(int(events), int(children), events * scale, low * scale, high * scale, confidence)
 
 
 def funnel_limits(

@@ -110,8 +110,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                     "an interruption the same command carries on.",
     )
     parser.add_argument("assignment", help="the assignment id, e.g. quantify_a_service_problem")
-    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1,
-                        help="submissions graded at once (default: one per CPU, %(default)s here)")
+    parser.add_argument("--jobs", "-j", type=int, default=None,
+                        help="submissions graded at once (default: as many as the CPUs and memory "
+                             "this process is allowed, cgroup limits included; the summary says how many)")
     parser.add_argument("--force", action="store_true", help="grade every submission again")
     parser.add_argument("--max-output-mb", type=float, default=10,
                         help="output kept per cell while grading; the rest is dropped (default 10)")

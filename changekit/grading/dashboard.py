@@ -20,6 +20,7 @@ from IPython.display import Markdown
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from changekit.grading.deadlines import london_text
 from changekit.grading.gradebook import (
     GRADE_COLUMNS,
     GRADE_TYPES,
@@ -116,12 +117,13 @@ def status(cohort: Cohort, *, now: datetime | None = None) -> pd.DataFrame:
 
 
 def late(cohort: Cohort) -> pd.DataFrame:
-    """Submissions that came in after their due date (extensions allowed for), latest first."""
+    """Submissions that came in after their due date (extensions allowed for), latest first, in London time."""
     subs = submissions(cohort)
     table = subs[subs["seconds_late"] > 0].sort_values("seconds_late", ascending=False)
     return pd.DataFrame({
-        "trainee": table["student"], "assignment": table["assignment"], "submitted (UTC)": table["timestamp"],
-        "due (UTC)": table["duedate"], "late by": table["seconds_late"].map(late_text),
+        "trainee": table["student"], "assignment": table["assignment"],
+        "submitted": table["timestamp"].map(london_text), "due": table["duedate"].map(london_text),
+        "late by": table["seconds_late"].map(late_text),
     }).reset_index(drop=True)
 
 

@@ -23,6 +23,7 @@ from nbgrader.api import Grade, Gradebook, SubmittedAssignment, TaskCell
 from nbgrader.coursedir import CourseDirectory
 
 from changekit.course import course_config, tool_env
+from changekit.grading.deadlines import late_text  # noqa: F401 (where the dashboard and the grader find it)
 from changekit.paths import course_root
 from changekit.settings import database_exists, settings_from
 
@@ -121,18 +122,6 @@ def course_settings(root: Path | None = None, env: dict[str, str] | None = None)
         coursedir.root = str(root)
     timeout = config.Execute.get("timeout", NBGRADER_CELL_TIMEOUT)
     return CourseSettings(coursedir, coursedir.course_id, coursedir.db_url, int(timeout or 0), state)
-
-
-def late_text(seconds: float) -> str:
-    """How late, readably: '2 d 4 h', '3 h', '12 min' or 'under a minute' ('' when on time)."""
-    if not seconds:
-        return ""
-    if seconds < 60:
-        return "under a minute"
-    if seconds < 3600:
-        return f"{round(seconds / 60)} min"
-    days, hours = divmod(round(seconds / 3600), 24)
-    return " ".join(part for part in (f"{days} d" if days else "", f"{hours} h" if hours else "") if part)
 
 
 def is_manual(grade: Grade) -> bool:
