@@ -53,6 +53,24 @@ def labelled(page: Page, kind: str, label: str) -> Locator:
     return widget.locator({"dropdown": "select", "textarea": "textarea"}.get(kind, "input")).first
 
 
+def run_cell_far_down(page: Page, code: str) -> None:
+    """Run the code cell holding ``code``, scrolling down step by step until JupyterLab draws it.
+
+    The section on the trainee's own patch is at the end of a long notebook, further down
+    than ``journeys.find_code_cell`` scrolls; one big jump leaves JupyterLab drawing nothing.
+    """
+    cell = page.locator(".jp-NotebookPanel:visible .jp-CodeCell", has_text=code).first
+    for _ in range(200):
+        if cell.count():
+            break
+        page.locator(".jp-NotebookPanel:visible .jp-WindowedPanel-outer").first.hover()
+        page.mouse.wheel(0, 600)
+        page.wait_for_timeout(150)
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    journeys.wait_idle(page)
+
+
 def test_column_mapping_form_on_the_trainees_own_file(trainee: Page, hub: Hub) -> None:
     folder = home(hub) / "my_data"
     folder.mkdir(parents=True, exist_ok=True)
@@ -90,7 +108,8 @@ def test_column_mapping_form_on_the_trainees_own_file(trainee: Page, hub: Hub) -
 def test_services_directory_form_through_to_its_exported_page(trainee: Page, hub: Hub) -> None:
     journeys.fetch_assignment(trainee, TRAINEE, ASSIGNMENT)
     journeys.open_fetched_notebook(trainee, ASSIGNMENT)
-    journeys.run_cell(trainee, journeys.SETUP_CELL)
+    run_cell_far_down(trainee, journeys.SETUP_CELL)
+    journeys.shot(trainee, f"{TRAINEE}_13_local_landscape_section_6")
     journeys.run_cell(trainee, "services_directory(store.path)")
     labelled(trainee, "text", "Your patch").fill("Testshire, children 0-18")
     trainee.get_by_role("button", name="Add a service").click()
@@ -112,7 +131,7 @@ def test_services_directory_form_through_to_its_exported_page(trainee: Page, hub
     trainee.get_by_role("button", name="Export the directory").click()
     link = trainee.locator(".jp-NotebookPanel:visible a", has_text="output_services_directory.html")
     expect(link).to_be_visible()
-    journeys.shot(trainee, f"{TRAINEE}_13_directory_exported")
+    journeys.shot(trainee, f"{TRAINEE}_14_directory_exported")
     saved = home(hub) / hub.course_id / ASSIGNMENT / "answers.json"
     assert "Testshire" in saved.read_text(encoding="utf-8"), "the form saves in the assignment folder"
 
@@ -123,4 +142,4 @@ def test_services_directory_form_through_to_its_exported_page(trainee: Page, hub
     row = viewer.locator("tr", has=viewer.locator("th", has_text="constipation"))
     expect(row).to_contain_text("Children's bladder & bowel <service> (5-18 years)")
     expect(viewer.locator("dd").first).to_have_text("Wetting and soiling from age 5")
-    journeys.shot(trainee, f"{TRAINEE}_14_directory_page")
+    journeys.shot(trainee, f"{TRAINEE}_15_directory_page")
