@@ -1054,6 +1054,100 @@ class Reflection(Answer):
         return "\n\n".join(parts) + md_missing(self.missing())
 
 
+# --------------------------------------------------------- own services directory
+
+MIN_DIRECTORY_SERVICES = 3
+"""Own services directory: services listed, at least (a GP needs a choice to be useful)."""
+CONCERN_SEPARATOR = ";"
+"""Own services directory: what separates the concerns a service takes ("headache; sleep")."""
+
+DIRECTORY_FIELDS: dict[str, str] = {
+    "service": "its name",
+    "accepts": "what it accepts",
+    "does_not_accept": "what it does not accept",
+    "age_range": "the ages it sees",
+    "how_to_refer": "how to refer",
+    "contact_route": "how to contact it",
+    "concerns": "the concerns it takes, for the page's index",
+}
+"""Each field of a directory entry and how the 'still to do' list names it (all are needed)."""
+
+
+class DirectoryEntry(Part):
+    """One service in a trainee's own directory, as case study 1's directory describes each service."""
+
+    service: str = Field("", description="the service's name")
+    accepts: str = Field("", description="the referrals it accepts")
+    does_not_accept: str = Field("", description="what it does not accept, and where those go instead")
+    age_range: str = Field("", description="the ages it sees, e.g. '0-5 years'")
+    how_to_refer: str = Field("", description="the form, system or letter a referrer uses")
+    contact_route: str = Field("", description="a phone line, email or referral inbox (no patient details)")
+    concerns: str = Field("", description="the concerns it takes, separated by ';'")
+
+    def concern_list(self) -> list[str]:
+        """The concerns as a list: "headache; sleep problems" -> ["headache", "sleep problems"]."""
+        return [part.strip() for part in self.concerns.split(CONCERN_SEPARATOR) if part.strip()]
+
+
+class ServicesDirectory(Answer):
+    """A trainee's own services directory: where to refer a child in their own patch.
+
+    Exported as the same kind of page case study 1 builds
+    (``changekit.widgets.services_directory.export_services_directory``).
+    """
+
+    title: ClassVar[str] = "Services directory for your patch"
+    parts: ClassVar[dict[str, str]] = {"directory": "your services directory"}
+
+    area: str = Field("", description="the patch the directory covers, e.g. 'Brent, 0-18'")
+    services: list[DirectoryEntry] = Field(default_factory=list)
+
+    def named(self) -> list[DirectoryEntry]:
+        """The services that have a name (the ones a page can show)."""
+        return [entry for entry in self.services if not _blank(entry.service)]
+
+    def index(self) -> dict[str, list[str]]:
+        """'If your concern is ... refer to ...': each concern (A to Z) and the services that take it."""
+        by_concern: dict[str, list[str]] = {}
+        for entry in self.named():
+            for concern in entry.concern_list():
+                by_concern.setdefault(concern, []).append(entry.service.strip())
+        return {concern: by_concern[concern] for concern in sorted(by_concern, key=str.casefold)}
+
+    def todo(self, **context: Answer | None) -> list[Todo]:
+        todo = []
+        if _blank(self.area):
+            todo.append("Say which patch the directory covers (the area, and the ages if you wish).")
+        if len(self.services) < MIN_DIRECTORY_SERVICES:
+            todo.append(
+                f"List at least {MIN_DIRECTORY_SERVICES} services (you have {len(self.services)})."
+            )
+        for n, entry in enumerate(self.services, 1):
+            gaps = [what for field, what in DIRECTORY_FIELDS.items() if _blank(getattr(entry, field))]
+            if gaps:
+                label = f"service {n}" + ("" if _blank(entry.service) else f" ({entry.service.strip()})")
+                todo.append(f"Fill in {label}: {_names(gaps)}.")
+        names = [entry.service.strip().casefold() for entry in self.named()]
+        if len(set(names)) < len(names):
+            todo.append("Two services have the same name: list each service once.")
+        return [Todo("directory", text) for text in todo]
+
+    def to_markdown(self) -> str:
+        rows = (
+            (
+                md_cell(e.service), md_cell(e.accepts), md_cell(e.does_not_accept), md_cell(e.age_range),
+                md_cell(e.how_to_refer), md_cell(e.contact_route), md_cell(e.concerns),
+            )
+            for e in self.services
+        )
+        headers = ("Service", "Accepts", "Does not accept", "Ages", "How to refer", "Contact", "Concerns")
+        table = md_table(headers, rows) if self.services else NOT_ANSWERED
+        return (
+            f"### {self.title}\n\n**Patch:** {md_paragraph(self.area)}\n\n{table}"
+            + md_missing(self.missing())
+        )
+
+
 STORE_KEYS: dict[str, type[Answer]] = {
     "self_assessment": SelfAssessment,
     "stakeholders": Stakeholders,
@@ -1063,6 +1157,7 @@ STORE_KEYS: dict[str, type[Answer]] = {
     "measures": Measures,
     "pdsa_cycles": PdsaCycles,
     "reflection": Reflection,
+    "services_directory": ServicesDirectory,
 }
 """Each store key and the model saved under it (the widgets use the same keys)."""
 

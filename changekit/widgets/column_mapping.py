@@ -9,6 +9,7 @@ line and says how many referrals it found, or what to fix.
 from __future__ import annotations
 
 import html
+import tempfile
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -16,6 +17,7 @@ import pandas as pd
 
 from changekit.data import DataError, checked_cells, name_key
 from changekit.referrals import OUTCOMES, REFERRALS, outcome_key, read_referrals, referrals_call
+from changekit.sample_data import referrals as sample_referrals
 from changekit.widgets.form import LABEL_STYLE, WIDE, button, heading, note
 
 NOT_IN_FILE = "(not in my file)"
@@ -33,11 +35,44 @@ MEANINGS = {
 }
 
 
+#: A made-up clinical system's own names for the course's columns, for the practice extract.
+PRACTICE_NAMES = {
+    "referral_id": "Ref",
+    "referral_date": "Date received",
+    "practice_code": "Referring practice",
+    "age_months": "Age in months",
+    "reason": "Presenting concern",
+    "outcome": "Triage outcome",
+    "redirected_to": "Signposted to",
+    "decision_days": "Days to triage",
+}
+#: ... and its outcome words.
+PRACTICE_OUTCOMES = {"accepted": "Accepted", "redirected": "Rejected - signposted"}
+PRACTICE_FILE = "practice_extract.csv"
+
+
+def practice_extract(folder: str | Path | None = None, rows: int = 200) -> Path:
+    """A made-up extract to try the form on, written to ``folder`` (a new temporary one by default).
+
+    The first ``rows`` of the course's synthetic referrals (from their seeded
+    generator, so no course folder is needed), as a clinical system might
+    export them: its own column names (``PRACTICE_NAMES``), UK dates
+    (13/03/2025) and its own outcome words (``PRACTICE_OUTCOMES``).
+    """
+    table = sample_referrals.generate()["referrals.csv"].head(rows)
+    table["referral_date"] = pd.to_datetime(table["referral_date"]).dt.strftime("%d/%m/%Y")
+    table["outcome"] = table["outcome"].map(PRACTICE_OUTCOMES)
+    out = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="changekit-practice-"))
+    path = out / PRACTICE_FILE
+    table.rename(columns=PRACTICE_NAMES).to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
 class ColumnMapping:
     """The form: one drop-down per course column, one per outcome word, a preview and the line to paste."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+        self.path = Path(path).expanduser()
         self.cells = checked_cells(self.path)
         self.headers = list(self.cells.columns)
         self.columns = {name: self._column_choice(name) for name in REFERRALS.names}

@@ -45,6 +45,7 @@ from changekit.answer_models import (
     Stakeholders,
     model_for,
 )
+from tests.unit.test_services_directory import complete_directory
 
 AIM_TEXT = (
     "Reduce the percentage of GP referrals to community paediatrics in Brent that are redirected "
@@ -220,6 +221,7 @@ def complete_answers() -> dict[str, Answer]:
                 for n in range(1, 7)
             }
         ),
+        "services_directory": complete_directory(),
     }
 
 

@@ -64,3 +64,20 @@ def test_trainee_text_in_the_preview_is_escaped(tmp_path: Path) -> None:
     rows = [[*row[:4], "<img src=x onerror=alert(1)>", *row[5:]] for row in OWN_ROWS]
     shown = column_mapping(csv_file(tmp_path, rows)).widget.children[1].value
     assert "<img" not in shown and "&lt;img" in shown
+
+
+def test_the_practice_extract_needs_a_mapping_and_reads_with_one(tmp_path: Path) -> None:
+    from changekit.referrals import read_referrals
+    from changekit.widgets.column_mapping import PRACTICE_NAMES, PRACTICE_OUTCOMES, practice_extract
+
+    path = practice_extract(tmp_path, rows=50)
+    form = column_mapping(path)
+    assert form.columns["referral_date"].options == (NOT_IN_FILE, *PRACTICE_NAMES.values())
+    for course, own in PRACTICE_NAMES.items():
+        form.columns[course].value = own
+    assert list(form.outcome_choices) == [PRACTICE_OUTCOMES["redirected"]], "'Accepted' needs no mapping"
+    form.outcome_choices[PRACTICE_OUTCOMES["redirected"]].value = "redirected"
+    table = form.check()
+    assert table is not None and len(table) == 50
+    assert set(table["outcome"]) == {"accepted", "redirected"}
+    assert table["referral_date"].equals(read_referrals().head(50)["referral_date"])
