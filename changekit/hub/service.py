@@ -15,7 +15,9 @@ formgrader (``python -m changekit.hub.service``) start it with
   submission can (``StrictSubmissionHandler``);
 - terminals, language servers and the HTML export route switched off;
 - every file under ``/files/`` and ``/formgrader/submissions/<id>/`` sent as a
-  download, never as a page or script on this origin (``DownloadOnly``).
+  download, never as a page or script on this origin (``DownloadOnly``);
+- every mark saved in Manual Grading recorded with the tutor's login and the
+  time, for moderation (``RecordedGradeHandler``).
 
 This module is also the Jupyter server extension that adds the strict and the
 download routes (handlers in :mod:`changekit.hub.service_handlers`, imported
@@ -118,6 +120,7 @@ def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
 
     from changekit.hub.service_handlers import (
         DownloadSubmissionFilesHandler,
+        RecordedGradeHandler,
         StrictSubmissionHandler,
     )
 
@@ -127,6 +130,7 @@ def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
         (r"/formgrader/submissions/([^/]+)/?", StrictSubmissionHandler),
         (rf"/formgrader/submissions/(?!components/)([^/]+/(?!{NAVIGATION}/?$).+)", DownloadSubmissionFilesHandler),
         (r"/nbconvert/.*", Template404),
+        (r"/formgrader/api/grade/([^/]+)", RecordedGradeHandler),
     ]
     web_app.add_handlers(".*$", [(url_path_join(base_url, pattern), *rest) for pattern, *rest in handlers])
     serverapp.log.info("Grading service: strict submission pages, downloads only, HTML export off")

@@ -5,7 +5,14 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from changekit.grading.outcomes import ASSIGNMENTS, CELLS, OUTCOMES, UnmappedCell, outcome_of, outcome_or_blank
+from changekit.grading.outcomes import (
+    ASSIGNMENTS,
+    CELLS,
+    OUTCOMES,
+    UnmappedCell,
+    outcome_of,
+    outcome_or_blank,
+)
 from changekit.paths import course_root
 
 
