@@ -13,6 +13,7 @@ from nbgrader.api import Gradebook
 from changekit.errors import DataError
 from changekit.grading import moderation
 from changekit.grading.moderation import (
+    AGREED,
     ERASED,
     FIRST,
     SECOND,
@@ -173,7 +174,8 @@ def test_second_marks_disagreements_and_the_agreed_mark(marked: Gradebook) -> No
     assert (grade.manual_score, grade.needs_manual_grade) == (2.0, False), "the agreed mark is the gradebook's"
     agreed = disagreements(marked, A).iloc[0]
     assert (agreed["agreed_mark"], agreed["agreed_by"]) == (2.0, "dr_patel")
-    assert latest_marks(marked, A).query("kind == @AGREED")["marker"].tolist() == ["dr_patel"]
+    latest = latest_marks(marked, A)
+    assert latest[latest["kind"] == AGREED]["marker"].tolist() == ["dr_patel"]
     assert status(marked, A).set_index("student").loc[differs, "moderation"] == "agreed mark recorded"
     assert status(marked, A).set_index("student").loc[differs, "marker"] == chosen[differs][0]
 
