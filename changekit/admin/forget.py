@@ -9,7 +9,8 @@ so the report never claims more than was done.
 What is erased:
 
 - the gradebook: the student and, through nbgrader's Gradebook API, their
-  submissions with every grade and comment; a SQLite gradebook is then
+  submissions with every grade and comment, and their rows in the course's
+  moderation log (``changekit.grading.moderation.erase_person``); a SQLite gradebook is then
   vacuumed, so the deleted rows do not linger in free pages;
 - ``submitted/``, ``autograded/`` and ``feedback/`` folders of the trainee;
 - the exchange: their inbound submissions, and their feedback files (named by a
@@ -50,6 +51,7 @@ from changekit.admin import AdminError, databases
 from changekit.admin.backup import LEFT_OUT
 from changekit.admin.locations import Locations
 from changekit.grading.gradebook import open_gradebook
+from changekit.grading.moderation import erase_person
 from changekit.hub.accounts import write_private
 
 #: What nbgrader accepts as a student id, and what is safe in a path.
@@ -146,6 +148,7 @@ def _gradebook_items(plan: Plan, locations: Locations) -> None:
     def erase() -> None:
         with open_gradebook(locations.gradebook_url, locations.course_id) as gradebook:
             gradebook.remove_student(plan.name)
+            erase_person(gradebook, plan.name)  # their marks in the moderation log, their sample rows
         if path is not None:
             _vacuum(path)
 

@@ -20,6 +20,7 @@ from jupyterhub import orm
 
 from changekit.admin.locations import Locations, locate
 from changekit.grading.export import export
+from changekit.grading.moderation import record_formgrader_mark
 from changekit.hub.accounts import hash_password, write_private
 from tests.grading.harness import Course, answer_with_model
 
@@ -69,6 +70,7 @@ def grading_cycle(course: Course) -> None:
         comment = submission.comments[0]
         comment.manual_comment = "A clear force field; well argued."
         gradebook.db.commit()
+        record_formgrader_mark(gradebook, manual.id, "tutor")  # and what the grading service records
     course.tutor("generate_feedback", ASSIGNMENT)
     course.tutor("release_feedback", ASSIGNMENT)
     for name in (FORGOTTEN, KEPT):
