@@ -133,7 +133,7 @@ def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
         (r"/formgrader/api/grade/([^/]+)", RecordedGradeHandler),
     ]
     web_app.add_handlers(".*$", [(url_path_join(base_url, pattern), *rest) for pattern, *rest in handlers])
-    serverapp.log.info("Grading service: strict submission pages, downloads only, HTML export off")
+    serverapp.log.info("Grading service: strict submission pages, downloads only, HTML export off, marks recorded")
 
 
 if __name__ == "__main__":
