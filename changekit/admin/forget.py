@@ -9,9 +9,11 @@ so the report never claims more than was done.
 What is erased:
 
 - the gradebook: the student and, through nbgrader's Gradebook API, their
-  submissions with every grade and comment, and their rows in the course's
-  moderation log (``changekit.grading.moderation.erase_person``); a SQLite gradebook is then
+  submissions with every grade and comment; a SQLite gradebook is then
   vacuumed, so the deleted rows do not linger in free pages;
+- the course's moderation log beside the gradebook: marks given to the
+  trainee are deleted, and a tutor's name on marks they gave becomes "(erased)"
+  (``changekit.grading.moderation.erase_person``);
 - ``submitted/``, ``autograded/`` and ``feedback/`` folders of the trainee;
 - the exchange: their inbound submissions, and their feedback files (named by a
   hash of each submission's secret, recomputed here as nbgrader does);
@@ -51,7 +53,7 @@ from changekit.admin import AdminError, databases
 from changekit.admin.backup import LEFT_OUT
 from changekit.admin.locations import Locations
 from changekit.grading.gradebook import open_gradebook
-from changekit.grading.moderation import erase_person
+from changekit.grading.moderation import erase_person, mentions
 from changekit.hub.accounts import write_private
 
 #: What nbgrader accepts as a student id, and what is safe in a path.
@@ -148,7 +150,6 @@ def _gradebook_items(plan: Plan, locations: Locations) -> None:
     def erase() -> None:
         with open_gradebook(locations.gradebook_url, locations.course_id) as gradebook:
             gradebook.remove_student(plan.name)
-            erase_person(gradebook, plan.name)  # their marks in the moderation log, their sample rows
         if path is not None:
             _vacuum(path)
 
@@ -156,6 +157,25 @@ def _gradebook_items(plan: Plan, locations: Locations) -> None:
         f"gradebook: student '{plan.name}' with {count} submissions and their grades and comments "
         f"({databases.safe_url(locations.gradebook_url)})", erase,
     ))
+
+
+def _moderation_items(plan: Plan, locations: Locations) -> None:
+    """Rows of the moderation log naming the person, as trainee or as marker (a tutor can be forgotten too)."""
+    path = databases.sqlite_path(locations.gradebook_url)
+    if path is not None and not path.is_file():
+        return
+    with open_gradebook(locations.gradebook_url, locations.course_id) as gradebook:
+        count = mentions(gradebook, plan.name)
+    if not count:
+        return
+
+    def erase() -> None:
+        with open_gradebook(locations.gradebook_url, locations.course_id) as gradebook:
+            erase_person(gradebook, plan.name)
+        if path is not None:
+            _vacuum(path)
+
+    plan.items.append(Item(f"moderation log: {count} rows naming '{plan.name}' as trainee or marker", erase))
 
 
 def _vacuum(path: Path) -> None:
@@ -304,6 +324,7 @@ def find(name: str, locations: Locations, hub: HubApi | None = None) -> Plan:
     plan = Plan(name)
     _hub_user(plan, locations, hub)  # first: a hub that refuses the token stops forget before anything is erased
     _gradebook_items(plan, locations)
+    _moderation_items(plan, locations)
     folders = _submission_folders(plan, locations)
     for path in _feedback_files(folders, locations):
         plan.add_path(path, "exchange feedback")

@@ -359,6 +359,20 @@ def status(gradebook: Gradebook, assignment: str | None = None, *, tolerance: fl
     return pd.DataFrame(rows, columns=["assignment", "student", "marker", "second_marker", "moderation"])
 
 
+def mentions(gradebook: Gradebook, name: str) -> int:
+    """How many moderation rows name ``name``, as trainee or as marker (0 where the tables do not exist yet).
+
+    Reads only: the tables are not created here.
+    """
+    if not set(METADATA.tables) <= set(sa.inspect(gradebook.engine).get_table_names()):
+        return 0
+    with gradebook.engine.connect() as connection:
+        return sum(connection.execute(sa.select(sa.func.count()).select_from(table).where(sa.or_(*[
+            table.c[column] == name for column in columns]))).scalar_one()
+            for table, columns in ((MARKS, ("student", "marker")),
+                                   (SAMPLE, ("student", "first_marker", "second_marker"))))
+
+
 def erase_person(gradebook: Gradebook, name: str) -> int:
     """Remove a trainee's moderation records and a tutor's name from marks they gave; how many rows changed.
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 from nbgrader.api import Gradebook
 
 from changekit.errors import DataError
@@ -26,6 +27,7 @@ from changekit.grading.moderation import (
     first_markers,
     latest_marks,
     marks,
+    mentions,
     record_agreed_mark,
     record_formgrader_mark,
     record_mark,
@@ -93,6 +95,8 @@ def test_a_formgrader_mark_is_recorded_with_its_marker_and_time(marked: Gradeboo
 
 def test_first_markers_count_the_tutor_with_most_marks_and_unrecorded_ones(tmp_path: Path) -> None:
     gradebook = gradebook_at(tmp_path, 3)  # all three marked in the gradebook, none through the service
+    assert mentions(gradebook, "t00") == 0
+    assert "changekit_marks" not in sa.inspect(gradebook.engine).get_table_names(), "looking must not write"
     first_mark(gradebook, "t00", 3.0, "dr_lee")
     assert first_markers(gradebook, A) == {"t00": "dr_lee", "t01": UNRECORDED, "t02": UNRECORDED}
     gradebook.close()
@@ -204,7 +208,9 @@ def test_erasing_a_trainee_or_a_tutor(marked: Gradebook) -> None:
     record_second_mark(marked, A, student, "reflect_strongest", 2.0, chosen[student][1])
     assert erase_person(marked, student) == 3  # first mark, second mark, sample row
     assert student not in set(marks(marked)["student"]) and student not in set(second_marking(marked)["student"])
+    assert mentions(marked, "dr_khan") > 5  # five first marks, and the sample rows
     erase_person(marked, "dr_khan")
+    assert mentions(marked, "dr_khan") == 0 and mentions(marked, student) == 0
     log = marks(marked)
     assert "dr_khan" not in set(log["marker"]) and ERASED in set(log["marker"])
     sample = second_marking(marked)
@@ -247,8 +253,6 @@ def test_the_grading_service_records_the_hub_login(monkeypatch: pytest.MonkeyPat
 
 
 def test_tables_live_in_the_gradebooks_database(marked: Gradebook) -> None:
-    import sqlalchemy as sa
-
     names = sa.inspect(marked.engine).get_table_names()
     assert {"changekit_marks", "changekit_second_marking", "grade"} <= set(names)
     assert moderation.METADATA.tables.keys() == {"changekit_marks", "changekit_second_marking"}
