@@ -17,7 +17,8 @@ What is erased:
 - ``submitted/``, ``autograded/`` and ``feedback/`` folders of the trainee;
 - the exchange: their inbound submissions, and their feedback files (named by a
   hash of each submission's secret, recomputed here as nbgrader does);
-- rows for them in CSV exports under ``<state>/exports``;
+- rows for them in CSV exports under ``<state>/exports`` and in the roster
+  (``roster.csv``), and their Word summary under ``<state>/exports/portfolio``;
 - their home folder under the homes folder the admin gives (``--homes``; the
   local hub's homes by default);
 - the local hub's login (``accounts.json``) and password line (``credentials.txt``);
@@ -54,6 +55,7 @@ from changekit.admin.backup import LEFT_OUT
 from changekit.admin.locations import Locations
 from changekit.grading.gradebook import open_gradebook
 from changekit.grading.moderation import erase_person, mentions
+from changekit.grading.roster import ROSTER_FILE
 from changekit.hub.accounts import write_private
 
 #: What nbgrader accepts as a student id, and what is safe in a path.
@@ -218,13 +220,16 @@ def _feedback_files(folders: Iterable[Path], locations: Locations) -> list[Path]
 
 
 def _export_rows(plan: Plan, locations: Locations) -> None:
-    """Rows naming the trainee in CSV exports (``changekit export`` writes a ``student`` column)."""
-    for export in sorted((locations.state / "exports").glob("*.csv")):
-        with open(export, newline="", encoding="utf-8") as handle:
+    """Rows naming the trainee in CSV exports (``changekit export`` writes a ``student`` column) and in
+    the roster (``username``, ``changekit roster``)."""
+    rosters = [locations.state / ROSTER_FILE, locations.course / ROSTER_FILE]
+    for export in [*sorted((locations.state / "exports").glob("*.csv")), *(r for r in rosters if r.is_file())]:
+        with open(export, newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.reader(handle))
-        if not rows or "student" not in rows[0]:
+        key = "username" if export.name == ROSTER_FILE else "student"
+        if not rows or key not in rows[0]:
             continue
-        column = rows[0].index("student")
+        column = rows[0].index(key)
         kept = [row for row in rows if len(row) <= column or row[column] != plan.name]
         if len(kept) < len(rows):
             plan.items.append(Item(
@@ -331,6 +336,7 @@ def find(name: str, locations: Locations, hub: HubApi | None = None) -> Plan:
     for path in folders:
         plan.add_path(path, "exchange submission" if "+" in path.name else "course folder")
     _export_rows(plan, locations)
+    plan.add_path(locations.state / "exports" / "portfolio" / f"{name}.docx", "e-portfolio summary")
     plan.add_path(locations.homes / name, "home folder")
     _local_hub_items(plan, locations)
     plan.notes += [

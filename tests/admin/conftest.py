@@ -21,6 +21,8 @@ from jupyterhub import orm
 from changekit.admin.locations import Locations, locate
 from changekit.grading.export import export
 from changekit.grading.moderation import record_formgrader_mark
+from changekit.grading.portfolio import write_summaries
+from changekit.grading.roster import import_roster
 from changekit.hub.accounts import hash_password, write_private
 from tests.grading.harness import Course, answer_with_model
 
@@ -76,6 +78,9 @@ def grading_cycle(course: Course) -> None:
     for name in (FORGOTTEN, KEPT):
         assert course.trainee(name).fetch_feedback(ASSIGNMENT), f"no feedback reached {name}"
     export(root=course.root, env=course.env)
+    (course.state / "roster.csv").write_text(f"username,first_name,last_name\n{FORGOTTEN},Fay,Gone\n{KEPT},Kim,Kept\n")
+    import_roster(root=course.root, env=course.env)
+    write_summaries(root=course.root, env=course.env)
 
 
 def local_hub(folder: Path) -> None:
