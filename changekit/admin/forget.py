@@ -11,10 +11,14 @@ What is erased:
 - the gradebook: the student and, through nbgrader's Gradebook API, their
   submissions with every grade and comment; a SQLite gradebook is then
   vacuumed, so the deleted rows do not linger in free pages;
+- the course's moderation log beside the gradebook: marks given to the
+  trainee are deleted, and a tutor's name on marks they gave becomes "(erased)"
+  (``changekit.grading.moderation.erase_person``);
 - ``submitted/``, ``autograded/`` and ``feedback/`` folders of the trainee;
 - the exchange: their inbound submissions, and their feedback files (named by a
   hash of each submission's secret, recomputed here as nbgrader does);
-- rows for them in CSV exports under ``<state>/exports``;
+- rows for them in CSV exports under ``<state>/exports`` and in the roster
+  (``roster.csv``), and their Word summary under ``<state>/exports/portfolio``;
 - their home folder under the homes folder the admin gives (``--homes``; the
   local hub's homes by default);
 - the local hub's login (``accounts.json``) and password line (``credentials.txt``);
@@ -50,6 +54,8 @@ from changekit.admin import AdminError, databases
 from changekit.admin.backup import LEFT_OUT
 from changekit.admin.locations import Locations
 from changekit.grading.gradebook import open_gradebook
+from changekit.grading.moderation import erase_person, mentions
+from changekit.grading.roster import ROSTER_FILE
 from changekit.hub.accounts import write_private
 
 #: What nbgrader accepts as a student id, and what is safe in a path.
@@ -155,6 +161,25 @@ def _gradebook_items(plan: Plan, locations: Locations) -> None:
     ))
 
 
+def _moderation_items(plan: Plan, locations: Locations) -> None:
+    """Rows of the moderation log naming the person, as trainee or as marker (a tutor can be forgotten too)."""
+    path = databases.sqlite_path(locations.gradebook_url)
+    if path is not None and not path.is_file():
+        return
+    with open_gradebook(locations.gradebook_url, locations.course_id) as gradebook:
+        count = mentions(gradebook, plan.name)
+    if not count:
+        return
+
+    def erase() -> None:
+        with open_gradebook(locations.gradebook_url, locations.course_id) as gradebook:
+            erase_person(gradebook, plan.name)
+        if path is not None:
+            _vacuum(path)
+
+    plan.items.append(Item(f"moderation log: {count} rows naming '{plan.name}' as trainee or marker", erase))
+
+
 def _vacuum(path: Path) -> None:
     """Rewrite a SQLite file so that deleted rows are gone from its free pages too."""
     connection = sqlite3.connect(path, timeout=60)
@@ -195,13 +220,16 @@ def _feedback_files(folders: Iterable[Path], locations: Locations) -> list[Path]
 
 
 def _export_rows(plan: Plan, locations: Locations) -> None:
-    """Rows naming the trainee in CSV exports (``changekit export`` writes a ``student`` column)."""
-    for export in sorted((locations.state / "exports").glob("*.csv")):
-        with open(export, newline="", encoding="utf-8") as handle:
+    """Rows naming the trainee in CSV exports (``changekit export`` writes a ``student`` column) and in
+    the roster (``username``, ``changekit roster``)."""
+    rosters = [locations.state / ROSTER_FILE, locations.course / ROSTER_FILE]
+    for export in [*sorted((locations.state / "exports").glob("*.csv")), *(r for r in rosters if r.is_file())]:
+        with open(export, newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.reader(handle))
-        if not rows or "student" not in rows[0]:
+        key = "username" if export.name == ROSTER_FILE else "student"
+        if not rows or key not in rows[0]:
             continue
-        column = rows[0].index("student")
+        column = rows[0].index(key)
         kept = [row for row in rows if len(row) <= column or row[column] != plan.name]
         if len(kept) < len(rows):
             plan.items.append(Item(
@@ -301,12 +329,14 @@ def find(name: str, locations: Locations, hub: HubApi | None = None) -> Plan:
     plan = Plan(name)
     _hub_user(plan, locations, hub)  # first: a hub that refuses the token stops forget before anything is erased
     _gradebook_items(plan, locations)
+    _moderation_items(plan, locations)
     folders = _submission_folders(plan, locations)
     for path in _feedback_files(folders, locations):
         plan.add_path(path, "exchange feedback")
     for path in folders:
         plan.add_path(path, "exchange submission" if "+" in path.name else "course folder")
     _export_rows(plan, locations)
+    plan.add_path(locations.state / "exports" / "portfolio" / f"{name}.docx", "e-portfolio summary")
     plan.add_path(locations.homes / name, "home folder")
     _local_hub_items(plan, locations)
     plan.notes += [

@@ -7,7 +7,11 @@ adds when each assignment was submitted, its due date, any extension and
 lateness, in London time (``submission_times``).
 ``by_question`` is the cohort summary that can leave the teaching team: per
 question the number of trainees marked, the mean and the share with full
-marks, with small numbers suppressed (``changekit.governance``).
+marks, with small numbers suppressed (``changekit.governance``); ``by_outcome``
+is the same per learning outcome (``changekit.grading.outcomes``).
+``exam_board`` is the sheet for the exam board and the e-portfolio: names,
+marks per learning outcome and per question, lateness and extension, marker
+and moderation status (``changekit.grading.moderation``), tutors' comments.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from nbgrader.api import Gradebook
 from changekit.governance import suppress_small_numbers
 from changekit.grading.deadlines import lateness_text, london_text
 from changekit.grading.gradebook import course_settings, grade_table
+from changekit.grading.moderation import status
+from changekit.grading.outcomes import OUTCOMES, outcome_or_blank
 
 #: Per assignment columns ``by_trainee``'s sheet gains from ``submission_times``.
 SUBMISSION_COLUMNS = ["submitted", "due", "extension_hours", "lateness"]
@@ -108,13 +114,21 @@ def by_question(grades: pd.DataFrame, *, threshold: int = 5) -> pd.DataFrame:
     """``question_summary`` with small numbers suppressed, fit to share outside the teaching team.
 
     A count from 1 to ``threshold - 1`` is shown as ``"<threshold"``, and so is
-    every cell it could be worked out from. Where ``n`` is small, the mean and
-    share go with it. Where the trainees with full marks, or those without,
-    number fewer than ``threshold``, the full-marks count, the share and the
-    mean go: ``n - n_full_marks`` and ``n x share`` give those counts straight
-    back, and so does ``n x mean / max_score`` when scores are all or nothing.
+    every cell it could be worked out from (``suppressed``).
     """
-    summary = question_summary(grades)
+    return suppressed(question_summary(grades), threshold=threshold)
+
+
+def suppressed(summary: pd.DataFrame, *, threshold: int = 5) -> pd.DataFrame:
+    """A summary with columns n, n_full_marks, mean and share_full_marks, safe to share.
+
+    A count from 1 to ``threshold - 1`` is shown as ``"<threshold"``. Where ``n``
+    is small, the mean and share go with it. Where the trainees with full marks,
+    or those without, number fewer than ``threshold``, the full-marks count, the
+    share and the mean go: ``n - n_full_marks`` and ``n x share`` give those
+    counts straight back, and so does ``n x mean / max_score`` when scores are
+    all or nothing.
+    """
     marker = f"<{threshold}"
     small_n = summary["n"].between(1, threshold - 1)
     split = summary["n_full_marks"].between(1, threshold - 1) | (
@@ -125,6 +139,101 @@ def by_question(grades: pd.DataFrame, *, threshold: int = 5) -> pd.DataFrame:
     return safe
 
 
+def outcome_scores(grades: pd.DataFrame) -> pd.DataFrame:
+    """Per trainee and learning outcome (``changekit.grading.outcomes``): marks given so far and out of how many.
+
+    Columns student, outcome, score, max_score. Only answers with a mark count
+    (an answer still waiting for a tutor adds to neither); graded cells of an
+    assignment the course does not map are left out. A cell worth no marks adds nothing.
+    """
+    marked = grades[grades["score"].notna() & ~grades["needs_manual_grade"]]
+    outcome = [outcome_or_blank(a, q) for a, q in zip(marked["assignment"], marked["grade_id"], strict=True)]
+    marked = marked.assign(outcome=outcome)
+    marked = marked[marked["outcome"] != ""]
+    table = marked.groupby(["student", "outcome"], as_index=False)[["score", "max_score"]].sum()
+    return table.reindex(columns=["student", "outcome", "score", "max_score"])
+
+
+def by_outcome(grades: pd.DataFrame, *, threshold: int = 5) -> pd.DataFrame:
+    """Per learning outcome: trainees with a mark in it, their mean percentage and how many had full marks.
+
+    Suppressed as ``by_question`` is (``suppressed``); ``max_score`` is 100 (a
+    percentage), so ``n x mean / max_score`` means the same as there.
+    """
+    scores = outcome_scores(grades)
+    scores = scores[scores["max_score"] > 0].assign(
+        percent=lambda t: 100 * t["score"] / t["max_score"], full=lambda t: t["score"] >= t["max_score"])
+    stats = scores.groupby("outcome").agg(n=("percent", "size"), n_full_marks=("full", "sum"),
+                                          mean=("percent", "mean"))
+    summary = pd.DataFrame({"outcome": list(OUTCOMES), "title": list(OUTCOMES.values()), "max_score": 100.0})
+    summary = summary.join(stats, on="outcome")
+    summary[["n", "n_full_marks"]] = summary[["n", "n_full_marks"]].fillna(0).astype(int)
+    summary["mean"] = summary["mean"].round(1)
+    summary["share_full_marks"] = (summary["n_full_marks"] / summary["n"].where(summary["n"] > 0)).round(3)
+    return suppressed(summary, threshold=threshold)
+
+
+def names(gradebook: Gradebook) -> pd.DataFrame:
+    """Every trainee's username, first and last name (blank where no roster gave them: ``changekit roster``)."""
+    rows = [{"student": s.id, "first_name": s.first_name or "", "last_name": s.last_name or ""}
+            for s in gradebook.students]
+    return pd.DataFrame(rows, columns=["student", "first_name", "last_name"])
+
+
+def tutor_comments(gradebook: Gradebook, assignment: str | None = None) -> pd.DataFrame:
+    """Tutors' comments (nbgrader's manual comments) per trainee and assignment, one text per submission.
+
+    Columns student, assignment, comments: each comment as ``question: text``,
+    joined by " | ", in notebook order. Autograder messages are left out.
+    """
+    rows = []
+    for graded in gradebook.assignments:
+        if assignment not in (None, graded.name):
+            continue
+        for submission in gradebook.assignment_submissions(graded.name):
+            texts = [f"{comment.cell.name}: {comment.manual_comment.strip()}"
+                     for notebook in submission.notebooks for comment in notebook.comments
+                     if comment.manual_comment and comment.manual_comment.strip()]
+            rows.append({"student": submission.student.id, "assignment": graded.name, "comments": " | ".join(texts)})
+    return pd.DataFrame(rows, columns=["student", "assignment", "comments"])
+
+
+def exam_board(grades: pd.DataFrame, students: pd.DataFrame, times: pd.DataFrame, moderation: pd.DataFrame,
+               comments: pd.DataFrame) -> pd.DataFrame:
+    """The exam board's sheet: one row per trainee, names first, then marks per learning outcome, then per
+    assignment each question's mark, total, answers to mark, submission time, due date, extension, lateness,
+    marker, second marker, moderation status and the tutors' comments.
+
+    ``students`` is ``names``; ``times`` ``submission_times``; ``moderation``
+    ``changekit.grading.moderation.status``; ``comments`` ``tutor_comments``.
+    """
+    marks = by_trainee(grades, list(students["student"])).astype({"student": object})  # object even when empty
+    sheet = students.astype({"student": object}).merge(marks, on="student", how="outer")
+    sheet[["first_name", "last_name"]] = sheet[["first_name", "last_name"]].fillna("")
+    scores = outcome_scores(grades)
+    for outcome in OUTCOMES:
+        mine = scores[scores["outcome"] == outcome].set_index("student")
+        sheet[f"{outcome}:score"] = sheet["student"].map(mine["score"])
+        sheet[f"{outcome}:out_of"] = sheet["student"].map(mine["max_score"])
+    extra = times.merge(moderation, on=["student", "assignment"], how="outer").merge(
+        comments, on=["student", "assignment"], how="outer")
+    per_assignment = [*SUBMISSION_COLUMNS, "marker", "second_marker", "moderation", "comments"]
+    for assignment in dict.fromkeys([*grades["assignment"], *extra["assignment"]]):
+        rows = extra[extra["assignment"] == assignment].set_index("student")
+        for column in per_assignment:
+            sheet[f"{assignment}:{column}"] = sheet["student"].map(rows[column])
+    leading = ["student", "first_name", "last_name", *(f"{o}:{part}" for o in OUTCOMES for part in ("score", "out_of"))]
+    ordered = leading + sorted((c for c in sheet.columns if c not in leading),
+                               key=lambda c: _assignment_order(c, list(dict.fromkeys(grades["assignment"]))))
+    return sheet[ordered].sort_values("student", ignore_index=True)
+
+
+def _assignment_order(column: str, assignments: list[str]) -> int:
+    """Sort key keeping each assignment's columns together, assignments in the gradebook's order."""
+    name = column.split(":", 1)[0]
+    return assignments.index(name) if name in assignments else len(assignments)
+
+
 @dataclass(frozen=True)
 class Exported:
     """The files ``export`` wrote and how many trainees and questions they hold."""
@@ -133,6 +242,8 @@ class Exported:
     by_question: Path
     trainees: int
     questions: int
+    exam_board: Path | None = None
+    by_outcome: Path | None = None
 
 
 def export(
@@ -143,10 +254,12 @@ def export(
     root: Path | None = None,
     env: dict[str, str] | None = None,
 ) -> Exported:
-    """Write the per-trainee CSV to ``out`` and the per-question CSV beside it (``*_by_question.csv``).
+    """Write the per-trainee CSV to ``out`` and beside it the per-question summary (``*_by_question.csv``),
+    the exam board's sheet (``*_exam_board.csv``, ``exam_board``) and the per-outcome summary
+    (``*_by_outcome.csv``).
 
     ``out`` defaults to ``exports/grades.csv`` in the course's state folder.
-    ``assignment`` limits both files to one assignment.
+    ``assignment`` limits every file to one assignment.
     """
     settings = course_settings(root, env)
     if not settings.has_gradebook:
@@ -160,11 +273,16 @@ def export(
         grades = grade_table(gradebook, assignment)
         students = [student.id for student in gradebook.students]
         times = submission_times(gradebook, assignment)
+        board = exam_board(grades, names(gradebook), times, status(gradebook, assignment),
+                           tutor_comments(gradebook, assignment))
     out = Path(out or settings.state / "exports" / "grades.csv")
     out.parent.mkdir(parents=True, exist_ok=True)
-    questions = out.with_name(f"{out.stem}_by_question{out.suffix or '.csv'}")
+    beside = {part: out.with_name(f"{out.stem}_{part}{out.suffix or '.csv'}")
+              for part in ("by_question", "exam_board", "by_outcome")}
     trainees = with_submission_times(by_trainee(grades, students), times)
     trainees.to_csv(out, index=False)
     summary = by_question(grades, threshold=threshold)
-    summary.to_csv(questions, index=False)
-    return Exported(out, questions, len(trainees), len(summary))
+    summary.to_csv(beside["by_question"], index=False)
+    board.to_csv(beside["exam_board"], index=False)
+    by_outcome(grades, threshold=threshold).to_csv(beside["by_outcome"], index=False)
+    return Exported(out, beside["by_question"], len(trainees), len(summary), beside["exam_board"], beside["by_outcome"])

@@ -15,7 +15,9 @@ formgrader (``python -m changekit.hub.service``) start it with
   submission can (``StrictSubmissionHandler``);
 - terminals, language servers and the HTML export route switched off;
 - every file under ``/files/`` and ``/formgrader/submissions/<id>/`` sent as a
-  download, never as a page or script on this origin (``DownloadOnly``).
+  download, never as a page or script on this origin (``DownloadOnly``);
+- every mark saved in Manual Grading recorded with the tutor's login and the
+  time, for moderation (``RecordedGradeHandler``).
 
 **Cold start.** The first Autograde after the service starts used to take about
 33 s, and the hub's proxy (the Python ``configurable-http-proxy``, which without
@@ -176,6 +178,7 @@ def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
 
     from changekit.hub.service_handlers import (
         DownloadSubmissionFilesHandler,
+        RecordedGradeHandler,
         StrictSubmissionHandler,
     )
 
@@ -185,9 +188,10 @@ def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
         (r"/formgrader/submissions/([^/]+)/?", StrictSubmissionHandler),
         (rf"/formgrader/submissions/(?!components/)([^/]+/(?!{NAVIGATION}/?$).+)", DownloadSubmissionFilesHandler),
         (r"/nbconvert/.*", Template404),
+        (r"/formgrader/api/grade/([^/]+)", RecordedGradeHandler),
     ]
     web_app.add_handlers(".*$", [(url_path_join(base_url, pattern), *rest) for pattern, *rest in handlers])
-    serverapp.log.info("Grading service: strict submission pages, downloads only, HTML export off")
+    serverapp.log.info("Grading service: strict submission pages, downloads only, HTML export off, marks recorded")
     _warm_up_in_background(serverapp.log)
 
 

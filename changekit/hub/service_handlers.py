@@ -1,4 +1,5 @@
-"""Handlers of the grading service (see :mod:`changekit.hub.service`): strict pages, downloads only."""
+"""Handlers of the grading service (see :mod:`changekit.hub.service`): strict pages, downloads only,
+and every manual mark recorded with its marker."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import re
 from typing import Any
 
 from jupyter_server.base.handlers import AuthenticatedFileHandler, JupyterHandler
+from nbgrader.server_extensions.formgrader.apihandlers import GradeHandler
 from nbgrader.server_extensions.formgrader.handlers import SubmissionFilesHandler, SubmissionHandler
 
+from changekit.grading.moderation import record_formgrader_mark
 from changekit.hub.service import DOWNLOAD_POLICY, SUBMISSION_POLICY
 
 #: Where nbgrader's submission template starts the trainee's notebook: everything
@@ -85,3 +88,24 @@ class DownloadFileHandler(DownloadOnly, AuthenticatedFileHandler):
 
 class DownloadSubmissionFilesHandler(DownloadOnly, SubmissionFilesHandler):
     """``/formgrader/submissions/<id>/<file>``: a submission's own files, as downloads."""
+
+
+def marker_name(user: object) -> str:
+    """The hub login of the person a request came from (jupyter_server's ``User``, or a hub user dict)."""
+    if isinstance(user, dict):
+        return str(user.get("name") or "")
+    return str(getattr(user, "username", "") or getattr(user, "name", "") or "")
+
+
+class RecordedGradeHandler(GradeHandler):
+    """The formgrader's "save a mark" API (``PUT /formgrader/api/grade/<id>``), recording who marked and when.
+
+    nbgrader saves the score as always; then the mark, the tutor's hub login
+    and the time go to the course's moderation log
+    (:func:`changekit.grading.moderation.record_formgrader_mark`).
+    """
+
+    def put(self, grade_id: str) -> None:
+        super().put(grade_id)
+        if self.get_status() < 400:
+            record_formgrader_mark(self.gradebook, grade_id, marker_name(self.current_user))

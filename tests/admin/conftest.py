@@ -20,6 +20,9 @@ from jupyterhub import orm
 
 from changekit.admin.locations import Locations, locate
 from changekit.grading.export import export
+from changekit.grading.moderation import record_formgrader_mark
+from changekit.grading.portfolio import write_summaries
+from changekit.grading.roster import import_roster
 from changekit.hub.accounts import hash_password, write_private
 from tests.grading.harness import Course, answer_with_model
 
@@ -69,11 +72,15 @@ def grading_cycle(course: Course) -> None:
         comment = submission.comments[0]
         comment.manual_comment = "A clear force field; well argued."
         gradebook.db.commit()
+        record_formgrader_mark(gradebook, manual.id, "tutor")  # and what the grading service records
     course.tutor("generate_feedback", ASSIGNMENT)
     course.tutor("release_feedback", ASSIGNMENT)
     for name in (FORGOTTEN, KEPT):
         assert course.trainee(name).fetch_feedback(ASSIGNMENT), f"no feedback reached {name}"
     export(root=course.root, env=course.env)
+    (course.state / "roster.csv").write_text(f"username,first_name,last_name\n{FORGOTTEN},Fay,Gone\n{KEPT},Kim,Kept\n")
+    import_roster(root=course.root, env=course.env)
+    write_summaries(root=course.root, env=course.env)
 
 
 def local_hub(folder: Path) -> None:

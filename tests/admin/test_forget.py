@@ -58,10 +58,14 @@ def test_forget_leaves_no_trace_and_keeps_everyone_else(base: Path, capsys: pyte
     report = capsys.readouterr().out
 
     assert traces(FORGOTTEN, search_roots(locations)) == []
+    portfolio = base / "state" / "exports" / "portfolio"
+    assert not (portfolio / f"{FORGOTTEN}.docx").exists() and (portfolio / f"{KEPT}.docx").is_file()
+    assert "Fay" not in (base / "state" / "roster.csv").read_text()
     for database in (base / "state" / "gradebook.db", base / "hub" / "jupyterhub.sqlite"):
         assert not any(FORGOTTEN in row for row in gradebook_rows(database)), f"{database.name} has a row"
         assert FORGOTTEN.encode() not in database.read_bytes(), f"{database.name} keeps deleted rows in free pages"
-    for said in ("gradebook: student", "with 1 submissions", "course folder:", "exchange submission:",
+    for said in ("gradebook: student", "with 1 submissions", "moderation log: 1 rows", "e-portfolio summary",
+                 "roster.csv", "course folder:", "exchange submission:",
                  "exchange feedback:", "export:", "home folder:", "local hub login:", "local hub password:",
                  "hub user"):
         assert said in report.split("Removed")[1], f"the report does not say it removed {said!r}"
