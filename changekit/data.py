@@ -36,7 +36,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from changekit import governance, synthetic
 from changekit.errors import DataError, DataNote
-from changekit.tables import rows_phrase, spreadsheet_rows
+from changekit.tables import on_distinct, rows_phrase, spreadsheet_rows
 
 __all__ = [
     "Column",
@@ -288,7 +288,7 @@ def _read_cells(path: Path) -> pd.DataFrame:
         )
     cells = reader(path).fillna("")
     cells.columns = [str(c).strip() for c in cells.columns]
-    cells = cells.apply(lambda column: column.str.strip())
+    cells = cells.apply(lambda column: on_distinct(column, lambda values: values.str.strip()))
     filled = (cells != "").any(axis=1).to_numpy().nonzero()[0]
     return cells.iloc[: filled[-1] + 1 if filled.size else 0]
 
@@ -512,8 +512,8 @@ def _to_date(
     A time of day is dropped. US month/day order is never guessed: cells that
     only make sense that way are reported as such.
     """
-    days = cells.where(filled).str.replace(_TIME_OF_DAY, "", regex=True)
-    values = _parse(days, DAY_FIRST_FORMATS)
+    days = on_distinct(cells.where(filled), lambda text: text.str.replace(_TIME_OF_DAY, "", regex=True))
+    values = on_distinct(days, lambda text: _parse(text, DAY_FIRST_FORMATS))
     bad = filled & values.isna()
     if not bad.any():
         return values, []
@@ -533,7 +533,8 @@ def _to_date(
 
 def day_first_guessed(cells: pd.Series) -> bool:
     """Whether every numeric date in ``cells`` could be read either way round (so day-first was assumed)."""
-    numeric = cells[cells.str.contains(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", regex=True)]
+    distinct = pd.Series(cells.unique(), dtype=object)  # the answer is the same for each repeat
+    numeric = distinct[distinct.str.contains(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}", regex=True)]
     numeric = numeric.str.replace(_TIME_OF_DAY, "", regex=True)
     return bool(len(numeric)) and bool(numeric.str.fullmatch(_BOTH_ORDERS).all())
 

@@ -25,7 +25,7 @@ from changekit import governance
 from changekit.data import Column, Schema, file_label, quoted_values, read_table
 from changekit.errors import DataError
 from changekit.paths import data_dir
-from changekit.tables import rows_where
+from changekit.tables import on_distinct, rows_where
 
 __all__ = [
     "OUTCOMES",
@@ -121,7 +121,7 @@ def outcome_recoder(outcomes: Mapping[str, str] | None) -> Callable[[pd.Series, 
         known[outcome_key(word)] = meaning
 
     def recode(cells: pd.Series, path: Path) -> pd.Series:
-        keys = cells.map(outcome_key)
+        keys = on_distinct(cells, lambda words: words.map(outcome_key))
         unknown = (cells != "") & ~keys.isin(known)
         if unknown.any():
             words = list(dict.fromkeys(cells[unknown].map(governance.mask)))

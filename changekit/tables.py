@@ -14,6 +14,7 @@ here are the only place that counting is done:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -73,3 +74,16 @@ def require_unique(
             f"Could not use '{Path(path).name}': column '{column}', {rows_where(repeated)} "
             f"(the header is row 1) {problem}. {why + ' ' if why else ''}To fix: {fix}."
         )
+
+
+def on_distinct(cells: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``transform`` worked out once per distinct value of ``cells``, then spread back to every row.
+
+    An extract repeats a few values many times (dates, categories, practices,
+    outcome words): doing text work once per distinct value keeps reading a
+    large file close to pandas' own speed. ``transform`` takes and returns a
+    Series of the same length; empty cells (NaN) are passed to it like any value.
+    """
+    codes, distinct = pd.factorize(cells, use_na_sentinel=False)
+    done = transform(pd.Series(distinct, dtype=object))
+    return pd.Series(done.to_numpy()[codes], index=cells.index, name=cells.name)

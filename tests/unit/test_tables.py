@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from changekit.errors import DataError
-from changekit.tables import require_unique, rows_phrase, rows_where, spreadsheet_rows
+from changekit.tables import on_distinct, require_unique, rows_phrase, rows_where, spreadsheet_rows
 
 
 def test_rows_count_the_header_as_row_one() -> None:
@@ -74,3 +74,23 @@ def test_require_unique_accepts_distinct_values_and_leaves_the_table_alone() -> 
     table = pd.DataFrame({"item": ["a", "b"]})
     assert require_unique(table, "item", "costs.csv", problem="p", fix="f") is None
     assert table["item"].tolist() == ["a", "b"]
+
+
+def test_on_distinct_works_each_value_out_once_and_keeps_every_row() -> None:
+    cells = pd.Series([" a", "b ", " a", np.nan, "b "], index=[5, 4, 3, 2, 1], name="reason")
+    seen: list[int] = []
+
+    def strip(values: pd.Series) -> pd.Series:
+        seen.append(len(values))
+        return values.str.strip()
+
+    done = on_distinct(cells, strip)
+    assert seen == [3], "each distinct value (the empty cell included) once"
+    assert done.index.tolist() == [5, 4, 3, 2, 1] and done.name == "reason"
+    assert done.tolist()[:3] == ["a", "b", "a"] and done.tolist()[4] == "b" and pd.isna(done.iloc[3])
+
+
+def test_on_distinct_keeps_the_type_the_transform_returns() -> None:
+    dates = on_distinct(pd.Series(["2025-03-13", "2025-03-13", "2025-01-01"]), pd.to_datetime)
+    assert pd.api.types.is_datetime64_any_dtype(dates)
+    assert dates.dt.day.tolist() == [13, 13, 1]
