@@ -7,6 +7,8 @@ erases one trainee everywhere. The command-line front ends are in
 ``commands``.
 """
 
+from changekit.errors import ChangekitError
 
-class AdminError(RuntimeError):
+
+class AdminError(ChangekitError, RuntimeError):
     """Something the admin asked for cannot be done as given; the message says how to fix it."""

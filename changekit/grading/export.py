@@ -15,8 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from changekit.errors import ChangekitError
 from changekit.governance import suppress_small_numbers
 from changekit.grading.gradebook import course_settings, grade_table
+
+
+class ExportError(ChangekitError, ValueError):
+    """Nothing to export as asked (no gradebook, an unknown assignment); the message says why."""
+
 
 #: Columns of ``by_question``, in order.
 QUESTION_COLUMNS = ["assignment", "question", "kind", "max_score", "n", "n_full_marks", "mean", "share_full_marks"]
@@ -112,12 +118,12 @@ def export(
     """
     settings = course_settings(root, env)
     if not settings.has_gradebook:
-        raise ValueError(f"There is no gradebook yet ({settings.db_url}): nothing has been released "
+        raise ExportError(f"There is no gradebook yet ({settings.db_url}): nothing has been released "
                          "and graded in this course, so there is nothing to export.")
     with settings.gradebook() as gradebook:
         if assignment and assignment not in {a.name for a in gradebook.assignments}:
             known = ", ".join(a.name for a in gradebook.assignments) or "none yet"
-            raise ValueError(f"The gradebook has no assignment called '{assignment}' (it has: {known}). "
+            raise ExportError(f"The gradebook has no assignment called '{assignment}' (it has: {known}). "
                              "Check the spelling.")
         grades = grade_table(gradebook, assignment)
         students = [student.id for student in gradebook.students]
