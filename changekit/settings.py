@@ -47,6 +47,8 @@ DEFAULT_PORT = 8000
 DEFAULT_STOP_SECONDS = 60.0
 CONFIG_FILE = "nbgrader_config.py"
 SERVER_SETTINGS = "server.env"
+#: The file in the hub's folder where JupyterHub records its process id (``c.JupyterHub.pid_file``).
+HUB_PID_FILE = "jupyterhub.pid"
 
 Number = TypeVar("Number", int, float)
 
@@ -86,7 +88,7 @@ class Settings:
     @property
     def hub_pid_file(self) -> Path:
         """Where JupyterHub records its process id (``c.JupyterHub.pid_file`` in the hub configs)."""
-        return self.hub / "jupyterhub.pid"
+        return self.hub / HUB_PID_FILE
 
 
 def is_course(folder: Path) -> bool:
