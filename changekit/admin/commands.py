@@ -30,9 +30,10 @@ def backup(out: Path | None = None, **where: Path | str | None) -> int:
 
 def restore(archive: Path, **where: Path | str | None) -> int:
     """Restore ``archive`` into new or empty folders (where it was, or ``where`` says) and check every file."""
+    from changekit.admin.backup import PARTS
     from changekit.admin.backup import restore as put_back
 
-    folders = {part: where.get(part) for part in ("course", "state", "exchange", "hub", "homes")}
+    folders = {part: where.get(part) for part in PARTS}
     summary = put_back(archive, folders, {"gradebook": where.get("gradebook_url"), "hub": where.get("hub_db_url")})
     print(f"Restored from {summary.archive}; every file matches its checksum in the backup:")
     print("\n".join(summary.lines()))
