@@ -65,6 +65,16 @@ c.GenerateAssignment.preprocessors = [
 ]
 c.TagRemovePreprocessor.remove_cell_tags = ["model-answers"]
 c.TagRemovePreprocessor.enabled = True
+
+# Deadlines: calendar.toml gives each assignment's due date in London time. Generating
+# states it under the notebook's title; collecting (the formgrader's Collect button and
+# `nbgrader collect` alike) takes each trainee's last submission at or before their own
+# due date (the calendar's plus any extension), else their last, and writes the due date
+# into the gradebook so autograde reports lateness. Late work is flagged, not penalised.
+c.GenerateAssignment.preprocessors.append("changekit.grading.preprocessors.StateDueDate")
+c.StateDueDate.calendar = str(SETTINGS.root / "calendar.toml")
+c.ExchangeFactory.collect = "changekit.grading.collect.CollectOnTime"
+c.LateSubmissionPlugin.penalty_method = "none"
 # Mark schemes (BEGIN/END MARK SCHEME) sit in the locked question cell above a
 # written answer, or in a task cell. Generating removes them; autograde restores
 # locked cells from the gradebook, so the formgrader shows them above the answer.

@@ -1,4 +1,4 @@
-"""Benchmark: reading the sample referrals with ``changekit.data`` against pandas alone.
+"""Benchmark: reading the sample referrals with ``changekit.referrals`` against pandas alone.
 
     .venv/bin/python benchmarks/read_data.py --repeats 5
 
@@ -19,8 +19,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from changekit.data import read_referrals
 from changekit.paths import data_dir
+from changekit.referrals import read_referrals
 
 
 def best_seconds(run: Callable[[], object], repeats: int) -> float:

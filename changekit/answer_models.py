@@ -1075,3 +1075,115 @@ def model_for(key: str) -> type[Answer]:
         raise KeyError(
             f'There is no form called "{key}"; the forms are: {", ".join(STORE_KEYS)}.'
         ) from None
+
+
+# ----------------------------------------------------------- coding parents' quotes
+# Case study 2 (patient_experience): each quote coded into themes from a codebook,
+# and 3 to 5 quotes chosen for a commissioner's report.
+
+THEMES: dict[str, tuple[str, str]] = {
+    "same_day_access": ("Same-day GP appointment",
+                        "Could not get, or did not expect to get, a GP appointment today."),
+    "self_care_confidence": ("Confidence to manage at home",
+                             "Unsure what is normal, what to look for, or when to worry."),
+    "gp_expertise": ("Doubts about GPs and children",
+                     "Feels GPs lack paediatric expertise; wants a children's specialist."),
+    "out_of_hours": ("Evenings, nights and weekends",
+                     "The child was ill when the practice was closed."),
+    "trust_in_hospital": ("Trust in the hospital",
+                          "Tests, specialists and admission all in one place; seen today."),
+    "previous_experience": ("Previous experience",
+                            "A past experience, good or bad, of the GP, 111 or the hospital."),
+    "advice_from_others": ("Advice from 111 or others",
+                           "Sent or advised by NHS 111, a pharmacist, family or friends."),
+    "language_and_system": ("Language and knowing the system",
+                            "Language barriers, or not knowing how local services work."),
+    "practical_barriers": ("Practical barriers",
+                           "Work, transport, other children, phone lines at 8am."),
+}
+"""The codebook: theme key -> (short label, what it covers)."""
+
+REPORT_PICKS = (3, 5)
+"""How many quotes to choose for the commissioner's report: at least 3, at most 5."""
+
+Theme = Literal[tuple(THEMES)]  # type: ignore[valid-type]
+
+
+class QuoteCode(Part):
+    """The coding of one quote: its themes (one or more) and whether to use it in the report."""
+
+    themes: list[Theme] = Field(default_factory=list)
+    use_in_report: bool = False
+
+    @field_validator("themes")
+    @classmethod
+    def _codebook_order(cls, themes: list[str]) -> list[str]:
+        return [t for t in THEMES if t in themes]
+
+
+class QuoteCoding(Answer):
+    """Every quote's themes and the quotes chosen for the report (key ``"quote_coding"``)."""
+
+    title: ClassVar[str] = "Coding of parents' quotes"
+    parts: ClassVar[dict[str, str]] = {
+        "coded": "your coding of every quote",
+        "picks": "your choice of quotes for the report",
+    }
+
+    codes: dict[str, QuoteCode] = Field(default_factory=dict)
+
+    def chosen(self) -> list[str]:
+        """The ids of the quotes ticked for the report, in order."""
+        return [quote_id for quote_id, code in self.codes.items() if code.use_in_report]
+
+    def for_quotes(self, quote_ids: Iterable[str]) -> QuoteCoding:
+        """This coding for exactly ``quote_ids``: blank entries for quotes not coded yet.
+
+        What the form and the checks judge: every quote in the file must be
+        coded, and only those quotes count for the report.
+        """
+        return QuoteCoding(codes={i: self.codes.get(i, QuoteCode()) for i in quote_ids})
+
+    def todo(self, **context: Answer | None) -> list[Todo]:
+        todo = []
+        if not self.codes:
+            todo.append(Todo("coded", "Code the quotes: none has been coded yet."))
+        uncoded = [quote_id for quote_id, code in self.codes.items() if not code.themes]
+        if uncoded:
+            shown = ", ".join(uncoded[:8]) + (f" and {len(uncoded) - 8} more" if len(uncoded) > 8 else "")
+            todo.append(Todo("coded", f"Give at least one theme to every quote; not yet coded: {shown}."))
+        low, high = REPORT_PICKS
+        picked = len(self.chosen())
+        if not low <= picked <= high:
+            todo.append(
+                Todo("picks", f"Tick 'use in report' for {low} to {high} quotes (you have ticked {picked}).")
+            )
+        return todo
+
+    def table(self, texts: dict[str, str] | None = None) -> str:
+        """The coding as a Markdown table, with what still needs doing.
+
+        With ``texts`` (quote id -> what the parent said, in order), one row
+        per quote in ``texts``, its words beside its themes; without, one row
+        per quote coded.
+        """
+        ids = list(self.codes) if texts is None else list(texts)
+        rows = []
+        for quote_id in ids:
+            code = self.codes.get(quote_id, QuoteCode())
+            labels = "; ".join(THEMES[t][0] for t in code.themes) or "-"
+            row = [quote_id, md_cell(labels), "yes" if code.use_in_report else ""]
+            if texts is not None:
+                row.insert(1, md_cell(texts[quote_id]))
+            rows.append(row)
+        headers = ["Quote", "Themes", "Use in report"]
+        if texts is not None:
+            headers.insert(1, "What the parent said")
+        body = md_table(headers, rows) if rows else "_(no quotes coded yet)_"
+        return f"### {self.title}\n\n{body}" + md_missing(self.for_quotes(ids).missing())
+
+    def to_markdown(self) -> str:
+        return self.table()
+
+
+STORE_KEYS["quote_coding"] = QuoteCoding

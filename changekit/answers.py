@@ -28,6 +28,9 @@ Model answers are not kept in a file beside the source notebook: stock
 ``nbgrader generate_assignment`` copies every file of ``source/<a>/`` to the
 trainees. A source notebook holds them in a cell tagged ``model-answers``
 (removed when the assignment is generated) that calls ``model_answer_store``.
+
+``run_first`` is for notebook cells that use what an earlier cell made: it
+says which cell to run first instead of a bare ``NameError``.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import fcntl
+import inspect
 import json
 import os
 import shutil
@@ -401,3 +405,61 @@ def model_answer_store(answers: Mapping[str, BaseModel]) -> AnswerStore:
     for key, answer in answers.items():
         store.save(key, answer)
     return store
+
+
+class RunFirst(AssertionError):
+    """A cell needs a name that an earlier cell makes, and that cell has not run yet.
+
+    An ``AssertionError``, so nbgrader counts it as a failed check; in a notebook
+    it shows only its message, not a traceback (IPython calls
+    ``_render_traceback_`` when an exception has one).
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"Not yet: {self}"]
+
+
+def run_first(*names: str, cell: str, hint: str = "") -> None:
+    """Stop with "run ``cell`` first" when the notebook has not made every one of ``names``.
+
+    Called at the top of a cell that uses what an earlier cell made, e.g.
+    ``run_first("TRIAGE_MINUTES", cell="the assumptions cell above")``; it looks
+    the names up among the notebook's own (the calling cell's globals), so the
+    cell itself needs no ``globals()``. ``hint`` is added to the message.
+    """
+    frame = inspect.currentframe()
+    caller = frame.f_back if frame is not None else None
+    known = caller.f_globals if caller is not None else {}
+    missing = [name for name in names if name not in known]
+    if missing:
+        listed = ", ".join(f"`{name}`" for name in missing)
+        verb = "is" if len(missing) == 1 else "are"
+        raise RunFirst(
+            f"{listed} {verb} not set yet: run {cell} first (click in it and press Shift+Enter), "
+            f"then run this cell again.{' ' + hint if hint else ''}"
+        )
+
+
+def bring_forward(store: AnswerStore, key: str, model: type[BaseModel], earlier: str | os.PathLike[str],
+                  name: str, *, step: str = "step 5") -> str:
+    """Copy the answer saved under ``key`` in an earlier assignment's answers file into ``store``, once.
+
+    ``earlier`` is that file (e.g. ``../drivers_and_barriers/answers.json``);
+    ``name`` says what the answer is, in words, and ``step`` where its form is
+    in this notebook, for the message. Nothing is copied when ``store``
+    already has an answer under ``key`` (so edits made here are never
+    overwritten) or when the earlier answer is not there or cannot be read.
+    Returns a sentence saying what happened.
+    """
+    earlier = Path(earlier)
+    if key in store.keys():  # noqa: SIM118 (the store's keys, read from its file: not a dict)
+        return f"Your {name} is already in this assignment: update it in {step} if you need to."
+    if key not in AnswerStore(earlier).keys():  # noqa: SIM118
+        return (f"No {name} to bring forward: {earlier} is not there or has none saved. "
+                f"Fill in the {name} form in {step} from scratch.")
+    try:
+        answer = AnswerStore(earlier).load(key, model)
+    except DataError as error:
+        return f"Your earlier {name} could not be read, so fill in the form in {step}. {error}"
+    store.save(key, answer)
+    return f"Brought forward your {name} from {earlier}. Update it in {step} if it has changed."

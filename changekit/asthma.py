@@ -23,11 +23,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from changekit.charts import PALE, finish, new_figure, percent
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
-from changekit.governance import rows_where
 from changekit.paths import data_dir
 from changekit.stats import proportion
+from changekit.synthetic import carry, is_synthetic
+from changekit.tables import require_unique, rows_where
 
 #: The last day of the audit year in the course data (the end of the 2025/26 financial year).
 AUDIT_END = date(2026, 3, 31)
@@ -42,13 +44,39 @@ ENGLAND_BANK_HOLIDAYS: tuple[date, ...] = (
     date(2026, 5, 25), date(2026, 8, 31), date(2026, 12, 25), date(2026, 12, 28),
 )
 
-#: NRAD (RCP 2014): 39% of those who died had more than 12 reliever prescriptions in the year.
+#: NRAD (RCP 2014): of the 195 asthma deaths its panels reviewed in detail, 39% had been
+#: prescribed more than 12 reliever inhalers in the year. A register counts prescription
+#: items, and one item can be for more than one inhaler, so "more than 12 items" is a
+#: cautious stand-in for NRAD's "more than 12 inhalers".
 SABA_THRESHOLD = 12
+
+#: NICE quality standard QS25 (Asthma, 2013, updated 2018), its statements as published.
+QS25_URL = "https://www.nice.org.uk/guidance/qs25/chapter/Quality-statements"
+QS25_STATEMENTS: dict[int, str] = {
+    1: "People aged 5 years and over with suspected asthma have objective tests to support diagnosis.",
+    2: "People aged 5 years and over with asthma discuss and agree a documented personalised "
+       "action plan.",
+    3: "People with asthma have their asthma control monitored at every asthma review.",
+    4: "People who receive treatment in an emergency care setting for an asthma attack are "
+       "followed up by their general practice within 2 working days of discharge.",
+    5: "People with suspected severe asthma are referred to a specialist multidisciplinary "
+       "severe asthma service.",
+}
+#: Two statements of the 2013 standard that NICE says may still be useful locally.
+QS25_RETIRED_STATEMENTS: dict[str, str] = {
+    "annual_review": "People with asthma receive a structured review at least annually.",
+    "inhaler_technique": "People with asthma are given specific training and assessment in "
+                         "inhaler technique before starting any new inhaler treatment.",
+}
 
 
 @dataclass(frozen=True)
 class Measure:
-    """One audit measure: what it counts, out of whom, and the national comparator if any."""
+    """One audit measure: what it counts, out of whom, and the national comparator if any.
+
+    ``standard`` names the QS25 statement (its text is in ``QS25_STATEMENTS``) or
+    the retired 2013 statement (``QS25_RETIRED_STATEMENTS``) the measure audits.
+    """
 
     key: str
     label: str
@@ -58,13 +86,14 @@ class Measure:
     national_source: str | None = None
 
 
-_ASTHMA_UK = "Asthma UK annual survey 2017 (self-selected, all ages)"
+_ASTHMA_UK = ("Asthma UK annual asthma survey 2017 (self-selected, all ages; the charity "
+              "is now Asthma + Lung UK)")
 
 #: The measures in the order the audit reports them.
 MEASURES: tuple[Measure, ...] = (
     Measure("objective_test", "Objective test at diagnosis", "QS25 statement 1",
             "children diagnosed at age 5 or over"),
-    Measure("action_plan", "Written personalised action plan", "QS25 statement 2",
+    Measure("action_plan", "Documented personalised action plan", "QS25 statement 2",
             "all children on the register", 0.44, _ASTHMA_UK),
     Measure("control_assessed", "Control assessed at review", "QS25 statement 3",
             "children reviewed in the audit year"),
@@ -124,12 +153,10 @@ def read_asthma_register(path: str | Path | None = None) -> pd.DataFrame:
     """
     path = Path(path) if path is not None else data_dir() / "asthma_register.csv"
     register = read_table(path, REGISTER_SCHEMA)
-    repeated = register["child_id"].duplicated(keep=False)
-    if repeated.any():
-        raise DataError(
-            f"{path.name}: column 'child_id' repeats the same child in {rows_where(repeated)}. "
-            "The register needs one row per child; remove the duplicate rows from the extract."
-        )
+    require_unique(
+        register, "child_id", path, problem="repeat the same child",
+        why="The register needs one row per child.", fix="remove the duplicate rows from the extract",
+    )
     late = register["age_at_diagnosis"] > register["age_years"]
     if late.any():
         raise DataError(
@@ -212,7 +239,8 @@ def qs25_indicators(
         "annual_review": _counted(reviewed, None),
         "inhaler_technique": _counted(register["inhaler_technique_checked"], None),
     }
-    return pd.concat([register[["child_id", "practice_code"]], pd.DataFrame(indicators)], axis=1)
+    table = pd.concat([register[["child_id", "practice_code"]], pd.DataFrame(indicators)], axis=1)
+    return carry(table, register)
 
 
 def measure_cases(indicators: pd.DataFrame, measure: str) -> pd.DataFrame:
@@ -262,7 +290,7 @@ def qs25_summary(indicators: pd.DataFrame) -> pd.DataFrame:
             "national": national, "national_source": measure.national_source or "",
             "gap_to_standard": 1 - result.p, "gap_to_national": national - result.p,
         })
-    return pd.DataFrame(rows).set_index("measure")
+    return carry(pd.DataFrame(rows).set_index("measure"), indicators)
 
 
 def nrad_flags(
@@ -271,9 +299,9 @@ def nrad_flags(
     """The risk factors the National Review of Asthma Deaths (RCP 2014) named, per child.
 
     Columns: child_id, practice_code, saba_items_12m, ics_items_12m,
-    ``excess_reliever`` (more than ``saba_threshold`` reliever prescriptions in
-    12 months), ``no_review`` (no asthma review in the audit year),
-    ``no_action_plan`` and ``recall_first`` (excess reliever use together with
+    ``excess_reliever`` (more than ``saba_threshold`` reliever prescription
+    items in 12 months: NRAD counted inhalers, see ``SABA_THRESHOLD``),
+    ``no_review`` (no asthma review in the audit year), ``no_action_plan`` and ``recall_first`` (excess reliever use together with
     no review or no action plan: the children to call in first).
     """
     _require(register, ["child_id", "practice_code", "saba_items_12m", "ics_items_12m",
@@ -290,15 +318,16 @@ def nrad_flags(
 def plot_against_national(summary: pd.DataFrame, *, title: str) -> Figure:
     """Each measure as a bar with its 95% interval, the national figure as a diamond beside it.
 
-    Grey bars and black diamonds, so the chart reads in greyscale; measures
-    without a national figure simply have no diamond.
+    Pale bars outlined in black and black diamonds, so the chart reads in
+    greyscale; measures without a national figure simply have no diamond. The
+    figure carries its text alternative and, for the sample data, the
+    synthetic caption.
     """
     _require(summary, ["label", "p", "low", "high", "national"])
-    fig = Figure(figsize=(9, 0.6 * len(summary) + 1.5))  # not pyplot: a notebook shows it once
-    ax = fig.add_subplot()
+    fig, ax = new_figure(10, 0.7 * len(summary) + 2)
     y = np.arange(len(summary))[::-1]
     errors = np.vstack([summary["p"] - summary["low"], summary["high"] - summary["p"]])
-    ax.barh(y, summary["p"], color="0.75", edgecolor="black", label="This borough (95% CI)")
+    ax.barh(y, summary["p"], color=PALE, edgecolor="black", label="This borough (95% CI)")
     ax.errorbar(summary["p"], y, xerr=errors, fmt="none", ecolor="black", capsize=3)
     national = summary["national"].notna().to_numpy()
     ax.scatter(summary["national"][national], y[national], marker="D", color="black", zorder=3,
@@ -307,8 +336,22 @@ def plot_against_national(summary: pd.DataFrame, *, title: str) -> Figure:
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set(xlim=(0, 1), title=title, xlabel="Children who had it (of those eligible)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
-    fig.tight_layout()
-    return fig
+    table = pd.DataFrame({
+        "measure": summary["label"],
+        "this borough": [percent(p, 0) for p in summary["p"]],
+        "95% interval": [f"{percent(lo, 0)} to {percent(hi, 0)}"
+                         for lo, hi in zip(summary["low"], summary["high"], strict=True)],
+        "national": [percent(v, 0) for v in summary["national"]],
+    }).set_index("measure")
+    return finish(
+        fig,
+        alt_text=(
+            f"Bar chart: {title}. For each of {len(summary)} measures, the share of eligible "
+            "children who had it, with its 95% interval, beside the national figure where there is one."
+        ),
+        table=table,
+        synthetic=is_synthetic(summary),
+    )
 
 
 def _within(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:

@@ -132,8 +132,9 @@ def commands() -> tuple[Command, ...]:
                 "several at a time. Submissions already graded are skipped, so after an interruption "
                 "the same command carries on.",
                 (option("assignment", help="the assignment id, e.g. quantify_a_service_problem"),
-                 option("--jobs", "-j", type=int, default=jobs,
-                        help="submissions graded at once (default: one per CPU, %(default)s here)"),
+                 option("--jobs", "-j", type=int,
+                        help="submissions graded at once (default: as many as the CPUs and memory this process "
+                             "is allowed, cgroup limits included; the summary says how many)"),
                  option("--force", action="store_true", help="grade every submission again"),
                  option("--max-output-mb", type=float, default=10,
                         help="output kept per cell while grading; the rest is dropped (default 10)"),

@@ -20,9 +20,11 @@ from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 from changekit.errors import ChangekitError
+from changekit.grading.deadlines import course_calendar
 from changekit.paths import course_root, state_dir
 from changekit.sample_data import write_all
 from changekit.settings import database_exists
+from changekit.synthetic import write_checksums
 
 
 class CourseError(ChangekitError, RuntimeError):
@@ -81,7 +83,7 @@ def generate_release(
 
 
 def source_digest(root: Path, assignment: str, ignore: list[str]) -> str:
-    """A hash of what a release of ``assignment`` is made from: its source files and the course config.
+    """A hash of what a release of ``assignment`` is made from: its source files, the course config and its due date.
 
     Files matching ``ignore`` (nbgrader's ``CourseDirectory.ignore``) do not
     count, so a notebook's checkpoints or the outputs it writes do not trigger
@@ -89,6 +91,7 @@ def source_digest(root: Path, assignment: str, ignore: list[str]) -> str:
     """
     folder = root / "source" / assignment
     digest = hashlib.sha256((root / "nbgrader_config.py").read_bytes())
+    digest.update(repr(course_calendar(root).due.get(assignment)).encode() + b"\0")
     for path in sorted(folder.rglob("*")):
         parts = path.relative_to(folder).parts
         if path.is_dir() or any(fnmatch.fnmatch(part, pattern) for part in parts for pattern in ignore):
@@ -133,6 +136,11 @@ def publish(root: Path | None = None, env: dict[str, str] | None = None, state: 
         nbgrader("release_assignment", assignment, "--force", cwd=root, env=env)
         recorded[assignment] = digests[assignment]
         write_atomically(record, json.dumps(recorded, indent=1, sort_keys=True))
+    calendar = course_calendar(root)
+    for assignment in stale:
+        due = calendar.due_utc(assignment)
+        if due is not None:  # so the formgrader shows it, and the dashboard knows what is overdue
+            nbgrader("db", "assignment", "add", assignment, f"--duedate={due.isoformat(sep=' ')} UTC", cwd=root, env=env)
     return stale, [a for a in digests if a not in stale]
 
 
@@ -164,10 +172,14 @@ def stale_copies(root: Path | None = None) -> list[Path]:
 
 
 def refresh_data(root: Path | None = None) -> list[Path]:
-    """Regenerate ``data/`` and refresh every copy in ``source/``; return the files written."""
+    """Regenerate ``data/``, refresh every copy in ``source/``; return the files written.
+
+    Also rewrites the package's list of sample-data checksums (``changekit.synthetic``).
+    """
     root = root or course_root()
     written = write_all(root / "data")
     for original, copy in data_copies(root):
         shutil.copyfile(original, copy)
         written.append(copy)
+    write_checksums(root / "data")  # in the package: how readers know the sample data
     return written

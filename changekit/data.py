@@ -10,8 +10,10 @@ row 1) and says how to fix it. Every file first goes through
 ``governance.check_no_identifiers``, so patient-identifiable data never reaches
 a notebook (nor an error message).
 
-``read_referrals`` and ``read_services`` read the course's sample data from
-``data/`` (see ``data/README.md``).
+The readers of each kind of data build on it: ``changekit.referrals`` (case
+study 1's referrals and services directory), ``experience``, ``population``,
+``asthma``, ``economics`` and ``fingertips``; their files are described in
+``data/README.md``.
 """
 
 from __future__ import annotations
@@ -32,27 +34,24 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from changekit import governance
+from changekit import governance, synthetic
 from changekit.errors import DataError, DataNote
-from changekit.paths import data_dir
+from changekit.tables import rows_phrase, spreadsheet_rows
 
 __all__ = [
-    "OUTCOMES",
-    "REASONS",
-    "REFERRALS",
-    "SERVICES",
-    "SERVICE_NAMES",
     "Column",
     "DataError",
     "Schema",
-    "read_referrals",
-    "read_services",
+    "checked_cells",
+    "file_label",
+    "name_key",
+    "quoted_values",
     "read_table",
+    "require_columns",
 ]
 
 Kind = Literal["text", "int", "number", "date"]
 
-ROWS_SHOWN = 5
 VALUES_SHOWN = 3
 
 
@@ -90,65 +89,6 @@ class Schema:
         return [c.name for c in self.columns]
 
 
-REASONS: tuple[str, ...] = (
-    "developmental delay",
-    "speech and language delay",
-    "suspected autism",
-    "ADHD assessment",
-    "behaviour concerns",
-    "continence (wetting or soiling)",
-    "feeding and growth",
-    "sleep problems",
-    "headache",
-    "safeguarding concern",
-)
-OUTCOMES: tuple[str, ...] = ("accepted", "redirected")
-COMMUNITY_PAEDIATRICS = "Community paediatrics"
-SERVICE_NAMES: tuple[str, ...] = (
-    COMMUNITY_PAEDIATRICS,
-    "Health visiting",
-    "School nursing",
-    "Speech and language therapy",
-    "CAMHS",
-    "Children's bladder and bowel service",
-    "Acute paediatric outpatients",
-    "Children's social care (MASH)",
-    "Early help and parenting support",
-)
-MAX_AGE_MONTHS = 215  # the month before the 18th birthday
-
-REFERRALS = Schema(
-    "referrals",
-    (
-        Column("referral_id"),
-        Column("referral_date", "date"),
-        Column("practice_code"),
-        Column("age_months", "int", minimum=0, maximum=MAX_AGE_MONTHS),
-        # A trainee's own extract has its own categories: the sample data's
-        # (REASONS, SERVICE_NAMES) are documented in data/README.md, not enforced.
-        Column("reason"),
-        Column("outcome", allowed=OUTCOMES),
-        Column("redirected_to", required=False),
-        Column("decision_days", "int", minimum=0),
-    ),
-)
-
-SERVICES = Schema(
-    "services",
-    (
-        Column("service", allowed=SERVICE_NAMES),
-        Column("accepts"),
-        Column("does_not_accept"),
-        Column("age_range"),
-        Column("min_age_months", "int", minimum=0, maximum=240),
-        Column("max_age_months", "int", minimum=0, maximum=240),
-        Column("how_to_refer"),
-        Column("contact_route"),
-        Column("reasons", allowed=REASONS, separator=";"),
-    ),
-)
-
-
 @dataclass(frozen=True)
 class _Problem:
     """One thing wrong in one column: where, what was found, what was expected, the fix."""
@@ -161,28 +101,23 @@ class _Problem:
 
     def __str__(self) -> str:
         return (
-            f"- column '{self.column}', {governance.rows_phrase(self.rows)}: found {self.found}; "
+            f"- column '{self.column}', {rows_phrase(self.rows)}: found {self.found}; "
             f"expected {self.expected}. To fix: {self.fix}."
         )
 
 
-def _file_label(path: Path) -> str:
+def file_label(path: Path) -> str:
     """How a message names a file: its name, then the folder it is in."""
     return f"'{path.name}' (in {path.parent.resolve()})"
 
 
-def _quoted(values: pd.Series) -> str:
+def quoted_values(values: pd.Series) -> str:
     """The first few distinct values, quoted: "'two', '3.5'" (long numbers and postcodes hidden)."""
     distinct = list(dict.fromkeys(values.tolist()))
     shown = ", ".join(repr(governance.mask(str(v))) for v in distinct[:VALUES_SHOWN])
     return shown + (
         f" and {len(distinct) - VALUES_SHOWN} other values" if len(distinct) > VALUES_SHOWN else ""
     )
-
-
-def _spreadsheet_rows(mask: pd.Series) -> list[int]:
-    """Rows where ``mask`` holds, numbered as in a spreadsheet (header = row 1)."""
-    return [int(i) + 2 for i in mask[mask].index]
 
 
 # ---------------------------------------------------------------- reading files
@@ -222,7 +157,7 @@ def _decode(data: bytes, path: Path) -> str:
     except UnicodeDecodeError as exc:
         row = data.count(b"\n", 0, exc.start) + 1
         raise DataError(
-            f"Could not read {_file_label(path)}: row {row} has characters in an unknown text "
+            f"Could not read {file_label(path)}: row {row} has characters in an unknown text "
             "encoding. To fix: open it in Excel and use File > Save As > 'CSV UTF-8 "
             "(Comma delimited)'."
         ) from None
@@ -240,14 +175,14 @@ def _read_csv(path: Path) -> pd.DataFrame:
     data = path.read_bytes()
     if data.startswith(b"PK\x03\x04"):
         raise DataError(
-            f"Could not read {_file_label(path)}: it is an Excel workbook saved with a "
+            f"Could not read {file_label(path)}: it is an Excel workbook saved with a "
             "'.csv' name. To fix: rename it to end in '.xlsx', or open it in Excel and use "
             "Save As > 'CSV UTF-8 (Comma delimited)'."
         )
     text = _decode(data, path)
     if not text.strip():
         raise DataError(
-            f"Could not read {_file_label(path)}: it is empty (row 1 should hold the column "
+            f"Could not read {file_label(path)}: it is empty (row 1 should hold the column "
             "names). To fix: check you saved the right file."
         )
     try:
@@ -262,7 +197,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         line = re.search(r"line (\d+)", str(exc))
         where = f"row {line.group(1)}" if line else "a row"
         raise DataError(
-            f"Could not read {_file_label(path)}: {where} has a different number of cells from "
+            f"Could not read {file_label(path)}: {where} has a different number of cells from "
             "the header row (row 1), often a comma inside a value without quotes. To fix: open "
             "the file in Excel, check that row, and save it again as 'CSV UTF-8'."
         ) from None
@@ -286,7 +221,7 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
         sheet = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
     except (zipfile.BadZipFile, InvalidFileException, ValueError, KeyError, OSError):
         raise DataError(
-            f"Could not read {_file_label(path)}: it is not a readable Excel workbook. "
+            f"Could not read {file_label(path)}: it is not a readable Excel workbook. "
             "To fix: open it in Excel and save it again as 'Excel Workbook (.xlsx)' or "
             "'CSV UTF-8'."
         ) from None
@@ -309,9 +244,9 @@ def _check_formulas(path: Path, cells: pd.DataFrame) -> None:
     finally:
         workbook.close()
     if found:
-        where = "; ".join(f"column '{name}', {governance.rows_phrase(rows)}" for name, rows in found.items())
+        where = "; ".join(f"column '{name}', {rows_phrase(rows)}" for name, rows in found.items())
         raise DataError(
-            f"Could not use {_file_label(path)}: {where} hold a formula with no value saved (the file was "
+            f"Could not use {file_label(path)}: {where} hold a formula with no value saved (the file was "
             "written by a program, not saved from Excel). To fix: open it in Excel and save it, or replace "
             "the formulas with their values (Copy, then Paste Special > Values)."
         )
@@ -334,7 +269,7 @@ def _check_size(path: Path) -> None:
     megabytes = path.stat().st_size / 2**20
     if megabytes > MAX_FILE_MB:
         raise DataError(
-            f"Could not read {_file_label(path)}: it is {megabytes:,.0f} MB, and files over "
+            f"Could not read {file_label(path)}: it is {megabytes:,.0f} MB, and files over "
             f"{MAX_FILE_MB} MB are too big for your notebook's memory. To fix: export only the "
             "columns and the months you need (a year of referrals is usually well under 10 MB)."
         )
@@ -347,7 +282,7 @@ def _read_cells(path: Path) -> pd.DataFrame:
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         raise DataError(
-            f"Could not read {_file_label(path)}: '{path.suffix or 'no extension'}' "
+            f"Could not read {file_label(path)}: '{path.suffix or 'no extension'}' "
             "files are not supported. To fix: save it from Excel as 'CSV UTF-8' (.csv) or "
             "'Excel Workbook' (.xlsx)."
         )
@@ -403,7 +338,7 @@ def _check_layout(cells: pd.DataFrame, path: Path) -> None:
         where = (f"the column names seem to be in row {int(filled.to_numpy().argmax()) + 2}" if len(filled)
                  else "no row below it holds data")
         raise DataError(
-            f"Could not use {_file_label(path)}: row 1 looks like a title or a merged heading, not the column "
+            f"Could not use {file_label(path)}: row 1 looks like a title or a merged heading, not the column "
             f"names ({len(unnamed)} of its {len(cells.columns)} cells are empty); {where}. To fix: delete the "
             "rows above the column names and unmerge any merged heading cells, so that row 1 holds one name per "
             "column."
@@ -412,7 +347,7 @@ def _check_layout(cells: pd.DataFrame, path: Path) -> None:
         last = cells.iloc[-1]
         if last.str.fullmatch(_TOTALS).any():
             raise DataError(
-                f"Could not use {_file_label(path)}: row {len(cells) + 1} looks like a totals row "
+                f"Could not use {file_label(path)}: row {len(cells) + 1} looks like a totals row "
                 f"('{last[last.str.fullmatch(_TOTALS)].iloc[0]}'), not data. To fix: delete it; the course "
                 "does its own counting."
             )
@@ -426,7 +361,7 @@ def _rename(cells: pd.DataFrame, columns: Mapping[str, str], schema: Schema, pat
     unknown = [name for name in columns if name_key(name) not in found]
     wrong = [course for course in columns.values() if course not in schema.names]
     if unknown or wrong:
-        lines = [f"The columns= you gave do not fit {_file_label(path)}:"]
+        lines = [f"The columns= you gave do not fit {file_label(path)}:"]
         lines += [f"- '{name}' is not a column of the file." for name in unknown]
         lines += [f"- '{name}' is not one of the course's columns." for name in wrong]
         lines.append(f"The file's columns: {', '.join(map(repr, cells.columns))}.")
@@ -445,7 +380,7 @@ def _check_columns(cells: pd.DataFrame, schema: Schema, path: Path) -> None:
     advice = [s for s in (_suggestion(m, found) for m in missing) if s]
     lines = [
         (
-            f"{_file_label(path)} is missing {len(missing)} column(s) in its header (row 1): "
+            f"{file_label(path)} is missing {len(missing)} column(s) in its header (row 1): "
             f"{', '.join(map(repr, missing))}."
         ),
         f"Columns found: {', '.join(map(repr, found)) or 'none'}.",
@@ -483,8 +418,8 @@ def _check_allowed(cells: pd.Series, filled: pd.Series, column: Column) -> list[
     return [
         _Problem(
             column.name,
-            _spreadsheet_rows(bad),
-            _quoted(cells[bad]),
+            spreadsheet_rows(bad),
+            quoted_values(cells[bad]),
             f"{each}: {', '.join(map(repr, column.allowed))}",
             "correct the spelling (capitals matter) or choose one of the allowed values",
         )
@@ -523,8 +458,8 @@ def _to_number(
     problems = [
         _Problem(
             column.name,
-            _spreadsheet_rows(bad),
-            _quoted(cells[bad]),
+            spreadsheet_rows(bad),
+            quoted_values(cells[bad]),
             _range_phrase(column, whole),
             fix,
         )
@@ -585,7 +520,7 @@ def _to_date(
     month_first = bad & _parse(days.where(bad), MONTH_FIRST_FORMATS).notna()
     unreadable = bad & ~month_first
     problems = [
-        _Problem(column.name, _spreadsheet_rows(rows), _quoted(cells[rows]), expected, fix)
+        _Problem(column.name, spreadsheet_rows(rows), quoted_values(cells[rows]), expected, fix)
         for rows, expected, fix in (
             (month_first, "day/month/year, as UK systems write dates", US_ORDER_FIX),
             (unreadable, "a date such as 31/03/2024, 31-Mar-24, 31 March 2024 or 2024-03-31",
@@ -624,7 +559,7 @@ def _convert(cells: pd.DataFrame, schema: Schema, path: Path) -> pd.DataFrame:
             problems.append(
                 _Problem(
                     column.name,
-                    _spreadsheet_rows(~filled),
+                    spreadsheet_rows(~filled),
                     "an empty cell",
                     "a value in every row",
                     "fill in these cells, or delete rows that are not data (such as totals)",
@@ -634,13 +569,13 @@ def _convert(cells: pd.DataFrame, schema: Schema, path: Path) -> pd.DataFrame:
         problems += found
         if column.kind == "date" and not found and day_first_guessed(raw[filled]):
             warnings.warn(DataNote(
-                f"In {_file_label(path)}, every date in column '{column.name}' could be day/month or "
+                f"In {file_label(path)}, every date in column '{column.name}' could be day/month or "
                 "month/day (such as 03/04/2025): they were read as day/month/year, as UK systems write "
                 "them. If yours writes month/day/year, convert the column before reading it."
             ), stacklevel=4)
     if problems:
         heading = (
-            f"Could not use {_file_label(path)}: {len(problems)} problem(s) to fix "
+            f"Could not use {file_label(path)}: {len(problems)} problem(s) to fix "
             "(row numbers count the header as row 1, as in Excel):"
         )
         raise DataError("\n".join([heading, *map(str, problems)]))
@@ -664,57 +599,22 @@ def read_table(
     file's own column names to the schema's; ``recode`` turns a column's local
     words into the schema's before checking. Raises ``DataError`` (naming the
     file, column, rows and fix) for any problem, and
-    ``governance.IdentifiableDataError`` for patient-identifiable data.
+    ``governance.IdentifiableDataError`` for patient-identifiable data. A
+    table read from one of the course's sample files is marked as synthetic
+    (a ``changekit.synthetic.SyntheticFrame``), so charts and exports say so.
     """
     path = Path(path)
     cells = _read_cells(path)
     # First, so that no later message can quote an identifier back to the user.
     places = [c.name for c in schema.columns if c.place_name]
-    governance.check_no_identifiers(cells, source=_file_label(path), place_names=places)
+    governance.check_no_identifiers(cells, source=file_label(path), place_names=places)
     _check_layout(cells, path)
     cells = _rename(cells, columns or {}, schema, path)
     _check_columns(cells, schema, path)
     for name, recoder in (recode or {}).items():
         cells[name] = recoder(cells[name], path)
-    return _convert(cells, schema, path)
-
-
-def outcome_key(word: str) -> str:
-    """An outcome word without regard to case and spacing: ' Rejected -  signposted' -> 'rejected - signposted'."""
-    return " ".join(word.lower().split())
-
-
-def outcome_recoder(outcomes: Mapping[str, str] | None) -> Callable[[pd.Series, Path], pd.Series]:
-    """Turns a file's outcome words into 'accepted' or 'redirected', as ``outcomes`` maps them.
-
-    'accepted' and 'redirected' themselves are understood in any case; other
-    words must be mapped. Unmapped words raise one ``DataError`` that lists
-    them with their rows and shows the ``outcomes=`` line to write.
-    """
-    known = {word: word for word in OUTCOMES}
-    for word, meaning in (outcomes or {}).items():
-        if meaning not in OUTCOMES:
-            raise DataError(
-                f"outcomes= maps {word!r} to {meaning!r}: map each of your outcome words to "
-                "'accepted' or 'redirected'."
-            )
-        known[outcome_key(word)] = meaning
-
-    def recode(cells: pd.Series, path: Path) -> pd.Series:
-        keys = cells.map(outcome_key)
-        unknown = (cells != "") & ~keys.isin(known)
-        if unknown.any():
-            words = list(dict.fromkeys(cells[unknown].map(governance.mask)))
-            line = ", ".join(f"{w!r}: 'accepted or redirected'" for w in words[:6])
-            raise DataError(
-                f"Could not use {_file_label(path)}: column 'outcome' has words the course does not know, "
-                f"{governance.rows_where(unknown)}: {_quoted(cells[unknown])}. Each referral's outcome must mean "
-                "'accepted' or 'redirected' (turned away, signposted elsewhere). To fix: say what each of your "
-                f"words means, e.g. read_referrals(path, outcomes={{{line}}}), choosing one of the two for each."
-            )
-        return keys.map(known).where(cells != "", "")
-
-    return recode
+    table = _convert(cells, schema, path)
+    return synthetic.mark(table) if synthetic.is_sample_file(path) else table  # for charts' captions
 
 
 def checked_cells(path: str | Path) -> pd.DataFrame:
@@ -725,41 +625,5 @@ def checked_cells(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     cells = _read_cells(path)
-    governance.check_no_identifiers(cells, source=_file_label(path))
+    governance.check_no_identifiers(cells, source=file_label(path))
     return cells
-
-
-def referrals_call(path: str | Path, columns: Mapping[str, str], outcomes: Mapping[str, str]) -> str:
-    """The ``read_referrals(...)`` line that reads ``path`` with these mappings, to paste into a notebook."""
-    parts = [repr(str(path))]
-    if columns:
-        parts.append(f"columns={dict(columns)!r}")
-    if outcomes:
-        parts.append(f"outcomes={dict(outcomes)!r}")
-    return f"referrals = read_referrals({', '.join(parts)})"
-
-
-def read_referrals(
-    path: str | Path | None = None,
-    columns: Mapping[str, str] | None = None,
-    outcomes: Mapping[str, str] | None = None,
-) -> pd.DataFrame:
-    """Referrals to community paediatrics: the sample data (``data/referrals.csv``) or your own extract.
-
-    ``columns`` maps your file's column names to the course's, e.g.
-    ``{"Date received": "referral_date", "Triage outcome": "outcome"}``;
-    ``outcomes`` maps your outcome words to 'accepted' or 'redirected', e.g.
-    ``{"Rejected - signposted": "redirected"}`` (case and spacing do not
-    matter). Reasons and services keep your own categories.
-    """
-    return read_table(
-        data_dir() / "referrals.csv" if path is None else path,
-        REFERRALS,
-        columns=columns,
-        recode={"outcome": outcome_recoder(outcomes)},
-    )
-
-
-def read_services(path: str | Path | None = None) -> pd.DataFrame:
-    """The community child-health services directory (default: ``data/services.csv``)."""
-    return read_table(data_dir() / "services.csv" if path is None else path, SERVICES)

@@ -14,7 +14,9 @@ service, as in ``data/services.csv``) into a single self-contained HTML page:
 The page has no scripts and no external files (it works from a shared drive,
 an intranet or an email attachment), its stylesheet is inline with print
 rules, every value is HTML-escaped, it declares ``lang="en-GB"`` and its
-headings run in order (h1, h2, h3) for screen readers.
+headings run in order (h1, h2, h3) for screen readers. A directory made from
+the course's sample services (``data/services.csv``) says under its title that
+it is synthetic, so that it is never mistaken for a real one.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import pandas as pd
 
 from changekit.data import require_columns
 from changekit.errors import DataError
+from changekit.synthetic import CAPTION, is_synthetic
 
 DEFAULT_TITLE = "Community child health services: where to refer"
 REASON_SEPARATOR = ";"
@@ -52,6 +55,7 @@ h3 { font-size: 1.2rem; margin-bottom: 0.25rem; }
 a { color: #003078; } a:focus { outline: 3px solid #ffbf47; }
 table { border-collapse: collapse; width: 100%; }
 caption { text-align: left; font-weight: bold; padding-bottom: 0.5rem; }
+.synthetic { border: 3px solid #0b0c0c; padding: 0.5rem; font-weight: bold; }
 th, td { border: 1px solid #505a5f; padding: 0.4rem; text-align: left; vertical-align: top; }
 section { border-top: 2px solid #505a5f; margin-top: 1.5rem; }
 dt { font-weight: bold; margin-top: 0.5rem; } dd { margin-left: 0; }
@@ -68,13 +72,17 @@ def build_directory_html(services: pd.DataFrame, *, title: str = DEFAULT_TITLE) 
     """The directory as one self-contained, accessible HTML page (a string).
 
     ``services`` needs the columns in ``REQUIRED_COLUMNS`` (as read by
-    ``changekit.data.read_services``); services appear in the table's order.
+    ``changekit.referrals.read_services``); services appear in the table's order.
+    Services read from the course's sample file are marked synthetic under
+    the title.
     """
     _check_columns(services)
     rows = services.to_dict("records")
     anchors = _anchors([_text(row["service"]) for row in rows])
     body = [
         f"<h1>{escape(title)}</h1>",
+        *([f'<p class="synthetic">{CAPTION}: every service here is made up.</p>']
+          if is_synthetic(services) else []),
         '<p class="screen-only"><a href="#services">Skip to the list of services</a></p>',
         _index(rows, anchors),
         '<main id="services">',

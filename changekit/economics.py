@@ -9,7 +9,12 @@ the model is the one any "does it pay for itself?" question needs:
 2. **Savings and costs**: activity avoided priced at national unit costs is
    the gross saving; staff time priced the same way plus a one-off set-up
    cost is the clinic's cost; the difference is the net saving
-   (``gross_saving``, ``clinic_cost``, ``net_saving``).
+   (``gross_saving``, ``clinic_cost``, ``net_saving``). The unit costs are
+   costs of providing care (PSSRU; NHS England's National Cost Collection),
+   not tariffs or prices, so a "saving" is cost avoided: under the NHS Payment
+   Scheme (from April 2023) urgent and emergency care is paid mostly through
+   the fixed element of aligned payment and incentive agreements, so most of
+   it frees capacity and staff time rather than releasing cash.
 3. **Break-even**: the month in which the cumulative net saving first reaches
    zero (``break_even_month``, ``plot_break_even``).
 4. **Uncertainty**: change one input at a time and watch the net saving
@@ -36,10 +41,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from changekit.charts import MID, PALE, finish, new_figure
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
-from changekit.governance import rows_where
 from changekit.paths import data_dir
+from changekit.synthetic import ATTR, is_synthetic
+from changekit.tables import require_unique, rows_where
 
 #: Each kind of contact the clinic may avoid, and the unit cost that prices it.
 ACTIVITY_ITEMS: dict[str, str] = {
@@ -112,13 +119,15 @@ class ClinicActivity:
     ``avoided_per_month``: contacts avoided per month, by activity column;
     ``staff_hours_per_month``: staff hours used per month, by staff column;
     ``infants``: average infants aged 0-6 months covered (for scaling to other
-    practices); ``months_observed``: months of data after the launch.
+    practices); ``months_observed``: months of data after the launch;
+    ``synthetic``: estimated from the course's made-up sample data.
     """
 
     avoided_per_month: Mapping[str, float]
     staff_hours_per_month: Mapping[str, float]
     infants: float
     months_observed: int
+    synthetic: bool = False
 
 
 # ---------------------------------------------------------------- reading
@@ -133,12 +142,10 @@ def read_unit_costs(path: str | Path | None = None) -> pd.DataFrame:
     """
     path = Path(path) if path is not None else data_dir() / "unit_costs.csv"
     table = read_table(path, UNIT_COSTS_SCHEMA)
-    repeated = table["item"].duplicated(keep=False)
-    if repeated.any():
-        raise DataError(
-            f"{path.name}: column 'item' names the same cost twice in {rows_where(repeated)}. "
-            "Keep one row per item (change the cost there instead of adding a row)."
-        )
+    require_unique(
+        table, "item", path, problem="name the same cost",
+        fix="keep one row per item (change the cost there instead of adding a row)",
+    )
     bad_year = ~table["price_year"].str.fullmatch(r"\d{4}/\d{2}")
     if bad_year.any():
         raise DataError(
@@ -242,6 +249,7 @@ def estimate_activity(clinic: pd.DataFrame) -> ClinicActivity:
         staff_hours_per_month={s: float(after[s].mean()) for s in STAFF_ITEMS},
         infants=float(after["infants_0_6m"].mean()),
         months_observed=len(after),
+        synthetic=is_synthetic(clinic),
     )
 
 
@@ -405,8 +413,9 @@ def one_way_sensitivity(
             "net_at_low": nets[0], "net_at_high": nets[1],
             "swing": abs(nets[1] - nets[0]), "base_net": base_net,
         })
-    table = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable")
-    return table.reset_index(drop=True)
+    table = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+    table.attrs[ATTR] = activity.synthetic
+    return table
 
 
 def plot_tornado(
@@ -421,15 +430,16 @@ def plot_tornado(
     Each input is a bar from the base net saving to its value at the low end
     (hatched) and at the high end (solid grey); a solid line marks the base
     case and a dotted line zero, where the clinic breaks even. Readable in
-    greyscale.
+    greyscale; the figure carries its text alternative and, for the sample
+    data, the synthetic caption.
     """
     _require(sensitivity, ["label", "low", "high", "net_at_low", "net_at_high", "base_net"])
     table = sensitivity.head(top) if top else sensitivity
-    fig, ax = _figure(ax, height=0.45 * len(table) + 1.8)
+    fig, ax = new_figure(10, 0.5 * len(table) + 2, ax=ax)
     base = float(table["base_net"].iloc[0])
     y = np.arange(len(table))[::-1]
     for column, style in (("net_at_low", {"color": "white", "hatch": "///"}),
-                          ("net_at_high", {"color": "0.55"})):
+                          ("net_at_high", {"color": PALE})):
         ax.barh(y, table[column] - base, left=base, edgecolor="black", **style)
     ax.axvline(base, color="black", linewidth=1.2)
     ax.axvline(0, color="black", linestyle=":", linewidth=1)
@@ -439,10 +449,26 @@ def plot_tornado(
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: format_gbp(value)))
     ax.set(title=title, xlabel=f"Net saving (base case {format_gbp(base)}; dotted line: break-even)")
     ax.legend(handles=[Patch(facecolor="white", edgecolor="black", hatch="///", label="Input at low value"),
-                       Patch(facecolor="0.55", edgecolor="black", label="Input at high value")],
+                       Patch(facecolor=PALE, edgecolor="black", label="Input at high value")],
               loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
-    fig.tight_layout()
-    return fig
+    words = pd.DataFrame({
+        "input": table["label"],
+        "low value": [_value_text(row, "low") for row in table.itertuples()],
+        "high value": [_value_text(row, "high") for row in table.itertuples()],
+        "net saving at low": table["net_at_low"].map(format_gbp),
+        "net saving at high": table["net_at_high"].map(format_gbp),
+    }).set_index("input")
+    widest = table.iloc[0]
+    return finish(
+        fig,
+        alt_text=(
+            f"Tornado chart: {title}. The base case net saving is {format_gbp(base)}; "
+            f"{len(table)} inputs each set low and high. The widest swing is {widest['label']}: "
+            f"{format_gbp(widest['net_at_low'])} to {format_gbp(widest['net_at_high'])}."
+        ),
+        table=words,
+        synthetic=is_synthetic(sensitivity),
+    )
 
 
 def plot_break_even(
@@ -457,21 +483,32 @@ def plot_break_even(
 
     Month 1 carries the set-up cost, so the line starts below zero and climbs
     (or falls) by the monthly margin; circles and a dashed marker keep it
-    readable in greyscale.
+    readable in greyscale. The figure carries its text alternative and, for
+    the sample data, the synthetic caption.
     """
-    fig, ax = _figure(ax, height=4.5)
+    fig, ax = new_figure(10, 5, ax=ax)
     x = np.arange(1, _check_months(months) + 1)
-    ax.plot(x, [net_saving(activity, costs, months=int(m)) for m in x], color="black", marker="o",
-            markersize=4, label="Cumulative net saving")
+    cumulative = [net_saving(activity, costs, months=int(m)) for m in x]
+    ax.plot(x, cumulative, color="black", marker="o", markersize=4, label="Cumulative net saving")
     ax.axhline(0, color="black", linestyle=":", linewidth=1)
     month = break_even_month(activity, costs)
     if month is not None and month <= months:
-        ax.axvline(month, color="0.4", linestyle="--", label=f"Break-even: month {month}")
+        ax.axvline(month, color=MID, linestyle="--", label=f"Break-even: month {month}")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: format_gbp(value)))
     ax.set(title=title, xlabel="Months since the clinic opened", ylabel="Net saving so far")
     ax.legend(loc="upper left", fontsize="small")
-    fig.tight_layout()
-    return fig
+    reached = (f"It breaks even in month {month}." if month is not None and month <= months
+               else f"It does not break even within {months} months.")
+    return finish(
+        fig,
+        alt_text=(
+            f"Line chart: {title}, month 1 to {months}. It starts at {format_gbp(cumulative[0])} "
+            f"(the set-up cost included) and reaches {format_gbp(cumulative[-1])}. {reached}"
+        ),
+        table=pd.DataFrame({"month": x, "net saving so far": [format_gbp(v) for v in cumulative]})
+        .set_index("month"),
+        synthetic=activity.synthetic,
+    )
 
 
 def outline_text(activity: ClinicActivity, costs: Mapping[str, float], *, months: int = 12) -> str:
@@ -569,14 +606,6 @@ def _check_months(months: int) -> int:
     if isinstance(months, bool) or not isinstance(months, int | np.integer) or months < 1:
         raise DataError(f"months is {months!r}; give a whole number of months, at least 1 (e.g. 12).")
     return int(months)
-
-
-def _figure(ax: Axes | None, *, height: float) -> tuple[Figure, Axes]:
-    """A new figure made without pyplot (so a notebook shows it once), or ``ax``'s figure."""
-    if ax is not None:
-        return ax.figure, ax  # type: ignore[return-value]
-    fig = Figure(figsize=(10, height))
-    return fig, fig.add_subplot()
 
 
 def _require(frame: pd.DataFrame, columns: list[str]) -> None:

@@ -4,11 +4,12 @@ Two kinds of evidence, used side by side:
 
 - numbers: children's A&E attendances set against when GP practices are open
   (``OpeningHours``, ``in_hours``, ``arrivals_vs_opening``, ``plot_arrivals``);
-- words: parents' quotes coded into themes with a codebook (``THEMES``),
-  using the ``CodebookForm`` widget, saved as a ``QuoteCoding`` answer under
-  the key ``"quote_coding"``, then counted with ``theme_counts`` and shown with
-  ``coding_table``; after marking, ``coding_agreement`` sets it beside the
-  tutor's coding (formative, not marked).
+- words: parents' quotes coded into themes with a codebook
+  (``changekit.answer_models.THEMES``), using the codebook form
+  (``changekit.widgets.quote_coding.codebook``), saved as a ``QuoteCoding``
+  answer (``changekit.answer_models``) under the key ``"quote_coding"``, then
+  counted with ``theme_counts`` and shown with ``coding_table``; after marking,
+  ``coding_agreement`` sets it beside the tutor's coding (formative, not marked).
 
 ``read_attendances`` and ``read_quotes`` check a file (the course's or a
 trainee's own) against its schema and refuse patient-identifiable data.
@@ -16,28 +17,23 @@ trainee's own) against its schema and refuse patient-identifiable data.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Literal
 
-import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
-from pydantic import Field, field_validator
 
-from changekit.answer_models import Answer, Part, Todo, md_cell, md_missing, md_table
-from changekit.answers import DEFAULT_FILENAME
+from changekit.answer_models import THEMES, QuoteCoding, md_cell, md_table
+from changekit.charts import GREY, PALE, PALETTE, finish, new_figure, percent
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
-from changekit.governance import rows_where
 from changekit.paths import data_dir
-from changekit.widgets.form import Form, heading
+from changekit.synthetic import is_synthetic
+from changekit.tables import require_unique, rows_where
 
 WEEKDAYS: tuple[str, ...] = (
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
@@ -100,13 +96,10 @@ def read_quotes(path: str | Path | None = None) -> pd.DataFrame:
     """Parents' quotes, one per row with a unique ``quote_id`` (default: ``data/parent_quotes.csv``)."""
     path = data_dir() / "parent_quotes.csv" if path is None else Path(path)
     table = read_table(path, QUOTES)
-    repeated = table["quote_id"].duplicated(keep=False)
-    if repeated.any():
-        raise DataError(
-            f"Could not use '{path.name}': column 'quote_id', {rows_where(repeated)} (the header "
-            "is row 1) share an id. Each quote needs its own id (Q01, Q02, ...) so that its "
-            "coding can be saved. To fix: renumber the repeated ids."
-        )
+    require_unique(
+        table, "quote_id", path, problem="share an id", fix="renumber the repeated ids",
+        why="Each quote needs its own id (Q01, Q02, ...) so that its coding can be saved.",
+    )
     return table
 
 
@@ -200,11 +193,12 @@ def _minutes(clock: str, text: str) -> int:
 GP_CORE_HOURS = opening_hours("Mon-Fri 08:00-18:30", name="GP core hours (Mon-Fri 08:00-18:30)")
 """GP practices' contracted core hours in England: 8am to 6.30pm, Monday to Friday."""
 
-GP_WITH_EXTENDED_ACCESS = opening_hours(
+GP_WITH_ENHANCED_ACCESS = opening_hours(
     "Mon-Fri 08:00-20:00, Sat 09:00-17:00",
-    name="GP core hours plus PCN extended access (Mon-Fri to 20:00, Sat 09:00-17:00)",
+    name="GP core hours plus PCN Enhanced Access (Mon-Fri to 20:00, Sat 09:00-17:00)",
 )
-"""Core hours plus primary care network extended access on weekday evenings and Saturdays."""
+"""Core hours plus the Enhanced Access every primary care network has provided since 1 October
+2022 (Network Contract DES): 18:30-20:00 on weekdays and 09:00-17:00 on Saturdays."""
 
 
 def arrival_hour(attendances: pd.DataFrame) -> pd.Series:
@@ -264,129 +258,48 @@ def plot_arrivals(
 ) -> Figure:
     """Arrivals by hour (weekdays solid with circles, weekends dashed with squares) and GP hours.
 
-    The hours the service is open on weekdays are shaded grey, so the chart
-    reads in greyscale.
+    The hours the service is open on weekdays are shaded and hatched, so the
+    chart reads in greyscale. The figure carries its text alternative (the
+    share of arrivals in each hour) and, for the sample data, the synthetic
+    caption.
     """
     shares = arrivals_by_hour(attendances)
-    fig, ax = plt.subplots(figsize=(9, 5))
-    for (column, values), (style, marker) in zip(shares.items(), (("-", "o"), ("--", "s")),
-                                                 strict=True):
+    fig, ax = new_figure(10, 5.5)
+    for (column, values), (colour, style, marker) in zip(shares.items(), PALETTE, strict=False):
         ax.plot(values.index + 0.5, values.to_numpy(), linestyle=style, marker=marker,
-                color="black", markerfacecolor="white", label=column)
+                color=colour, markerfacecolor="white", label=column)
+    shade = {"facecolor": PALE, "edgecolor": GREY, "hatch": "..", "linewidth": 0}
     for session in hours.sessions:
         if set(session.days) & set(WEEKDAYS[:5]):
-            ax.axvspan(session.opens / 60, session.closes / 60, color="0.85", zorder=0)
-    ax.plot([], [], color="0.85", linewidth=8, label=f"Open on weekdays: {hours.name}")
+            ax.axvspan(session.opens / 60, session.closes / 60, zorder=0, **shade)
+    ax.fill_between([], [], label=f"Open on weekdays: {hours.name}", **shade)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set(title=title, xlabel="Hour of arrival (24-hour clock)",
            ylabel="Share of the period's arrivals", xlim=(0, 24), xticks=range(0, 25, 2))
-    ax.legend(loc="upper left", fontsize="small")
-    return fig
+    ax.legend(loc="upper left")
+    table = shares.map(percent)
+    table.index = [f"{hour:02d}:00-{hour:02d}:59" for hour in shares.index]
+    table.index.name = "hour of arrival"
+    busiest = {column: f"{int(values.idxmax()):02d}:00" for column, values in shares.items()}
+    return finish(
+        fig,
+        alt_text=(
+            f"Line chart: {title}. The share of arrivals in each hour of the day, Monday to "
+            f"Friday and at weekends, with the hours practices are open on weekdays "
+            f"({hours.name}) shaded. Busiest hour: "
+            + "; ".join(f"{column} {hour}" for column, hour in busiest.items()) + "."
+        ),
+        table=table,
+        synthetic=is_synthetic(attendances),
+    )
 
 
-# ---------------------------------------------------------------- codebook
-
-THEMES: dict[str, tuple[str, str]] = {
-    "same_day_access": ("Same-day GP appointment",
-                        "Could not get, or did not expect to get, a GP appointment today."),
-    "self_care_confidence": ("Confidence to manage at home",
-                             "Unsure what is normal, what to look for, or when to worry."),
-    "gp_expertise": ("Doubts about GPs and children",
-                     "Feels GPs lack paediatric expertise; wants a children's specialist."),
-    "out_of_hours": ("Evenings, nights and weekends",
-                     "The child was ill when the practice was closed."),
-    "trust_in_hospital": ("Trust in the hospital",
-                          "Tests, specialists and admission all in one place; seen today."),
-    "previous_experience": ("Previous experience",
-                            "A past experience, good or bad, of the GP, 111 or the hospital."),
-    "advice_from_others": ("Advice from 111 or others",
-                           "Sent or advised by NHS 111, a pharmacist, family or friends."),
-    "language_and_system": ("Language and knowing the system",
-                            "Language barriers, or not knowing how local services work."),
-    "practical_barriers": ("Practical barriers",
-                           "Work, transport, other children, phone lines at 8am."),
-}
-"""The codebook: theme key -> (short label, what it covers)."""
-
-REPORT_PICKS = (3, 5)
-"""How many quotes to choose for the commissioner's report: at least 3, at most 5."""
-
-Theme = Literal[tuple(THEMES)]  # type: ignore[valid-type]
-
-
-class QuoteCode(Part):
-    """The coding of one quote: its themes (one or more) and whether to use it in the report."""
-
-    themes: list[Theme] = Field(default_factory=list)
-    use_in_report: bool = False
-
-    @field_validator("themes")
-    @classmethod
-    def _codebook_order(cls, themes: list[str]) -> list[str]:
-        return [t for t in THEMES if t in themes]
-
-
-class QuoteCoding(Answer):
-    """Every quote's themes and the quotes chosen for the report (key ``"quote_coding"``)."""
-
-    title: ClassVar[str] = "Coding of parents' quotes"
-    parts: ClassVar[dict[str, str]] = {
-        "coded": "your coding of every quote",
-        "picks": "your choice of quotes for the report",
-    }
-
-    codes: dict[str, QuoteCode] = Field(default_factory=dict)
-
-    def chosen(self) -> list[str]:
-        """The ids of the quotes ticked for the report, in order."""
-        return [quote_id for quote_id, code in self.codes.items() if code.use_in_report]
-
-    def for_quotes(self, quote_ids: Iterable[str]) -> QuoteCoding:
-        """This coding for exactly ``quote_ids``: blank entries for quotes not coded yet.
-
-        What the form and the checks judge: every quote in the file must be
-        coded, and only those quotes count for the report.
-        """
-        return QuoteCoding(codes={i: self.codes.get(i, QuoteCode()) for i in quote_ids})
-
-    def todo(self, **context: Answer | None) -> list[Todo]:
-        todo = []
-        if not self.codes:
-            todo.append(Todo("coded", "Code the quotes: none has been coded yet."))
-        uncoded = [quote_id for quote_id, code in self.codes.items() if not code.themes]
-        if uncoded:
-            shown = ", ".join(uncoded[:8]) + (f" and {len(uncoded) - 8} more" if len(uncoded) > 8 else "")
-            todo.append(Todo("coded", f"Give at least one theme to every quote; not yet coded: {shown}."))
-        low, high = REPORT_PICKS
-        picked = len(self.chosen())
-        if not low <= picked <= high:
-            todo.append(
-                Todo("picks", f"Tick 'use in report' for {low} to {high} quotes (you have ticked {picked}).")
-            )
-        return todo
-
-    def to_markdown(self) -> str:
-        return coding_table(self)
+# ---------------------------------------------------------------- coding quotes
 
 
 def coding_table(coding: QuoteCoding, quotes: pd.DataFrame | None = None) -> str:
-    """The coding as a Markdown table (with the quotes' text if ``quotes`` is given)."""
-    texts: Mapping[str, str] = {} if quotes is None else dict(zip(quotes["quote_id"], quotes["quote"],
-                                                                  strict=True))
-    ids = list(coding.codes) if quotes is None else list(quotes["quote_id"])
-    rows = []
-    for quote_id in ids:
-        code = coding.codes.get(quote_id, QuoteCode())
-        labels = "; ".join(THEMES[t][0] for t in code.themes) or "-"
-        row = [quote_id, md_cell(labels), "yes" if code.use_in_report else ""]
-        if quotes is not None:
-            row.insert(1, md_cell(texts[quote_id]))
-        rows.append(row)
-    headers = ["Quote", "Themes", "Use in report"]
-    if quotes is not None:
-        headers.insert(1, "What the parent said")
-    body = md_table(headers, rows) if rows else "_(no quotes coded yet)_"
-    return f"### {coding.title}\n\n{body}" + md_missing(coding.for_quotes(ids).missing())
+    """The coding as a Markdown table (with the quotes' text, one row per quote, if ``quotes`` is given)."""
+    return coding.table(None if quotes is None else dict(zip(quotes["quote_id"], quotes["quote"], strict=True)))
 
 
 def theme_counts(coding: QuoteCoding) -> pd.DataFrame:
@@ -473,68 +386,3 @@ def coding_agreement(coding: QuoteCoding, tutor: Mapping[str, Iterable[str]]) ->
 def _labels(themes: set[str]) -> str:
     """Theme labels in codebook order, or a dash for none."""
     return "; ".join(label for key, (label, _) in THEMES.items() if key in themes) or "-"
-
-
-class CodebookForm(Form[QuoteCoding]):
-    """The codebook widget: for each quote, theme buttons and a 'use in report' tick.
-
-    Controls for tests: ``theme_buttons[quote_id][theme]`` (toggle buttons) and
-    ``report_boxes[quote_id]`` (check boxes). Every click is saved at once.
-    """
-
-    key = "quote_coding"
-    model = QuoteCoding
-    intro = (
-        "<p>Read each quote and press every theme it shows (one or more). Tick "
-        f"<b>use in report</b> for the {REPORT_PICKS[0]} to {REPORT_PICKS[1]} quotes that "
-        "would best persuade a commissioner. Each click is saved straight away.</p>"
-    )
-
-    def __init__(self, quotes: pd.DataFrame, path: str | Path = DEFAULT_FILENAME):
-        require_columns(quotes, ("quote_id", "quote"), "the quotes table")
-        self.quotes = quotes
-        super().__init__(path)
-
-    def _load(self) -> QuoteCoding:
-        """The saved coding, with an empty entry for every quote not coded yet."""
-        return super()._load().for_quotes(self.quotes["quote_id"])
-
-    def _build(self, answer: QuoteCoding) -> widgets.Widget:
-        self.theme_buttons: dict[str, dict[str, widgets.ToggleButton]] = {}
-        self.report_boxes: dict[str, widgets.Checkbox] = {}
-        legend = "".join(f"<li><b>{html.escape(label)}</b>: {html.escape(about)}</li>"
-                         for label, about in THEMES.values())
-        rows: list[widgets.Widget] = [heading("Codebook"), widgets.HTML(f"<ul>{legend}</ul>")]
-        for quote_id, quote in zip(self.quotes["quote_id"], self.quotes["quote"], strict=True):
-            code = answer.codes.get(quote_id, QuoteCode())
-            buttons = {
-                theme: widgets.ToggleButton(value=theme in code.themes, description=label,
-                                            tooltip=f"{label}: {about}", icon="check",
-                                            layout=widgets.Layout(width="auto"))
-                for theme, (label, about) in THEMES.items()
-            }
-            report = widgets.Checkbox(value=code.use_in_report, description="use in report",
-                                      indent=False)
-            self.theme_buttons[quote_id], self.report_boxes[quote_id] = buttons, report
-            self._watch(*buttons.values(), report)
-            rows.append(widgets.VBox(
-                [widgets.HTML(f"<b>{html.escape(quote_id)}</b> &ldquo;{html.escape(quote)}&rdquo;"),
-                 widgets.HBox(list(buttons.values()), layout=widgets.Layout(flex_flow="row wrap")),
-                 report],
-                layout=widgets.Layout(border="1px solid #bbb", padding="0.3em", margin="0.2em 0"),
-            ))
-        return widgets.VBox(rows)
-
-    def _collect(self) -> QuoteCoding:
-        return QuoteCoding(codes={
-            quote_id: QuoteCode(
-                themes=[t for t, b in buttons.items() if b.value],
-                use_in_report=self.report_boxes[quote_id].value,
-            )
-            for quote_id, buttons in self.theme_buttons.items()
-        })
-
-
-def codebook(quotes: pd.DataFrame, path: str | Path = DEFAULT_FILENAME) -> CodebookForm:
-    """The codebook widget for ``quotes``, saving to ``path`` under the key "quote_coding"."""
-    return CodebookForm(quotes, path)

@@ -32,8 +32,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from changekit.charts import finish, new_grid
 from changekit.data import Column, Schema, read_table
 from changekit.errors import DataError
+from changekit.synthetic import carry, is_synthetic
 
 #: The export's columns the course uses (a download has more; they are kept).
 FINGERTIPS = Schema(
@@ -155,23 +157,24 @@ def area_in_context(table: pd.DataFrame, area: str) -> pd.DataFrame:
             rows.append((indicator, latest["Time period"], place, row["Area Name"], row["Value"],
                          row["Lower CI 95.0 limit"], row["Upper CI 95.0 limit"], row["Count"], row["Denominator"],
                          row.get("Compared to England value or percentiles", "")))
-    return pd.DataFrame(rows, columns=list(CONTEXT_COLUMNS))
+    return carry(pd.DataFrame(rows, columns=list(CONTEXT_COLUMNS)), table)
 
 
 #: How each place is drawn: marker, face colour (hollow, grey, black: readable in greyscale).
 _PLACE_STYLE = {"area": ("o", "black"), "region": ("s", "0.6"), ENGLAND: ("D", "white")}
 
 
-def plot_area_in_context(context: pd.DataFrame, *, synthetic: bool = False) -> Figure:
+def plot_area_in_context(context: pd.DataFrame, *, synthetic: bool | None = None) -> Figure:
     """One row per indicator: the area, its region and England, each with its 95% interval.
 
     Each place has its own marker shape, so the chart reads in greyscale and
-    for colour-blind readers; the caption gives the source and periods, and
-    says so when the values are the course's synthetic sample.
+    for colour-blind readers; the caption gives the source and periods. The
+    figure carries its text alternative (the table) and, when the values are
+    the course's synthetic sample (``synthetic``; by default, when ``context``
+    came from the sample file), the synthetic caption.
     """
     indicators = list(dict.fromkeys(context["indicator"]))
-    fig = Figure(figsize=(9, 1.2 + 1.1 * len(indicators)), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(len(indicators), 1, squeeze=False)[:, 0])
+    fig, axes = new_grid(10, 1.4 + 1.3 * len(indicators), len(indicators))
     for ax, indicator in zip(axes, indicators, strict=True):
         rows = context[context["indicator"] == indicator]
         for position, (_, row) in enumerate(rows.iterrows()):
@@ -188,8 +191,15 @@ def plot_area_in_context(context: pd.DataFrame, *, synthetic: bool = False) -> F
         ax.set_yticks([])
         ax.set_ylim(-len(rows) + 0.3, 0.9)
         ax.set_title(f"{indicator} ({rows['period'].iloc[0]})", loc="left", fontsize="medium")
-    caption = f"{SOURCE}; bars are 95% confidence intervals as published."
-    if synthetic:
-        caption = "SYNTHETIC values for practice, not real data. " + caption
-    fig.supxlabel(caption, fontsize="small")
-    return fig
+    fig.supxlabel(f"{SOURCE}; bars are 95% confidence intervals as published.")
+    table = context[["indicator", "period", "name", "value", "lower_95", "upper_95"]].rename(columns={
+        "lower_95": "lower 95% limit", "upper_95": "upper 95% limit"}).set_index("indicator")
+    return finish(
+        fig,
+        alt_text=(
+            f"{len(indicators)} indicators, each showing the area, its region and England with "
+            f"95% intervals: {', '.join(indicators)}."
+        ),
+        table=table,
+        synthetic=is_synthetic(context) if synthetic is None else synthetic,
+    )

@@ -4,8 +4,9 @@ The course runs on synthetic data, but trainees may bring an extract from their
 own service. ``check_no_identifiers`` refuses a table that holds anything that
 identifies a child - NHS numbers, full postcodes, full dates of birth, names -
 before it reaches a notebook. ``suppress_small_numbers`` hides small counts in
-anything a trainee exports, as published NHS statistics do, so that a child
-cannot be recognised from a table.
+anything a trainee exports (1 to 4 shown as "<5" by default), so that a child
+cannot be recognised from a table. Publishers' rules differ: NHS England's Hospital
+Episode Statistics, for one, hide 1 to 7 and round other counts to the nearest 5.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from changekit.errors import DataError
+from changekit.tables import rows_phrase, spreadsheet_rows
 
 __all__ = [
     "Finding",
@@ -29,8 +31,6 @@ __all__ = [
     "identifiers_in_text",
     "suppress_small_numbers",
 ]
-
-ROWS_SHOWN = 5
 
 # What may stand between the digit groups of a number as exports write it: any
 # Unicode space (a non-breaking one from Excel included), a slash or a dash. A dot
@@ -213,24 +213,6 @@ def _normalised_name(name: object) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
-def rows_phrase(rows: list[int]) -> str:
-    """Spreadsheet rows as a short phrase for a message: "row 4", "rows 2, 5 and 9" or
-    "rows 2, 3, 4, 5, 6 and 40 more" (shared with ``changekit.data``).
-    """
-    shown = ", ".join(str(r) for r in rows[:ROWS_SHOWN])
-    if len(rows) == 1:
-        return f"row {shown}"
-    if len(rows) > ROWS_SHOWN:
-        return f"rows {shown} and {len(rows) - ROWS_SHOWN} more"
-    head, _, last = shown.rpartition(", ")
-    return f"rows {head} and {last}"
-
-
-def rows_where(mask: pd.Series) -> str:
-    """Spreadsheet rows (the header is row 1) where ``mask`` is True, as a short phrase."""
-    return rows_phrase([int(i) + 2 for i in np.flatnonzero(mask.to_numpy())])
-
-
 def find_identifiers(df: pd.DataFrame, place_names: Iterable[str] = ()) -> list[Finding]:
     """Every identifier found, column by column, with spreadsheet row numbers ([] if none).
 
@@ -248,9 +230,8 @@ def find_identifiers(df: pd.DataFrame, place_names: Iterable[str] = ()) -> list[
         for check in _CHECKS:
             if check.detect is _names and label in place_names:
                 continue
-            hits = np.flatnonzero(check.detect(name, text).to_numpy(dtype=bool)[codes])
-            if hits.size:
-                rows = [int(i) + 2 for i in hits]
+            rows = spreadsheet_rows(check.detect(name, text).to_numpy(dtype=bool)[codes])
+            if rows:
                 findings.append(Finding(column_label(label, position), rows, check.what, check.fix))
     return findings
 

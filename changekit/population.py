@@ -6,8 +6,8 @@ the tables a trainee needs to describe the local landscape:
 
 - ``segment_summary``: how many children are in each segment and what share
   of the cost they carry;
-- ``rate_table`` and ``rate_per_1000``: service use per 1,000 children a year,
-  with an exact Poisson confidence interval for a single rate;
+- ``rate_table``: service use per 1,000 children a year (a single rate with
+  its exact Poisson interval is ``changekit.stats.rate_per_1000``);
 - ``service_users``: who uses which service (share with at least one contact);
 - ``share_of_cost``, ``children_for_share``, ``cost_curve`` and
   ``plot_pareto``: how concentrated the cost is (the Pareto of cost);
@@ -23,19 +23,19 @@ a rate "per 1,000 children" is a rate per 1,000 child-years.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
-from scipy.special import gammaincinv
 
+from changekit.charts import GREY, finish, new_figure, percent
 from changekit.data import Column, Schema, read_table, require_columns
 from changekit.errors import DataError
 from changekit.paths import data_dir
+from changekit.stats import rate_per_1000
+from changekit.synthetic import is_synthetic
 
 SEGMENTS: dict[str, str] = {
     "healthy": "Healthy child",
@@ -133,45 +133,6 @@ def segment_summary(population: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-@dataclass(frozen=True)
-class Rate:
-    """Events per 1,000 children a year, with an exact Poisson confidence interval."""
-
-    events: int
-    children: int
-    rate: float
-    low: float
-    high: float
-    confidence: float = 0.95
-
-    def __str__(self) -> str:
-        return (f"{self.rate:,.1f} per 1,000 ({self.confidence:.0%} CI "
-                f"{self.low:,.1f} to {self.high:,.1f})")
-
-
-def rate_per_1000(events: int, children: int, *, confidence: float = 0.95) -> Rate:
-    """``events`` per 1,000 ``children`` with the exact (Garwood) Poisson interval.
-
-    The exact interval is the one public-health reports use for counts of
-    events; it stays sensible for a small practice with few events. Its limits
-    are gamma quantiles (the chi-squared form halved): lower ``G(k, alpha/2)``,
-    upper ``G(k + 1, 1 - alpha/2)``.
-    """
-    if children < 1 or events < 0 or int(events) != events or int(children) != children:
-        raise DataError(
-            f"A rate needs a whole number of events (0 or more) and of children (1 or more); "
-            f"got events={events!r}, children={children!r}. Give the count first, then the "
-            "number of children, e.g. rate_per_1000(attendances, children)."
-        )
-    if not 0 < confidence < 1:
-        raise DataError(f"The confidence level is {confidence!r}; give a fraction such as 0.95.")
-    alpha = 1 - confidence
-    low = float(gammaincinv(events, alpha / 2)) if events > 0 else 0.0
-    high = float(gammaincinv(events + 1, 1 - alpha / 2))
-    scale = 1000 / children
-    return Rate(int(events), int(children), events * scale, low * scale, high * scale, confidence)
-
-
 def rate_table(
     population: pd.DataFrame, *, by: str | None = None, services: Sequence[str] = tuple(SERVICES)
 ) -> pd.DataFrame:
@@ -257,23 +218,43 @@ def cost_curve(costs: Iterable[float]) -> pd.DataFrame:
 def plot_pareto(
     costs: Iterable[float], *, title: str, marks: Sequence[float] = (0.05, 0.2)
 ) -> Figure:
-    """Draw the cost curve with the line of equality and the shares at ``marks`` labelled."""
+    """Draw the cost curve with the line of equality and the shares at ``marks`` labelled.
+
+    The figure carries its text alternative (the shares of cost carried by
+    the costliest 1%, 5%, 10%, 20% and 50% of children) and, for the sample
+    data, the synthetic caption.
+    """
     curve = cost_curve(costs)
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig, ax = new_figure(8, 6)
     ax.plot(curve["children_share"], curve["cost_share"], color="black", linestyle="-",
             label="Children, costliest first")
-    ax.plot([0, 1], [0, 1], color="0.5", linestyle="--", label="If every child cost the same")
+    ax.plot([0, 1], [0, 1], color=GREY, linestyle="--", label="If every child cost the same")
     for mark in marks:
         share = share_of_cost(costs, mark)
         ax.plot([mark], [share], marker="o", color="black", linestyle="")
         ax.annotate(f"{mark:.0%} of children: {share:.0%} of cost", (mark, share),
-                    xytext=(10, -14), textcoords="offset points", fontsize="small")
+                    xytext=(10, -14), textcoords="offset points")
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set(title=title, xlabel="Share of children (costliest first)",
            ylabel="Share of the total cost", xlim=(0, 1), ylim=(0, 1.02))
-    ax.legend(loc="lower right", fontsize="small")
-    return fig
+    ax.legend(loc="lower right")
+    steps = sorted({0.01, 0.05, 0.1, 0.2, 0.5, *marks})
+    table = pd.DataFrame({
+        "costliest children": [percent(step, 0) for step in steps],
+        "share of the total cost": [percent(share_of_cost(costs, step), 0) for step in steps],
+    }).set_index("costliest children")
+    return finish(
+        fig,
+        alt_text=(
+            f"Pareto (cost concentration) curve: {title}. "
+            + "; ".join(f"the costliest {m:.0%} of children carry {share_of_cost(costs, m):.0%} "
+                        "of the cost" for m in marks)
+            + ". A straight diagonal would mean every child cost the same."
+        ),
+        table=table,
+        synthetic=is_synthetic(costs),
+    )
 
 
 # ---------------------------------------------------------------- variation

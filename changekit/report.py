@@ -7,6 +7,12 @@ python-docx and as one self-contained HTML page (styles inline, charts
 embedded, every piece of trainee text escaped). Unfinished parts are shown
 with their "still to do" list rather than hidden.
 
+Both are written to be accessible (WCAG 2.2 AA, and Word's own accessibility
+check as far as python-docx can set it): the language is British English,
+headings run in order, tables have header rows, and every chart carries its
+text alternative (``alt`` in HTML, the picture's description in Word). A
+document made from the course's sample data says so under its title.
+
     from changekit.report import export_change_plan
     export_change_plan("answers.json", ".")   # output_change_plan.docx and .html
 """
@@ -22,7 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import docx
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Inches
+from matplotlib.figure import Figure
 
 from changekit.answer_models import (
     LEARNING_OUTCOMES,
@@ -38,13 +47,15 @@ from changekit.answer_models import (
     Stakeholders,
 )
 from changekit.answers import AnswerStore
-from changekit.widgets.charts import (
+from changekit.charts import (
+    alt_text,
     driver_diagram_chart,
     figure_png,
     force_field_chart,
     radar_chart,
     stakeholder_grid,
 )
+from changekit.synthetic import CAPTION
 
 CHANGE_PLAN_STEM = "output_change_plan"
 REFLECTION_STEM = "output_reflection"
@@ -82,8 +93,19 @@ class Bullets:
 
 @dataclass(frozen=True)
 class Picture:
+    """A chart: its PNG, a visible caption, its text alternative and whether it is synthetic."""
+
     png: bytes
     caption: str
+    alt: str
+    synthetic: bool = False
+
+    @classmethod
+    def of(cls, figure: Figure, caption: str) -> Picture:
+        """A chart drawn by ``changekit.charts`` (or any library chart), with its text alternative."""
+        return cls(
+            figure_png(figure), caption, alt_text(figure), getattr(figure, "synthetic", False)
+        )
 
 
 Block = Heading | Text | Table | Bullets | Picture
@@ -91,10 +113,21 @@ Block = Heading | Text | Table | Bullets | Picture
 
 @dataclass(frozen=True)
 class Document:
-    """A document before it is written: a title and its blocks."""
+    """A document before it is written: a title and its blocks.
+
+    ``synthetic``: made from the course's sample data (as is any document
+    holding a synthetic chart), so it says so under its title.
+    """
 
     title: str
     blocks: list[Block]
+    synthetic: bool = False
+
+    @property
+    def is_synthetic(self) -> bool:
+        return self.synthetic or any(
+            isinstance(block, Picture) and block.synthetic for block in self.blocks
+        )
 
 
 def _todo(answer: Answer, **context: Answer | None) -> list[Block]:
@@ -103,7 +136,7 @@ def _todo(answer: Answer, **context: Answer | None) -> list[Block]:
     ``context``: other saved forms its rules compare with, as for ``Answer.missing``.
     """
     missing = answer.missing(**context)
-    return [Heading("Still to do", 4), Bullets([(0, item) for item in missing])] if missing else []
+    return [Heading("Still to do", 3), Bullets([(0, item) for item in missing])] if missing else []
 
 
 def _or_dash(text: str | None) -> str:
@@ -139,7 +172,7 @@ def driver_diagram_blocks(
     blocks: list[Block] = [Heading(diagram.title), Text(diagram.aim, "Aim:")]
     blocks.append(Bullets(items) if items else Text(""))
     if charts and diagram.primary:
-        blocks.append(Picture(figure_png(driver_diagram_chart(diagram)), "Driver diagram"))
+        blocks.append(Picture.of(driver_diagram_chart(diagram), "Driver diagram"))
     return blocks + _todo(diagram, smart_aim=smart_aim)
 
 
@@ -197,7 +230,7 @@ def stakeholder_blocks(answer: Stakeholders, *, charts: bool) -> list[Block]:
         else Text(""),
     ]
     if charts and answer.stakeholders:
-        blocks.append(Picture(figure_png(stakeholder_grid(answer)), "Power/interest grid"))
+        blocks.append(Picture.of(stakeholder_grid(answer), "Power/interest grid"))
     return blocks + _todo(answer)
 
 
@@ -217,7 +250,7 @@ def force_field_blocks(answer: ForceField, *, charts: bool) -> list[Block]:
         Text(answer.plan, "Plan to weaken it:"),
     ]
     if charts and rows:
-        blocks.append(Picture(figure_png(force_field_chart(answer)), "Force-field analysis"))
+        blocks.append(Picture.of(force_field_chart(answer), "Force-field analysis"))
     return blocks + _todo(answer)
 
 
@@ -238,7 +271,7 @@ def self_assessment_blocks(answer: SelfAssessment, *, charts: bool) -> list[Bloc
     ]
     if charts:
         blocks.append(
-            Picture(figure_png(radar_chart(answer)), "Healthcare Leadership Model self-assessment")
+            Picture.of(radar_chart(answer), "Healthcare Leadership Model self-assessment")
         )
     return blocks + _todo(answer)
 
@@ -268,9 +301,12 @@ def _load(store: AnswerStore, key: str) -> Answer:
 
 
 def change_plan_document(
-    path_or_store: str | Path | AnswerStore, *, charts: bool = True
+    path_or_store: str | Path | AnswerStore, *, charts: bool = True, synthetic: bool = False
 ) -> Document:
-    """The change plan: SMART aim, driver diagram, measures, PDSA, stakeholders, force field."""
+    """The change plan: SMART aim, driver diagram, measures, PDSA, stakeholders, force field.
+
+    ``synthetic=True`` marks a plan built on the course's sample data as such.
+    """
     store = _store(path_or_store)
     aim = store.load("smart_aim", SmartAim)
     blocks: list[Block] = [
@@ -283,19 +319,24 @@ def change_plan_document(
         *stakeholder_blocks(_load(store, "stakeholders"), charts=charts),
         *force_field_blocks(_load(store, "force_field"), charts=charts),
     ]
-    return Document("Change plan", blocks)
+    return Document("Change plan", blocks, synthetic)
 
 
 def reflection_document(
-    path_or_store: str | Path | AnswerStore, *, charts: bool = True
+    path_or_store: str | Path | AnswerStore, *, charts: bool = True, synthetic: bool = False
 ) -> Document:
-    """The reflection per learning outcome, then the self-assessment it draws on (if started)."""
+    """The reflection per learning outcome, then the self-assessment it draws on (if started).
+
+    ``synthetic=True`` marks a reflection built on the course's sample data as such.
+    """
     store = _store(path_or_store)
     blocks = reflection_blocks(_load(store, "reflection"))
     assessment = _load(store, "self_assessment")
     if assessment != SelfAssessment():
         blocks += self_assessment_blocks(assessment, charts=charts)
-    return Document("Reflection on leadership of the development of integrated services", blocks)
+    return Document(
+        "Reflection on leadership of the development of integrated services", blocks, synthetic
+    )
 
 
 # ------------------------------------------------------------------ writers
@@ -310,11 +351,40 @@ def _subtitle(today: dt.date) -> str:
     )
 
 
+def _set_language(out: docx.document.Document, language: str = "en-GB") -> None:
+    """Set the document's default language (what Word's accessibility check and readers use)."""
+    defaults = out.styles.element.find(qn("w:docDefaults"))
+    run_properties = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    lang = run_properties.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        run_properties.append(lang)
+    for attribute in ("w:val", "w:eastAsia", "w:bidi"):
+        lang.set(qn(attribute), language)
+
+
+def _repeat_as_header(row: docx.table._Row) -> None:
+    """Mark a table's first row as its header row (repeated on each page, read as headers)."""
+    properties = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    properties.append(header)
+
+
 def write_docx(document: Document, path: Path, *, today: dt.date | None = None) -> Path:
-    """Write ``document`` as a Word file: headings, bold labels, grid tables, charts."""
+    """Write ``document`` as a Word file: headings, bold labels, grid tables, charts.
+
+    The title is also the file's title property, the language is British
+    English, tables have a header row and each chart its alt text.
+    """
     out = docx.Document()
+    _set_language(out)
+    out.core_properties.title = document.title
+    out.core_properties.language = "en-GB"
     out.add_heading(document.title, 0)
     out.add_paragraph(_subtitle(today or dt.date.today()))
+    if document.is_synthetic:
+        out.add_paragraph().add_run(CAPTION + ".").bold = True
     for block in document.blocks:
         if isinstance(block, Heading):
             out.add_heading(block.text, block.level - 1)
@@ -329,6 +399,7 @@ def write_docx(document: Document, path: Path, *, today: dt.date | None = None) 
         elif isinstance(block, Table):
             table = out.add_table(rows=1, cols=len(block.headers))
             table.style = "Table Grid"
+            _repeat_as_header(table.rows[0])
             for cell, header in zip(table.rows[0].cells, block.headers, strict=True):
                 cell.text = ""
                 cell.paragraphs[0].add_run(header).bold = True
@@ -340,7 +411,9 @@ def write_docx(document: Document, path: Path, *, today: dt.date | None = None) 
                 style = "List Bullet" if depth == 0 else f"List Bullet {min(depth + 1, 3)}"
                 out.add_paragraph(item, style=style)
         elif isinstance(block, Picture):
-            out.add_picture(io.BytesIO(block.png), width=Inches(6.3))
+            picture = out.add_picture(io.BytesIO(block.png), width=Inches(6.3))
+            picture._inline.docPr.set("descr", block.alt)
+            picture._inline.docPr.set("title", block.caption)
             out.add_paragraph().add_run(block.caption).italic = True
     out.save(path)
     return path
@@ -350,7 +423,7 @@ _CSS = """
 body{font-family:Arial,Helvetica,sans-serif;max-width:60em;margin:2em auto;line-height:1.45;color:#000}
 table{border-collapse:collapse;margin:0.5em 0 1em}th,td{border:1px solid #444;padding:0.3em 0.5em;
 vertical-align:top;text-align:left}th{background:#e6e6e6}img{max-width:100%}.blank{font-style:italic}
-figcaption{font-style:italic}
+figcaption{font-style:italic}.synthetic{border:3px solid #000;padding:0.5em;font-weight:bold}
 """
 
 
@@ -399,18 +472,20 @@ def _html_block(block: Block) -> str:
     if isinstance(block, Bullets):
         return _html_bullets(block.items)
     data = base64.b64encode(block.png).decode("ascii")
+    alt = html.escape(block.alt, quote=True)
     caption = html.escape(block.caption)
-    return f'<figure><img src="data:image/png;base64,{data}" alt="{caption}"><figcaption>{caption}</figcaption></figure>'
+    return f'<figure><img src="data:image/png;base64,{data}" alt="{alt}"><figcaption>{caption}</figcaption></figure>'
 
 
 def render_html(document: Document, *, today: dt.date | None = None) -> str:
     """``document`` as one self-contained HTML page (inline styles, embedded charts)."""
     title = html.escape(document.title)
     body = "\n".join(_html_block(block) for block in document.blocks)
+    notice = f'<p class="synthetic">{CAPTION}.</p>\n' if document.is_synthetic else ""
     return (
         f'<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
         f"<style>{_CSS}</style>\n</head>\n<body>\n<h1>{title}</h1>\n"
-        f"<p>{html.escape(_subtitle(today or dt.date.today()))}</p>\n{body}\n</body>\n</html>\n"
+        f"<p>{html.escape(_subtitle(today or dt.date.today()))}</p>\n{notice}{body}\n</body>\n</html>\n"
     )
 
 
@@ -428,9 +503,14 @@ def export_change_plan(
     out_dir: str | Path = ".",
     *,
     charts: bool = True,
+    synthetic: bool = False,
 ) -> tuple[Path, Path]:
-    """Write ``output_change_plan.docx`` and ``.html`` into ``out_dir``; return both paths."""
-    return _export(change_plan_document(path_or_store, charts=charts), out_dir, CHANGE_PLAN_STEM)
+    """Write ``output_change_plan.docx`` and ``.html`` into ``out_dir``; return both paths.
+
+    ``synthetic=True`` marks a plan built on the course's sample data as such.
+    """
+    document = change_plan_document(path_or_store, charts=charts, synthetic=synthetic)
+    return _export(document, out_dir, CHANGE_PLAN_STEM)
 
 
 def export_reflection(
@@ -438,6 +518,11 @@ def export_reflection(
     out_dir: str | Path = ".",
     *,
     charts: bool = True,
+    synthetic: bool = False,
 ) -> tuple[Path, Path]:
-    """Write ``output_reflection.docx`` and ``.html`` into ``out_dir``; return both paths."""
-    return _export(reflection_document(path_or_store, charts=charts), out_dir, REFLECTION_STEM)
+    """Write ``output_reflection.docx`` and ``.html`` into ``out_dir``; return both paths.
+
+    ``synthetic=True`` marks a reflection built on the course's sample data as such.
+    """
+    document = reflection_document(path_or_store, charts=charts, synthetic=synthetic)
+    return _export(document, out_dir, REFLECTION_STEM)

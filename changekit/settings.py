@@ -171,6 +171,14 @@ def database_exists(db_url: str) -> bool:
     return file is None or file.exists()
 
 
+def settings_for(root: Path, env: Mapping[str, str] | None = None) -> Settings:
+    """The settings of the course in ``root``, for this process's environment with ``env`` added.
+
+    How another course (the demo's, a test's) is read: ``os.environ`` is not changed.
+    """
+    return settings_from({**os.environ, **(env or {}), "CHANGEKIT_COURSE_ROOT": str(root)}, root)
+
+
 def current() -> Settings:
     """The settings of this process: its environment and working directory."""
     return settings_from(os.environ, Path.cwd())

@@ -61,12 +61,15 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from numpy.lib.stride_tricks import sliding_window_view
 
+from changekit.charts import GREY, MID, finish, new_figure
 from changekit.errors import DataError
+from changekit.synthetic import carry, is_synthetic
 
 __all__ = [
     "COLOURS",
     "POINT_TYPES",
     "SpcSummary",
+    "chart_in_words",
     "close_to_limits",
     "p_chart",
     "plot_spc",
@@ -97,17 +100,21 @@ POINT_TYPES: tuple[str, ...] = (
     "special_cause_neutral_low",
 )
 
-# NHSRplotthedots ptd_spc_colours() defaults since version 0.2 (issue #196 aligned them
-# with the Making Data Count team's Power BI colours).
+# Point fills: NHSRplotthedots ptd_spc_colours() defaults since version 0.2 (issue #196
+# aligned them with the Making Data Count team's Power BI colours). Each point has a black
+# outline and its own shape, so the fills need not contrast with white; the lines do (WCAG
+# AA, 3:1 for marks): the data line and limits are darker greys than NHSRplotthedots' and
+# the target a darker red (ratios in tests/unit/test_charts.py).
 COLOURS: dict[str, str] = {
     "common_cause": "#A6A6A6",
     "special_cause_improvement": "#00B0F0",
     "special_cause_concern": "#E46C0A",
     "special_cause_neutral_high": "#490092",
     "special_cause_neutral_low": "#490092",
+    "line": GREY,
     "mean": "#000000",
-    "limits": "#7F7F7F",
-    "target": "#DE1B1B",
+    "limits": MID,
+    "target": "#C00000",
 }
 # Marker shapes keep the point types apart in greyscale and for colour-blind readers.
 _MARKERS: dict[str, tuple[str, str]] = {
@@ -309,7 +316,9 @@ def xmr(
     limits = pd.concat(
         [_xmr_limits(y[start:stop], screen_outliers) for start, stop in starts], ignore_index=True
     )
-    return _chart(x, y, limits, starts, improvement, shift_run, trend_run, kind="xmr")
+    return _chart(
+        x, y, limits, starts, improvement, shift_run, trend_run, kind="xmr", sources=[values, labels]
+    )
 
 
 def p_chart(
@@ -337,7 +346,10 @@ def p_chart(
     limits = pd.concat(
         [_p_limits(k[start:stop], n[start:stop]) for start, stop in starts], ignore_index=True
     )
-    return _chart(x, k / n, limits, starts, improvement, shift_run, trend_run, kind="p")
+    return _chart(
+        x, k / n, limits, starts, improvement, shift_run, trend_run, kind="p",
+        sources=[numerators, denominators, labels],
+    )
 
 
 def _xmr_limits(y: np.ndarray, screen_outliers: bool) -> pd.DataFrame:
@@ -401,8 +413,12 @@ def _chart(
     trend_run: int,
     *,
     kind: str,
+    sources: Sequence[object] = (),
 ) -> pd.DataFrame:
-    """Assemble the chart table: values, limits, each rule per period, and the point types."""
+    """Assemble the chart table: values, limits, each rule per period, and the point types.
+
+    ``sources`` are the inputs: the chart is tagged synthetic when any of them is.
+    """
     chart = pd.DataFrame({"x": x, "value": y}).join(limits)
     chart["period"] = np.repeat(np.arange(len(starts)), [stop - start for start, stop in starts])
     flags = pd.concat(
@@ -413,6 +429,7 @@ def _chart(
     chart["special_cause"] = side != 0
     chart["point_type"] = point_types(side, improvement)
     chart.attrs.update(kind=kind, improvement=improvement, shift_run=shift_run, trend_run=trend_run)
+    carry(chart, *sources)
     columns = ["x", "value", "mean", "lpl", "upl", "near_lpl", "near_upl", *_RULES]
     return chart[[*columns, "special_cause", "point_type", "period"]]
 
@@ -567,8 +584,8 @@ def summarise(chart: pd.DataFrame, *, target: float | None = None) -> SpcSummary
         clauses.append(_assurance_text(assurance, _number(chart, target)))
     if period_size < MIN_STABLE_POINTS:
         clauses.append(
-            f"with only {period_size} points in the latest period the limits are provisional "
-            f"(at least {MIN_STABLE_POINTS} are recommended)"
+            f"with only {period_size} {_unit(chart)}s in the latest period the usual range is "
+            f"provisional (at least {MIN_STABLE_POINTS} are recommended)"
         )
     return SpcSummary(
         variation=str(last["point_type"]), assurance=assurance, text="; ".join(clauses) + "."
@@ -589,14 +606,15 @@ def _assurance(target: float | None, lpl: float, upl: float, improvement: str) -
 
 def _variation_text(chart: pd.DataFrame, last: pd.Series) -> str:
     """The variation clause: what kind of variation the latest point shows and why."""
-    where = f"The latest point ({_label_text(last['x'])}, {_number(chart, last['value'])})"
+    where = f"The latest {_unit(chart)} ({_label_text(last['x'])}, {_number(chart, last['value'])})"
     average = _number(chart, last["mean"])
     kind = last["point_type"]
     if kind == "common_cause":
         return (
-            f"{where} shows common cause variation only: the process is stable around an "
-            f"average of {average}, and any value between {_number(chart, last['lpl'])} and "
-            f"{_number(chart, last['upl'])} would not be unusual"
+            f"{where} shows common cause variation only, nothing unusual: the process is stable "
+            f"around an average of {average}, and any value between "
+            f"{_number(chart, last['lpl'])} and {_number(chart, last['upl'])} would be within "
+            "the usual range"
         )
     meaning = {
         "special_cause_improvement": "special cause variation that is an improvement",
@@ -609,15 +627,19 @@ def _variation_text(chart: pd.DataFrame, last: pd.Series) -> str:
 
 def _reason(chart: pd.DataFrame, last: pd.Series) -> str:
     """Which rule marked the point, in the order that decides its side."""
+    unit = _unit(chart)
     if last["rule_outside"]:
-        return "it lies outside the process limits"
+        return "it lies outside the usual range (the process limits)"
     if last["rule_trend"]:
         run = _chart_setting(chart, "trend_run")
-        return f"it is part of a run of {run} or more points each going the same way"
+        return f"it is part of a run of {run} or more {unit}s each going the same way"
     if last["rule_two_in_three"]:
-        return "two of the last three points are close to the same process limit"
+        return (
+            f"two of the last three {unit}s were near the same edge of the usual range, "
+            "which suggests a change"
+        )
     run = _chart_setting(chart, "shift_run")
-    return f"it is part of a run of {run} or more points on the same side of the average"
+    return f"it is part of a run of {run} or more {unit}s on the same side of the average"
 
 
 def _assurance_text(assurance: str | None, target: str) -> str:
@@ -628,13 +650,13 @@ def _assurance_text(assurance: str | None, target: str) -> str:
             f"{target} cannot be judged"
         )
     return {
-        "consistently_pass": f"the target of {target} lies outside the process limits "
+        "consistently_pass": f"the target of {target} lies outside the usual range "
         "on the good side, "
         "so the process will consistently meet it",
-        "consistently_fail": f"the target of {target} lies outside the process limits "
+        "consistently_fail": f"the target of {target} lies outside the usual range "
         "on the wrong side, "
         "so the process will consistently miss it unless the process itself changes",
-        "hit_and_miss": f"the target of {target} lies within the process limits, "
+        "hit_and_miss": f"the target of {target} lies within the usual range, "
         "so the process will sometimes meet it and sometimes miss it",
     }[assurance]
 
@@ -658,6 +680,47 @@ def _number(chart: pd.DataFrame, value: float) -> str:
     return f"{value:,.{decimals}f}"
 
 
+def _unit(chart: pd.DataFrame) -> str:
+    """What one point is, for sentences: "month" when every label is a different month, else "point"."""
+    labels = chart["x"]
+    if labels.map(lambda v: isinstance(v, str | pd.Timestamp | pd.Period | np.datetime64)).all():
+        dates = pd.to_datetime(labels.astype(str), errors="coerce", format="mixed")
+        if dates.notna().all() and dates.dt.to_period("M").is_unique:
+            return "month"
+    return "point"
+
+
+_POINT_WORDS: dict[str, str] = {
+    "common_cause": "common cause: usual variation",
+    "special_cause_improvement": "special cause: improvement",
+    "special_cause_concern": "special cause: concern",
+    "special_cause_neutral_high": "special cause: unusually high",
+    "special_cause_neutral_low": "special cause: unusually low",
+}
+
+
+def chart_in_words(chart: pd.DataFrame) -> pd.DataFrame:
+    """A chart from ``xmr`` or ``p_chart`` to show people: one row per point, columns in words.
+
+    Each point's value, its period's average and the lowest and highest value
+    usual for it (the process limits), as percentages on a p-chart, and what
+    the point shows. The chart's own columns stay as they are for code.
+    """
+    _chart_setting(chart, "improvement")
+    unit = _unit(chart)
+    words = pd.DataFrame(
+        {
+            unit: chart["x"].map(_label_text),
+            "value": chart["value"].map(lambda v: _number(chart, v)),
+            "average": chart["mean"].map(lambda v: _number(chart, v)),
+            "lowest usual": chart["lpl"].map(lambda v: _number(chart, v)),
+            "highest usual": chart["upl"].map(lambda v: _number(chart, v)),
+            "what it shows": chart["point_type"].map(_POINT_WORDS),
+        }
+    )
+    return words.set_index(unit)
+
+
 def _label_text(label: object) -> str:
     """A label for text and ticks: dates as 'Mar 2024', anything else as given."""
     if isinstance(label, pd.Timestamp | np.datetime64) or hasattr(label, "strftime"):
@@ -679,12 +742,14 @@ def plot_spc(
     Points are coloured and shaped by ``point_type`` (so the chart reads in
     greyscale too), the mean is a solid line and the process limits dashed,
     both drawn per period; an optional target is a dash-dot line. With
-    ``percent=True`` the y axis shows percentages (for a p-chart).
+    ``percent=True`` the y axis shows percentages (for a p-chart). The figure
+    carries its text alternative (the summary and ``chart_in_words``) and, for
+    the sample data, the synthetic caption.
     """
     _chart_setting(chart, "improvement")
-    fig, ax = _figure(ax)
+    fig, ax = new_figure(10, 5, ax=ax)
     position = np.arange(len(chart))
-    ax.plot(position, chart["value"], color=COLOURS["common_cause"], linewidth=1, zorder=1)
+    ax.plot(position, chart["value"], color=COLOURS["line"], linewidth=1, zorder=1)
     for period in chart["period"].unique():
         rows = (chart["period"] == period).to_numpy()
         ax.plot(position[rows], chart["mean"][rows], color=COLOURS["mean"], linewidth=1.2)
@@ -697,8 +762,8 @@ def plot_spc(
                 drawstyle="steps-mid",
             )
     handles = [
-        Line2D([], [], color=COLOURS["mean"], label="Mean"),
-        Line2D([], [], color=COLOURS["limits"], linestyle="--", label="Process limits"),
+        Line2D([], [], color=COLOURS["mean"], label="Average"),
+        Line2D([], [], color=COLOURS["limits"], linestyle="--", label="Usual range (process limits)"),
     ]
     if target is not None:
         ax.axhline(target, color=COLOURS["target"], linestyle="-.", linewidth=1.2)
@@ -708,20 +773,17 @@ def plot_spc(
     ax.legend(
         handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False
     )
-    fig.tight_layout()
-    return fig
-
-
-def _figure(ax: Axes | None) -> tuple[Figure, Axes]:
-    """The figure and axes to draw on: a new 9 x 4.5 inch figure unless ``ax`` is given.
-
-    A new figure is made without pyplot, so a notebook shows it once (as the
-    returned value) rather than twice.
-    """
-    if ax is not None:
-        return ax.figure, ax
-    fig = Figure(figsize=(9, 4.5))
-    return fig, fig.add_subplot()
+    kind = "p-chart" if chart.attrs.get("kind") == "p" else "XmR chart"
+    first, last = _label_text(chart["x"].iloc[0]), _label_text(chart["x"].iloc[-1])
+    return finish(
+        fig,
+        alt_text=(
+            f"Statistical process control {kind}: {title}, {len(chart)} {_unit(chart)}s from "
+            f"{first} to {last}. " + summarise(chart, target=target).text
+        ),
+        table=chart_in_words(chart),
+        synthetic=is_synthetic(chart),
+    )
 
 
 def _plot_points(ax: Axes, chart: pd.DataFrame, position: np.ndarray) -> list[Line2D]:

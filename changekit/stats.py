@@ -1,4 +1,4 @@
-"""Proportions with confidence intervals, before/after comparisons and funnel plots.
+"""Proportions and rates with confidence intervals, before/after comparisons and funnel plots.
 
 The methods are the ones a clinical audience meets in NHS and public-health
 reports, chosen because they behave well with the small counts a single
@@ -7,6 +7,9 @@ practice or a single month produces:
 - one proportion: the Wilson score interval (statsmodels ``proportion_confint``,
   ``method="wilson"``), which stays inside 0-100% and keeps its coverage when
   the count is small, unlike the textbook "p +/- 1.96 SE" (Wald) interval;
+- one rate (events per 1,000 children a year, ``rate_per_1000``): the exact
+  (Garwood) Poisson interval that public-health reports use for counts of
+  events;
 - two proportions (before and after a change): the difference with Newcombe's
   hybrid Wilson score interval (Newcombe, Stat Med 1998;17:873-890, method 10;
   statsmodels ``confint_proportions_2indep``, ``method="newcomb"``) and a
@@ -33,8 +36,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import PercentFormatter
 
+from changekit.charts import finish, new_figure, percent
 from changekit.data import require_columns
 from changekit.errors import DataError
+from changekit.synthetic import carry, is_synthetic
 
 DEFAULT_LEVELS: tuple[float, ...] = (0.95, 0.998)
 # Line styles for the funnel limits, narrowest level first: readable in greyscale.
@@ -79,6 +84,22 @@ class ProportionComparison:
             f"({_level_text(self.confidence)} CI {100 * self.low:+.1f} to {100 * self.high:+.1f}); "
             f"{_p_text(self.p_value)}"
         )
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Events per 1,000 children a year, with an exact Poisson confidence interval."""
+
+    events: int
+    children: int
+    rate: float
+    low: float
+    high: float
+    confidence: float = 0.95
+
+    def __str__(self) -> str:
+        return (f"{self.rate:,.1f} per 1,000 ({self.confidence:.0%} CI "
+                f"{self.low:,.1f} to {self.high:,.1f})")
 
 
 def proportion(successes: int, total: int, *, confidence: float = 0.95) -> Proportion:
@@ -131,6 +152,31 @@ def compare_proportions(
     return ProportionComparison(
         before, after, after.p - before.p, float(low), float(high), p_value, confidence
     )
+
+
+def rate_per_1000(events: int, children: int, *, confidence: float = 0.95) -> Rate:
+    """``events`` per 1,000 ``children`` with the exact (Garwood) Poisson interval.
+
+    The exact interval is the one public-health reports use for counts of
+    events; it stays sensible for a small practice with few events. Its limits
+    are gamma quantiles (the chi-squared form halved): lower ``G(k, alpha/2)``,
+    upper ``G(k + 1, 1 - alpha/2)``.
+    """
+    if children < 1 or events < 0 or int(events) != events or int(children) != children:
+        raise DataError(
+            f"A rate needs a whole number of events (0 or more) and of children (1 or more); "
+            f"got events={events!r}, children={children!r}. Give the count first, then the "
+            "number of children, e.g. rate_per_1000(attendances, children)."
+        )
+    if not 0 < confidence < 1:
+        raise DataError(f"The confidence level is {confidence!r}; give a fraction such as 0.95.")
+    from scipy.special import gammaincinv  # scipy is slow to import: only when a rate is asked for
+
+    alpha = 1 - confidence
+    low = float(gammaincinv(events, alpha / 2)) if events > 0 else 0.0
+    high = float(gammaincinv(events + 1, 1 - alpha / 2))
+    scale = 1000 / children
+    return Rate(int(events), int(children), events * scale, low * scale, high * scale, confidence)
 
 
 def funnel_limits(
@@ -195,7 +241,35 @@ def funnel_table(
     table = table.join(limits.set_axis(table.index))
     widest = _level_label(max(levels))
     table["flag"] = _flags(table["p"], table[f"lower_{widest}"], table[f"upper_{widest}"])
-    return table
+    return carry(table, frame)
+
+
+_FLAG_WORDS = {"above": "above the usual range", "below": "below the usual range",
+               "within": "within the usual range"}
+
+
+def funnel_in_words(table: pd.DataFrame, *, levels: Sequence[float] = DEFAULT_LEVELS) -> pd.DataFrame:
+    """A ``funnel_table`` (or some of its rows) to show people: columns in words, % as %.
+
+    One row per group: how many had the outcome, out of how many, the
+    percentage, the lowest and highest percentage usual for a group of that
+    size (the widest funnel limits) and where the group lies. The numbers stay
+    in ``funnel_table``'s own columns for code; this is for reading.
+    """
+    require_columns(table, ("n", "p"), "the funnel table", "Pass the table funnel_table() made.")
+    widest = max(levels)
+    label = _level_label(widest)
+    words = pd.DataFrame(index=table.index)
+    if "k" in table.columns:
+        words["with the outcome"] = table["k"]
+    words["out of"] = table["n"]
+    words["%"] = table["p"].map(percent)
+    if f"lower_{label}" in table.columns:
+        words[f"lowest usual % ({_level_text(widest)} limits)"] = table[f"lower_{label}"].map(percent)
+        words[f"highest usual % ({_level_text(widest)} limits)"] = table[f"upper_{label}"].map(percent)
+    if "flag" in table.columns:
+        words["compared with the average"] = table["flag"].map(_FLAG_WORDS)
+    return words
 
 
 def plot_funnel(
@@ -205,23 +279,26 @@ def plot_funnel(
     title: str,
     y_label: str,
     x_label: str = "Number in group (denominator)",
+    centre: str = "Borough average",
     levels: Sequence[float] = DEFAULT_LEVELS,
     ax: Axes | None = None,
 ) -> Figure:
     """Draw a funnel plot of a ``funnel_table``: one point per group against its size.
 
-    Limits are drawn as curves around the target line (narrower level dashed,
-    wider dotted); groups outside the widest limits are drawn as filled
+    Limits are drawn as curves around the centre line at ``target`` (named
+    ``centre`` in the legend, e.g. "Borough average 34.0%"; narrower level
+    dashed, wider dotted); groups outside the widest limits are drawn as filled
     triangles (up for above, down for below) and labelled with their name, so
-    the chart reads in greyscale.
+    the chart reads in greyscale. The figure carries its text alternative
+    (``funnel_in_words``) and, for the sample data, the synthetic caption.
     """
     require_columns(table, ("n", "p"))
     _check_target(target)
-    fig, ax = _figure(ax)
+    fig, ax = new_figure(9, 5, ax=ax)
     n = table["n"].to_numpy(dtype=float)
     grid = np.unique(np.linspace(max(1.0, 0.8 * n.min()), 1.1 * n.max(), 300).round())
     curves = funnel_limits(grid, target, levels=levels)
-    handles = [Line2D([], [], color="0.0", linestyle="-", label=f"Target {target:.1%}")]
+    handles = [Line2D([], [], color="0.0", linestyle="-", label=f"{centre} {target:.1%}")]
     ax.axhline(target, color="0.0", linestyle="-", linewidth=1)
     for level, (style, shade) in zip(sorted(levels), _LIMIT_STYLES, strict=False):
         label = _level_label(level)
@@ -237,7 +314,23 @@ def plot_funnel(
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
     ax.set(title=title, xlabel=x_label, ylabel=y_label)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
-    return fig
+    outside = [str(name) for name, flag in zip(table.index, flags, strict=True) if flag != "within"]
+    return finish(
+        fig,
+        alt_text=(
+            f"Funnel plot: {title}. {len(table)} groups by size, against the {centre.lower()} of "
+            f"{target:.1%} and its {' and '.join(_level_text(v) for v in sorted(levels))} limits. "
+            + (f"Outside the {_level_text(max(levels))} limits: {', '.join(outside)}."
+               if outside else f"Every group lies within the {_level_text(max(levels))} limits.")
+        ),
+        table=funnel_in_words(
+            table[[c for c in ("k", "n", "p") if c in table.columns]]
+            .join(at_points.drop(columns="n").set_axis(table.index))
+            .assign(flag=flags),
+            levels=[max(levels)],
+        ),
+        synthetic=is_synthetic(table),
+    )
 
 
 def _plot_points(ax: Axes, table: pd.DataFrame, flags: np.ndarray, widest: str) -> list[Line2D]:
@@ -284,18 +377,6 @@ def _plot_points(ax: Axes, table: pd.DataFrame, flags: np.ndarray, widest: str) 
                     fontsize="small",
                 )
     return handles
-
-
-def _figure(ax: Axes | None) -> tuple[Figure, Axes]:
-    """The figure and axes to draw on: a new 8 x 5 inch figure unless ``ax`` is given.
-
-    A new figure is made without pyplot (as ``changekit.spc`` does), so a
-    notebook shows it once, as the returned value, rather than twice.
-    """
-    if ax is not None:
-        return ax.figure, ax
-    fig = Figure(figsize=(9, 5), layout="constrained")  # room for the legend on the right
-    return fig, fig.add_subplot()
 
 
 def _binomial_limit(n: np.ndarray, target: float, probability: float) -> np.ndarray:

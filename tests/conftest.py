@@ -1,4 +1,4 @@
-"""Shared by every test: Hypothesis profiles, and a check that no process outlives the run.
+"""Shared by every test: Hypothesis profiles, a check that no process outlives the run, and shared fixtures.
 
 Hypothesis: the ``ci`` profile (loaded when the ``CI`` environment variable is
 set) is derandomised, so a CI run tries the same examples every time and a
@@ -9,12 +9,18 @@ Processes: each pytest process marks its environment (``tests.processes``);
 when the session ends, any process the tests started that is still running is
 killed and the run fails, naming it, so that a fixture that forgets to stop a
 hub, a server or a worker is found at once instead of hours later.
+
+Fixtures: ``browser`` (Debian's Chromium through Playwright); for tests that
+read files the way a trainee does, ``sample_csvs`` (a sample-data generator's
+tables written as CSV, as ``make data`` writes them) and ``text_file`` (a
+file of given text in the test's own folder).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import psutil
 import pytest
@@ -61,3 +67,35 @@ def browser() -> Iterator[Browser]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="session")
+def sample_csvs(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Callable[[], dict]], Path]:
+    """Write a sample-data generator's tables as CSV into a new folder, and return the folder.
+
+    ``sample_csvs(baby_clinic.generate)`` gives a folder holding
+    ``baby_clinic.csv`` and ``unit_costs.csv`` exactly as ``make data`` writes
+    them. Tests read from it and write their altered copies to ``tmp_path``.
+    """
+    from changekit.sample_data import write_csv  # pandas: only for the tests that use it
+
+    def write(generate: Callable[[], dict]) -> Path:
+        folder = tmp_path_factory.mktemp(generate.__module__.rsplit(".", 1)[-1])
+        for name, table in generate().items():
+            write_csv(table, folder / name)
+        return folder
+
+    return write
+
+
+@pytest.fixture
+def text_file(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write ``text`` (UTF-8) to a file called ``name`` in this test's ``tmp_path``; return its path."""
+
+    def write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+

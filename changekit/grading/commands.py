@@ -33,33 +33,15 @@ def grade(assignment: str, *, jobs: int | None = None, force: bool = False, max_
 def feedback(assignment: str, *, include_unmarked: bool = False) -> int:
     """Generate feedback for an assignment and release it, warning about (and by default holding
     back) trainees whose answers are not all marked yet."""
-    from changekit.course import nbgrader
-    from changekit.grading.gradebook import (
-        course_settings,
-        grade_table,
-        unmarked_feedback_warning,
-        waiting_for_a_mark,
-    )
-    from changekit.grading.parallel import GradingError
+    from changekit.grading.feedback import release_feedback
 
-    settings = course_settings()
-    with settings.gradebook() as gradebook:
-        grades = grade_table(gradebook, assignment)
-    trainees = sorted(set(grades["student"]))
-    if not trainees:
-        raise GradingError(f"No graded submissions of {assignment} yet: collect and grade them first.")
-    warning = unmarked_feedback_warning(grades, assignment)
-    waiting = set(waiting_for_a_mark(grades)["student"])
-    if warning:
-        print(f"WARNING: {warning}", file=sys.stderr)
-    release = trainees if include_unmarked else [t for t in trainees if t not in waiting]
-    nbgrader("generate_feedback", assignment, "--force", cwd=settings.root)
-    for trainee in release:
-        nbgrader("release_feedback", assignment, f"--student={trainee}", cwd=settings.root)
-    print(f"Feedback released to {len(release)} of {len(trainees)} trainees: {', '.join(release) or 'none'}.")
-    held = [t for t in trainees if t not in release]
-    if held:
-        print(f"Held back until marked: {', '.join(held)}. Run this again once they are marked "
+    done = release_feedback(assignment, include_unmarked=include_unmarked)
+    if done.warning:
+        print(f"WARNING: {done.warning}", file=sys.stderr)
+    print(f"Feedback released to {len(done.released)} of {len(done.trainees)} trainees: "
+          f"{', '.join(done.released) or 'none'}.")
+    if done.held:
+        print(f"Held back until marked: {', '.join(done.held)}. Run this again once they are marked "
               "(or add --include-unmarked to release it now, with 'not yet marked' in it).")
     return 0
 

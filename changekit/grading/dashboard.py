@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from changekit.charts import finish, new_figure, new_grid
+from changekit.grading.deadlines import london_text
 from changekit.grading.gradebook import (
     GRADE_COLUMNS,
     GRADE_TYPES,
@@ -116,12 +117,13 @@ def status(cohort: Cohort, *, now: datetime | None = None) -> pd.DataFrame:
 
 
 def late(cohort: Cohort) -> pd.DataFrame:
-    """Submissions that came in after their due date (extensions allowed for), latest first."""
+    """Submissions that came in after their due date (extensions allowed for), latest first, in London time."""
     subs = submissions(cohort)
     table = subs[subs["seconds_late"] > 0].sort_values("seconds_late", ascending=False)
     return pd.DataFrame({
-        "trainee": table["student"], "assignment": table["assignment"], "submitted (UTC)": table["timestamp"],
-        "due (UTC)": table["duedate"], "late by": table["seconds_late"].map(late_text),
+        "trainee": table["student"], "assignment": table["assignment"],
+        "submitted": table["timestamp"].map(london_text), "due": table["duedate"].map(london_text),
+        "late by": table["seconds_late"].map(late_text),
     }).reset_index(drop=True)
 
 
@@ -210,10 +212,10 @@ def show(table: pd.DataFrame, when_empty: str) -> pd.DataFrame | Markdown:
 
 
 def _message_figure(text: str) -> Figure:
-    figure, ax = plt.subplots(figsize=(7, 1.2))
+    figure, ax = new_figure(7, 1.2)
     ax.axis("off")
     ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True)
-    return figure
+    return finish(figure, alt_text=text)
 
 
 def plot_scores(cohort: Cohort, *, bins: int = 10) -> Figure:
@@ -227,20 +229,30 @@ def plot_scores(cohort: Cohort, *, bins: int = 10) -> Figure:
     if subs.empty:
         return _message_figure(NO_SUBMISSIONS)
     names = list(dict.fromkeys(subs["assignment"]))
-    figure, axes = plt.subplots(len(names), 1, figsize=(8, 2.6 * len(names)), squeeze=False, sharex=True)
+    figure, axes = new_grid(8, 2.8 * len(names), len(names), sharex=True)
     edges = np.linspace(0, 100, bins + 1)
-    for ax, name in zip(axes[:, 0], names, strict=True):
+    medians = {}
+    for ax, name in zip(axes, names, strict=True):
         percent = 100 * subs.loc[subs["assignment"] == name, "auto_score"] / subs.loc[subs["assignment"] == name, "auto_max"]
         ax.hist(percent, bins=edges, color=GREYS[1], edgecolor="black", hatch="//")
         ax.axvline(percent.median(), color="black", linestyle="--", label=f"median {percent.median():.0f}%")
+        medians[name] = (len(percent), f"{percent.median():.0f}%")
         ax.set_title(f"{name}: {len(percent)} submission{'s' if len(percent) != 1 else ''}", loc="left", fontsize=10)
         ax.set_ylabel("Trainees")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="upper left", frameon=False)
-    axes[-1, 0].set_xlabel("Autograded score (% of autograded marks)")
-    figure.suptitle("Score distribution per assignment (source: course gradebook)", fontsize=11)
-    figure.tight_layout()
-    return figure
+    axes[-1].set_xlabel("Autograded score (% of autograded marks)")
+    figure.suptitle("Score distribution per assignment (source: course gradebook)")
+    table = pd.DataFrame.from_dict(medians, orient="index", columns=["submissions", "median score"])
+    return finish(
+        figure,
+        alt_text=(
+            f"Histograms of autograded scores, one per assignment ({len(names)}), as a percentage "
+            "of the autograded marks, with each median marked: "
+            + "; ".join(f"{name} median {median}" for name, (_, median) in medians.items()) + "."
+        ),
+        table=table.rename_axis("assignment"),
+    )
 
 
 def plot_questions(cohort: Cohort) -> Figure:
@@ -250,19 +262,26 @@ def plot_questions(cohort: Cohort) -> Figure:
         return _message_figure(NO_SUBMISSIONS)
     names = list(dict.fromkeys(table["assignment"]))
     heights = [max(1.6, 0.42 * (table["assignment"] == n).sum() + 0.9) for n in names]
-    figure, axes = plt.subplots(len(names), 1, figsize=(8, sum(heights)), squeeze=False,
-                                gridspec_kw={"height_ratios": heights})
-    for ax, name in zip(axes[:, 0], names, strict=True):
+    figure, axes = new_grid(8, sum(heights) + 0.6, len(names), gridspec_kw={"height_ratios": heights})
+    for ax, name in zip(axes, names, strict=True):
         rows = table[table["assignment"] == name].iloc[::-1]  # hardest at the top
         labels = [f"{q} (written)" if k == "manual" else q for q, k in zip(rows["question"], rows["kind"], strict=True)]
         y = np.arange(len(rows))
         ax.barh(y, rows["mean_percent"], color=GREYS[0], edgecolor="black", label="mean mark (%)")
         ax.plot(rows["full_marks_percent"], y, "o", color="black", label="full marks (% of trainees)")
-        ax.set_yticks(y, labels, fontsize=8)
+        ax.set_yticks(y, labels)
         ax.set_xlim(0, 104)
         ax.set_title(name, loc="left", fontsize=10)
-    axes[-1, 0].set_xlabel("Percent")
-    figure.legend(*axes[0, 0].get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=8, frameon=False)
-    figure.suptitle("Which questions the cohort finds hard (source: course gradebook)", fontsize=11)
-    figure.tight_layout(rect=(0, 0.4 / sum(heights), 1, 1))
-    return figure
+    axes[-1].set_xlabel("Percent")
+    figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2, frameon=False)
+    figure.suptitle("Which questions the cohort finds hard (source: course gradebook)")
+    words = table[["assignment", "question", "mean_percent", "full_marks_percent"]].rename(columns={
+        "mean_percent": "mean mark (%)", "full_marks_percent": "full marks (% of trainees)"})
+    return finish(
+        figure,
+        alt_text=(
+            f"Bar charts, one per assignment ({len(names)}): each question's mean mark and the share "
+            "of trainees with full marks, hardest question at the top."
+        ),
+        table=words.round(0).set_index("assignment"),
+    )

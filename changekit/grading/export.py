@@ -2,7 +2,9 @@
 
 ``by_trainee`` is the tutor's working sheet: a column per graded cell per
 assignment (``quantify_a_service_problem:test_proportion``), the assignment's
-total, and how many of its answers still wait for a tutor's mark.
+total, and how many of its answers still wait for a tutor's mark; the export
+adds when each assignment was submitted, its due date, any extension and
+lateness, in London time (``submission_times``).
 ``by_question`` is the cohort summary that can leave the teaching team: per
 question the number of trainees marked, the mean and the share with full
 marks, with small numbers suppressed (``changekit.governance``).
@@ -14,15 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from nbgrader.api import Gradebook
 
 from changekit.errors import ChangekitError
 from changekit.governance import suppress_small_numbers
+from changekit.grading.deadlines import lateness_text, london_text
 from changekit.grading.gradebook import course_settings, grade_table
 
 
 class ExportError(ChangekitError, ValueError):
     """Nothing to export as asked (no gradebook, an unknown assignment); the message says why."""
 
+
+#: Per assignment columns ``by_trainee``'s sheet gains from ``submission_times``.
+SUBMISSION_COLUMNS = ["submitted", "due", "extension_hours", "lateness"]
 
 #: Columns of ``by_question``, in order.
 QUESTION_COLUMNS = ["assignment", "question", "kind", "max_score", "n", "n_full_marks", "mean", "share_full_marks"]
@@ -52,6 +59,37 @@ def by_trainee(grades: pd.DataFrame, students: list[str] | None = None) -> pd.Da
         frame = frame.join(scores)
         frame[f"{assignment}:to_mark"] = frame[f"{assignment}:to_mark"].astype("Int64")  # blank, not 0.0
     return frame.reset_index()
+
+
+def submission_times(gradebook: Gradebook, assignment: str | None = None) -> pd.DataFrame:
+    """Per trainee and assignment: when it was submitted, its due date, extension and lateness, in London time.
+
+    Columns: student, assignment, submitted, due (the trainee's own, with any
+    extension), extension_hours and lateness ("on time", "1 day 2 hours late").
+    """
+    rows = [
+        {
+            "student": submission.student.id,
+            "assignment": submission.assignment.name,
+            "submitted": london_text(submission.timestamp),
+            "due": london_text(submission.duedate),
+            "extension_hours": round(submission.extension.total_seconds() / 3600, 1) if submission.extension else 0.0,
+            "lateness": lateness_text(submission.total_seconds_late) if submission.timestamp else "not submitted",
+        }
+        for graded in gradebook.assignments
+        if assignment in (None, graded.name)
+        for submission in gradebook.assignment_submissions(graded.name)
+    ]
+    return pd.DataFrame(rows, columns=["student", "assignment", *SUBMISSION_COLUMNS])
+
+
+def with_submission_times(trainees: pd.DataFrame, times: pd.DataFrame) -> pd.DataFrame:
+    """``by_trainee``'s sheet with each assignment's submission time, due date, extension and lateness added."""
+    for assignment, rows in times.groupby("assignment", sort=False):
+        columns = rows.set_index("student")[SUBMISSION_COLUMNS]
+        columns.columns = [f"{assignment}:{name}" for name in SUBMISSION_COLUMNS]
+        trainees = trainees.join(columns, on="student")
+    return trainees
 
 
 def question_summary(grades: pd.DataFrame) -> pd.DataFrame:
@@ -127,10 +165,11 @@ def export(
                              "Check the spelling.")
         grades = grade_table(gradebook, assignment)
         students = [student.id for student in gradebook.students]
+        times = submission_times(gradebook, assignment)
     out = Path(out or settings.state / "exports" / "grades.csv")
     out.parent.mkdir(parents=True, exist_ok=True)
     questions = out.with_name(f"{out.stem}_by_question{out.suffix or '.csv'}")
-    trainees = by_trainee(grades, students)
+    trainees = with_submission_times(by_trainee(grades, students), times)
     trainees.to_csv(out, index=False)
     summary = by_question(grades, threshold=threshold)
     summary.to_csv(questions, index=False)

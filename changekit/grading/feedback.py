@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbgrader
@@ -132,3 +133,62 @@ def _number_shared(titles: dict[str, str]) -> dict[str, str]:
             title = f"{title} (check {seen[title]} of {counts[title]})"
         numbered[grade_id] = title
     return numbered
+
+
+@dataclass(frozen=True)
+class FeedbackRelease:
+    """What ``release_feedback`` did: who has a graded submission, who got feedback, who waits."""
+
+    assignment: str
+    trainees: list[str]
+    released: list[str]
+    warning: str | None
+
+    @property
+    def held(self) -> list[str]:
+        """Trainees whose feedback was held back until their answers are marked."""
+        return [trainee for trainee in self.trainees if trainee not in self.released]
+
+
+def unmarked_warning(assignment: str, *, root: Path | None = None, env: dict[str, str] | None = None) -> str | None:
+    """What a tutor should hear before releasing ``assignment``'s feedback while answers wait (None if none do)."""
+    from changekit.grading.gradebook import course_settings, grade_table, unmarked_feedback_warning
+
+    settings = course_settings(root, env)
+    if not settings.has_gradebook:
+        return None
+    with settings.gradebook() as gradebook:
+        return unmarked_feedback_warning(grade_table(gradebook, assignment), assignment)
+
+
+def release_feedback(assignment: str, *, include_unmarked: bool = False, root: Path | None = None,
+                     env: dict[str, str] | None = None) -> FeedbackRelease:
+    """Generate every trainee's feedback on ``assignment`` and release it (``changekit feedback``).
+
+    Trainees with answers not yet marked are held back unless
+    ``include_unmarked``. Raises ``DataError`` when nothing is graded yet and
+    ``CourseError`` when an nbgrader step fails.
+    """
+    from changekit.course import nbgrader
+    from changekit.errors import DataError
+    from changekit.grading.gradebook import (
+        course_settings,
+        grade_table,
+        unmarked_feedback_warning,
+        waiting_for_a_mark,
+    )
+
+    settings = course_settings(root, env)
+    grades = None
+    if settings.has_gradebook:
+        with settings.gradebook() as gradebook:
+            grades = grade_table(gradebook, assignment)
+    trainees = [] if grades is None else sorted(set(grades["student"]))
+    if not trainees:
+        raise DataError(f"No graded submissions of {assignment} yet: collect and grade them first.")
+    waiting = set(waiting_for_a_mark(grades)["student"])
+    release = trainees if include_unmarked else [t for t in trainees if t not in waiting]
+    nbgrader("generate_feedback", assignment, "--force", cwd=settings.root, env=env)
+    for trainee in release:
+        nbgrader("release_feedback", assignment, f"--student={trainee}", cwd=settings.root, env=env)
+    return FeedbackRelease(assignment, trainees, release, unmarked_feedback_warning(grades, assignment))

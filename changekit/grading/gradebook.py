@@ -14,7 +14,6 @@ and graded cell: the table the export and the dashboard are built on.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -27,7 +26,8 @@ from nbgrader.coursedir import CourseDirectory
 from sqlalchemy import create_engine, inspect
 
 from changekit.course import CourseError, tool_env
-from changekit.settings import current, database_exists, settings_from, sqlite_file
+from changekit.grading.deadlines import late_text  # noqa: F401 (where the dashboard and the grader find it)
+from changekit.settings import current, database_exists, settings_for, sqlite_file
 
 #: Columns of ``grade_table``, in order.
 GRADE_COLUMNS = [
@@ -125,21 +125,9 @@ def course_settings(root: Path | None = None, env: Mapping[str, str] | None = No
     ``{"CHANGEKIT_STATE_DIR": "var/demo"}``); ``os.environ`` is not changed.
     """
     root = Path(root).resolve() if root else current().root
-    settings = settings_from({**os.environ, **(env or {}), "CHANGEKIT_COURSE_ROOT": str(root)}, root)
+    settings = settings_for(root, env)
     coursedir = CourseDirectory(root=str(settings.root), course_id=settings.course_id, db_url=settings.db_url)
     return CourseSettings(coursedir, settings.course_id, settings.db_url, settings.cell_timeout, settings.state)
-
-
-def late_text(seconds: float) -> str:
-    """How late, readably: '2 d 4 h', '3 h', '12 min' or 'under a minute' ('' when on time)."""
-    if not seconds:
-        return ""
-    if seconds < 60:
-        return "under a minute"
-    if seconds < 3600:
-        return f"{round(seconds / 60)} min"
-    days, hours = divmod(round(seconds / 3600), 24)
-    return " ".join(part for part in (f"{days} d" if days else "", f"{hours} h" if hours else "") if part)
 
 
 def is_manual(grade: Grade) -> bool:

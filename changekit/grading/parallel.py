@@ -2,11 +2,14 @@
 
 ``grade_assignment`` finds every collected submission of an assignment, skips
 those already graded, and shares the rest among ``jobs`` long-lived worker
-processes (``changekit.grading.worker``), each of which grades one submission
-at a time with nbgrader's ``Autograde``. A submission that hangs, crashes its
-kernel, floods its output or is not a notebook at all fails on its own, with a
-reason; the others carry on. Interrupted and run again, it carries on where it
-stopped.
+processes (``changekit.grading.pool``, running ``changekit.grading.worker``),
+each of which grades one submission at a time with nbgrader's ``Autograde``.
+Unless told, ``jobs`` is sized from the CPUs and memory this process is
+allowed (``changekit.grading.pool.job_count``), and the report says why. A
+submission that hangs, crashes its kernel, floods its output or is not a
+notebook at all fails on its own, with a reason; the others carry on.
+Interrupted and run again, it carries on where it stopped. The report and the
+course's grading lock (one run at a time) are here.
 
 A submission counts as graded when its ``autograded/`` copy was made from the
 current submission (same ``timestamp.txt``, written after it) and the
@@ -19,21 +22,15 @@ import csv
 import fcntl
 import glob
 import json
-import os
-import queue
 import shutil
-import signal
-import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.utils import parse_utc
@@ -47,18 +44,17 @@ from changekit.grading.gradebook import (
     is_manual,
     late_text,
 )
+from changekit.grading.pool import STAGING, Pool, Worker, chosen_jobs
 from changekit.grading.sandbox import UNSANDBOXED_WARNING, SandboxUnavailable, require_sandbox
 
 GRADED, ALREADY_GRADED, FAILED = "graded", "already graded", "failed"
 
-#: Where workers grade a submission before moving it into ``autograded/`` (a
-#: hidden folder inside it, which nbgrader's globs skip).
-STAGING = ".changekit-staging"
-
-#: Seconds a worker may take to import nbgrader and read the config.
-STARTUP_SECONDS = 300
 #: How often a submission is retried when the gradebook stays busy.
 BUSY_RETRIES = 3
+
+
+#: Told of each submission as it is graded: its outcome, how many are done, how many in all.
+OnResult = Callable[["Outcome", int, int], None]
 
 
 class GradingError(ChangekitError, RuntimeError):
@@ -87,6 +83,8 @@ class Report:
     interrupted: bool = False
     scores: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     warning: str = ""
+    jobs_reason: str = ""
+    """How many submissions were graded at once, and why (``changekit.grading.pool.job_count``)."""
 
     def count(self, status: str) -> int:
         return sum(outcome.status == status for outcome in self.outcomes)
@@ -117,6 +115,7 @@ class Report:
             f"{self.assignment}: {self.count(GRADED)} graded now, {self.count(ALREADY_GRADED)} already "
             f"graded, {self.count(FAILED)} failed, in {self.wall_seconds:.0f} s"
             + (" (stopped early: run the same command again to carry on)" if self.interrupted else ""),
+            *([self.jobs_reason] if self.jobs_reason else []),
         ]
         if rows:
             lines += ["", *_format_table(rows)]
@@ -161,98 +160,6 @@ def is_graded(settings: CourseSettings, gradebook: Gradebook, assignment: str, s
     if min(copy.stat().st_mtime for copy in copies) < submitted_at:
         return False
     return all(grade.auto_score is not None for nb in record.notebooks for grade in nb.grades if not is_manual(grade))
-
-
-class Worker:
-    """One ``changekit.grading.worker`` process and the thread that reads its replies."""
-
-    def __init__(self, settings: CourseSettings, assignment: str, env: dict[str, str] | None,
-                 max_output_mb: float, log: IO[str]) -> None:
-        command = [sys.executable, "-m", "changekit.grading.worker", assignment,
-                   "--staging", STAGING, "--max-output-mb", str(max_output_mb)]
-        self.process = subprocess.Popen(
-            command, cwd=settings.root, env=tool_env(env), text=True, bufsize=1,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-            start_new_session=True,  # its own process group: stopped as one, kernels included
-        )
-        self.replies: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        self.ready = False
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.replies.put(json.loads(line))
-        self.replies.put(None)
-
-    def _reply(self, timeout: float | None) -> dict[str, Any] | None:
-        try:
-            return self.replies.get(timeout=timeout)
-        except queue.Empty:
-            return None
-
-    def grade(self, student: str, timeout: float | None) -> dict[str, Any]:
-        """Ask the worker to grade one student; a worker that dies or hangs is stopped."""
-        if not self.ready:
-            self.ready = self._reply(STARTUP_SECONDS) is not None
-            if not self.ready:
-                self.stop()
-                return {"ok": False, "reason": "the grading process could not start; see its log"}
-        self.process.stdin.write(json.dumps({"student": student}) + "\n")
-        self.process.stdin.flush()
-        reply = self._reply(timeout)
-        if reply is not None:
-            return reply
-        alive = self.process.poll() is None
-        self.stop()
-        if alive:
-            return {"ok": False, "reason": f"grading took longer than {timeout:.0f} s, so it was stopped: "
-                                           "look for a cell that never finishes or waits for input"}
-        return {"ok": False, "reason": f"the grading process stopped (exit code {self.process.returncode}) "
-                                       "on this submission; see its log"}
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        """Kill the worker and everything it started (its kernel)."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait()
-
-    def close(self) -> None:
-        """Let the worker finish cleanly (stdin closed), or stop it after 30 s."""
-        try:
-            self.process.stdin.close()
-            self.process.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            self.stop()
-
-
-class Pool:
-    """``jobs`` workers, one per grading thread, replaced when one dies."""
-
-    def __init__(self, start: Any) -> None:
-        self._start = start
-        self._local = threading.local()
-        self._all: list[Worker] = []
-        self._lock = threading.Lock()
-
-    def worker(self) -> Worker:
-        """This thread's worker, started (or restarted after a crash) when needed."""
-        current = getattr(self._local, "worker", None)
-        if current is None or not current.alive:
-            with self._lock:
-                current = self._start(len(self._all) + 1)
-                self._all.append(current)
-            self._local.worker = current
-        return current
-
-    def close(self, *, kill: bool = False) -> None:
-        for worker in self._all:
-            worker.stop() if kill else worker.close()
 
 
 @contextmanager
@@ -354,12 +261,16 @@ def grade_assignment(
     max_output_mb: float = 10,
     submission_timeout: float | None = None,
     progress: bool = True,
+    on_result: OnResult | None = None,
 ) -> Report:
     """Autograde every collected submission of ``assignment`` not yet graded; return a report.
 
-    ``jobs`` worker processes (default: one per CPU) grade in parallel; with
+    ``jobs`` worker processes grade in parallel (default: as many as the CPUs
+    and memory this process is allowed, ``changekit.grading.pool.job_count``); with
     ``force`` every submission is graded again. ``env`` overrides environment
-    variables for this course (e.g. its ``CHANGEKIT_STATE_DIR``).
+    variables for this course (e.g. its ``CHANGEKIT_STATE_DIR``). ``on_result``
+    is called (in the calling thread) with each submission's outcome as it
+    finishes, how many have finished and how many are being graded.
     """
     settings = course_settings(root, env)
     warning = _sandbox_warning(env)
@@ -376,21 +287,22 @@ def grade_assignment(
     log_dir = settings.state / "grading" / f"{assignment}-{datetime.now():%Y%m%d-%H%M%S}"
     log_dir.mkdir(parents=True, exist_ok=True)
     outcomes = [Outcome(s, ALREADY_GRADED) for s in sorted(done)]
+    sizing = chosen_jobs(jobs, settings)
     started = time.perf_counter()
     with _exclusive(settings, assignment):
         interrupted = _run(settings, assignment, pending, outcomes, env=env, log_dir=log_dir,
-                           jobs=jobs or os.cpu_count() or 1, max_output_mb=max_output_mb,
+                           jobs=sizing.jobs, max_output_mb=max_output_mb,
                            deadline=submission_timeout or submission_deadline(settings, assignment),
-                           progress=progress)
+                           progress=progress, on_result=on_result)
     report = Report(assignment, outcomes, time.perf_counter() - started, log_dir, interrupted,
-                    _scores(settings, assignment), warning)
+                    _scores(settings, assignment), warning, sizing.reason if pending else "")
     _write_summary(report)
     return report
 
 
 def _run(settings: CourseSettings, assignment: str, pending: list[str], outcomes: list[Outcome], *,
          env: dict[str, str] | None, log_dir: Path, jobs: int, max_output_mb: float,
-         deadline: float | None, progress: bool) -> bool:
+         deadline: float | None, progress: bool, on_result: OnResult | None = None) -> bool:
     """Grade ``pending`` on ``jobs`` workers, appending to ``outcomes``; True if interrupted."""
     if not pending:
         return False
@@ -402,19 +314,21 @@ def _run(settings: CourseSettings, assignment: str, pending: list[str], outcomes
             return Worker(settings, assignment, env, max_output_mb, log)
 
         return _share_out(Pool(start), pending, outcomes, jobs=jobs, deadline=deadline,
-                          label=f"Grading {assignment}", progress=progress)
+                          label=f"Grading {assignment}", progress=progress, on_result=on_result)
 
 
 def _share_out(pool: Pool, pending: list[str], outcomes: list[Outcome], *, jobs: int,
-               deadline: float | None, label: str, progress: bool) -> bool:
+               deadline: float | None, label: str, progress: bool, on_result: OnResult | None = None) -> bool:
     """Grade ``pending`` on ``jobs`` threads, each with its pool worker; True if interrupted."""
     bar = tqdm(total=len(pending), desc=label, unit="submission", disable=not progress,
                file=sys.stderr, dynamic_ncols=True)
     executor = ThreadPoolExecutor(max_workers=jobs)
     futures = [executor.submit(_grade_one, pool, student, deadline) for student in pending]
     try:
-        for future in as_completed(futures):
+        for done, future in enumerate(as_completed(futures), 1):
             outcomes.append(future.result())
+            if on_result is not None:
+                on_result(outcomes[-1], done, len(pending))
             bar.update()
             bar.set_postfix(failed=sum(o.status == FAILED for o in outcomes), refresh=False)
     except KeyboardInterrupt:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat import NotebookNode
+from nbformat.v4 import new_markdown_cell
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
 
+from changekit.grading.deadlines import due_note, read_calendar
 from changekit.grading.feedback import graded_cell_titles
 
 
@@ -65,4 +70,27 @@ class FlagUnmarkedAnswers(NbGraderPreprocessor):
                 meta["unmarked"] = bool(grade.needs_manual_grade)
                 waiting += meta["unmarked"]
         info["unmarked"] = waiting
+        return nb, resources
+
+
+DUE_CELL_ID = "due-date"
+
+
+class StateDueDate(NbGraderPreprocessor):
+    """Say under the title when the assignment is due, from the course calendar (London time).
+
+    Runs when an assignment is generated (the formgrader's Generate and
+    ``changekit release`` alike), so what trainees fetch states the due date the
+    tutor set in ``calendar.toml``. The cell is not graded and not locked.
+    """
+
+    calendar = Unicode("", help="Path of the course calendar (calendar.toml).").tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
+        nb.cells = [cell for cell in nb.cells if cell.get("id") != DUE_CELL_ID]
+        due = read_calendar(Path(self.calendar)).due.get(resources["nbgrader"]["assignment"]) if self.calendar else None
+        if due is not None:
+            cell = new_markdown_cell(due_note(due))
+            cell["id"] = DUE_CELL_ID
+            nb.cells.insert(min(1, len(nb.cells)), cell)
         return nb, resources

@@ -17,6 +17,16 @@ formgrader (``python -m changekit.hub.service``) start it with
 - every file under ``/files/`` and ``/formgrader/submissions/<id>/`` sent as a
   download, never as a page or script on this origin (``DownloadOnly``).
 
+**Cold start.** The first Autograde after the service starts used to take about
+33 s, and the hub's proxy (the Python ``configurable-http-proxy``, which without
+``--proxy-timeout`` gives up after tornado's default request timeout of 20 s)
+reported it as "There was an error autograding" while grading went on. Both hub
+configs now give the proxy ``--proxy-timeout`` of 10 minutes, and the service
+warms up as it starts (:func:`warm_up`, in a background thread): it loads
+nbgrader's grading code, checks the sandbox once (the answer is kept for the
+life of the process) and builds the grader's matplotlib font list, which every
+sandboxed kernel copies instead of rebuilding its own.
+
 This module is also the Jupyter server extension that adds the strict and the
 download routes (handlers in :mod:`changekit.hub.service_handlers`, imported
 only by the service, not by the hub that reads its config). Markdown and
@@ -26,8 +36,14 @@ outputs are cleaned before they reach any page by the filters in
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import logging
 import os
+import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,6 +93,48 @@ DOWNLOAD_POLICY = "default-src 'none'; sandbox"
 NAVIGATION = "(?:next_incorrect|prev_incorrect|next|prev)"
 #: Server extensions a tutor does not need in the grading service.
 SWITCHED_OFF_EXTENSIONS = ("jupyter_lsp", "jupyter_server_terminals")
+
+
+#: What the first Autograde would otherwise load: nbgrader's grading code and the course's steps.
+WARM_MODULES = ("nbgrader.apps.api", "nbgrader.converters.autograde", "nbclient", "changekit.grading.sandbox",
+                "changekit.grading.preprocessors", "changekit.grading.feedback")
+#: Run once in a plain Python: what a grading kernel imports, so that its files are in the page
+#: cache and the grader's matplotlib font list exists for every sandboxed kernel to copy.
+KERNEL_IMPORTS = "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot, pandas, changekit.stats"
+#: Seconds the kernel-imports warm-up may take before it is given up (it only saves time later).
+WARM_KERNEL_SECONDS = 300
+
+
+def warm_up() -> float:
+    """Do now what the first Autograde would otherwise wait for; return the seconds it took.
+
+    Nothing here grades anything or changes the course: a sandbox that cannot
+    start is reported by the first Autograde, as before.
+    """
+    from changekit.grading.sandbox import SandboxUnavailable, require_sandbox
+
+    started = time.perf_counter()
+    for name in WARM_MODULES:
+        importlib.import_module(name)
+    with contextlib.suppress(SandboxUnavailable):
+        require_sandbox()  # the probe's answer is cached for the life of the process
+    with contextlib.suppress(subprocess.TimeoutExpired, OSError):
+        subprocess.run([sys.executable, "-c", KERNEL_IMPORTS], capture_output=True, check=False,
+                       timeout=WARM_KERNEL_SECONDS)
+    return time.perf_counter() - started
+
+
+def _warm_up_in_background(log: logging.Logger) -> threading.Thread:
+    """Start ``warm_up`` in a daemon thread that logs how long it took (or why it stopped)."""
+    def run() -> None:
+        try:
+            log.info("Grading service: warmed up for the first Autograde in %.1f s", warm_up())
+        except Exception:  # a failed warm-up costs only time; the first Autograde reports real problems
+            log.exception("Grading service: warming up failed; the first Autograde will be slower")
+
+    thread = threading.Thread(target=run, name="changekit-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def grading_service_command(bin_dir: Path) -> list[str]:
@@ -130,6 +188,7 @@ def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
     ]
     web_app.add_handlers(".*$", [(url_path_join(base_url, pattern), *rest) for pattern, *rest in handlers])
     serverapp.log.info("Grading service: strict submission pages, downloads only, HTML export off")
+    _warm_up_in_background(serverapp.log)
 
 
 if __name__ == "__main__":

@@ -2,20 +2,23 @@
 
 A paediatrician and a GP open a clinic for babies aged 0-6 months with common
 feeding problems in April 2024, in a practice that takes referrals from its
-primary care network (about 320 infants aged 0-6 months). ``baby_clinic.csv``
-has one row per month, 12 before and 24 after the launch: infants aged 0-6
-months registered, the network's contacts for feeding problems (GP
-consultations, extra health visitor contacts, A&E attendances, short-stay
-admissions, first paediatric outpatient attendances), and the clinic's
-sessions, babies seen and staff hours.
+primary care network: about 50,000 registered patients, about 585 births a
+year, so about 290 babies aged 0-6 months at any time (half a year of births;
+London's 2023 birth rate, ONS: see ``INFANTS``). ``baby_clinic.csv`` has one
+row per month, 12 before and 24 after the launch: babies aged 0-6 months
+registered, the network's contacts for feeding problems (GP consultations,
+extra health visitor contacts, A&E attendances, short-stay admissions, first
+paediatric outpatient attendances), and the clinic's sessions, babies seen and
+staff hours.
 
 Contacts are Poisson counts around a rate per 1,000 infants; after the launch
 each rate falls by its own factor (``EFFECT``), and A&E attendances also rise
 3.9% a year underneath (Ruzangi et al., BMJ Open 2020), so a simple
 before/after comparison slightly understates that effect. ``unit_costs.csv``
-prices everything at national unit costs with their source and price year
-(shared/domain-notes.md); the set-up cost is an illustrative local estimate.
-Calibration: ``data/README.md``.
+prices everything at national unit costs (PSSRU Unit Costs of Health and Social
+Care 2025; NHS England National Cost Collection, which reports the costs of
+providing care, not prices or tariffs) with their source and price year; the
+set-up cost is an illustrative local estimate. Calibration: ``data/README.md``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,15 @@ import pandas as pd
 SEED = 20_240_401
 FIRST_MONTH = pd.Period("2023-04", freq="M")
 MONTHS_BEFORE, MONTHS_AFTER = 12, 24
-INFANTS = 320  # network of ~27,000 patients, ~13 births per 1,000 a year, half a year of births
+# Babies aged 0-6 months at any time in the network the clinic serves: a primary care
+# network of about 50,000 registered patients (NHS England asked for networks of
+# typically 30,000 to 50,000; BJGP 2020;70:e899) at London's 2023 birth rate, 104,252 live
+# births among about 8.9 million residents (ONS, Births in England and Wales: 2023, and
+# mid-2023 population estimates), about 11.7 per 1,000: about 585 births a year, of whom
+# half a year's births (about 290) are aged 0-6 months on any day.
+NETWORK_PATIENTS = 50_000
+BIRTHS_PER_1000 = 104_252 / 8_900_000 * 1000
+INFANTS = round(NETWORK_PATIENTS * BIRTHS_PER_1000 / 1000 / 2, -1)
 
 # Contacts for feeding problems per 1,000 infants aged 0-6 months per month, before
 # the clinic, and the share of that rate left once the clinic runs.

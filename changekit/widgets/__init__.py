@@ -8,7 +8,13 @@ change and loaded when the cell runs again::
     from changekit.widgets import smart_aim
     smart_aim()          # saves to answers.json in the notebook's folder
 
-Charts drawn from the saved answers alone are in ``changekit.widgets.charts``.
+The forms, one module each: ``self_assessment``, ``stakeholders``,
+``force_field``, ``smart_aim``, ``driver_diagram``, ``measures``, ``pdsa``
+(``pdsa_cycles``), ``reflection``, ``quote_coding`` (the codebook of case study
+2, ``codebook(quotes)``) and ``column_mapping`` (the ``read_referrals(...)``
+line for a trainee's own extract); ``form`` is the base they share. Their
+answers' models are in ``changekit.answer_models``; charts drawn from saved
+answers alone are in ``changekit.charts``.
 """
 
 from changekit.widgets.driver_diagram import driver_diagram

@@ -14,16 +14,8 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
-from changekit.data import (
-    OUTCOMES,
-    REFERRALS,
-    DataError,
-    checked_cells,
-    name_key,
-    outcome_key,
-    read_referrals,
-    referrals_call,
-)
+from changekit.data import DataError, checked_cells, name_key
+from changekit.referrals import OUTCOMES, REFERRALS, outcome_key, read_referrals, referrals_call
 from changekit.widgets.form import LABEL_STYLE, WIDE, button, heading, note
 
 NOT_IN_FILE = "(not in my file)"

@@ -25,8 +25,8 @@ from changekit.answer_models import (
     SmartAim,
 )
 from changekit.answers import DEFAULT_FILENAME
+from changekit.charts import driver_diagram_chart
 from changekit.errors import DataError
-from changekit.widgets.charts import driver_diagram_chart
 from changekit.widgets.form import Form, Row, Rows, button, heading, text, textarea
 
 

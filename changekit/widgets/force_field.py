@@ -24,7 +24,7 @@ from changekit.answer_models import (
     ForceField,
 )
 from changekit.answers import DEFAULT_FILENAME
-from changekit.widgets.charts import force_field_chart
+from changekit.charts import force_field_chart
 from changekit.widgets.form import LABEL_STYLE, Form, Row, Rows, heading, text, textarea
 
 

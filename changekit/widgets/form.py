@@ -26,9 +26,9 @@ from pydantic import BaseModel, ValidationError
 
 from changekit.answer_models import Answer
 from changekit.answers import DEFAULT_FILENAME, AnswerStore, describe_validation_error
+from changekit.charts import figure_png
 from changekit.errors import DataError
 from changekit.governance import IdentifiableDataError
-from changekit.widgets.charts import figure_png
 
 A = TypeVar("A", bound=Answer)
 P = TypeVar("P", bound=BaseModel)

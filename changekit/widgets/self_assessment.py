@@ -26,7 +26,7 @@ from changekit.answer_models import (
     SelfAssessment,
 )
 from changekit.answers import DEFAULT_FILENAME
-from changekit.widgets.charts import radar_chart
+from changekit.charts import radar_chart
 from changekit.widgets.form import Form, choice, chosen, heading, textarea
 
 

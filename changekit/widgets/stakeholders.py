@@ -27,7 +27,7 @@ from changekit.answer_models import (
     Stakeholders,
 )
 from changekit.answers import DEFAULT_FILENAME
-from changekit.widgets.charts import stakeholder_grid
+from changekit.charts import stakeholder_grid
 from changekit.widgets.form import Form, Row, Rows, choice, chosen, heading, text, textarea
 
 

@@ -409,3 +409,30 @@ def test_the_tutor_image_can_sandbox_autograding() -> None:
     assert any("bubblewrap" in line for line in installs), (
         "the formgrader autogrades in bubblewrap's sandbox: the tutor image must install bubblewrap"
     )
+
+
+def gigabytes(size: str) -> float:
+    """A Kubernetes size ('512M', '2G', '15Gi') in gigabytes (10^9 bytes)."""
+    units = {"M": 1e6, "G": 1e9, "Mi": 2**20, "Gi": 2**30}
+    number, unit = re.fullmatch(r"(\d+(?:\.\d+)?)([MG]i?)", size).groups()
+    return float(number) * units[unit] / 1e9
+
+
+def test_values_are_sized_for_a_few_hundred_trainees(values: dict[str, Any]) -> None:
+    """The README's sizing table: 512M guarantee, packed user pods, placeholders, core and user pools."""
+    memory = values["singleuser"]["memory"]
+    assert gigabytes(memory["guarantee"]) <= 0.55, "a trainee's guarantee should be about 512M (README, Sizing)"
+    assert gigabytes(memory["limit"]) >= 4 * 0.25, "the limit should hold four open notebooks of 250 MB"
+    scheduling = values["scheduling"]
+    assert scheduling["userScheduler"]["enabled"] and scheduling["podPriority"]["enabled"]
+    assert scheduling["userPlaceholder"]["enabled"] and scheduling["userPlaceholder"]["replicas"] >= 1
+    assert scheduling["userPods"]["nodeAffinity"]["matchNodePurpose"] in {"prefer", "require"}
+
+
+def test_volumes_hold_three_hundred_trainees_at_the_measured_size() -> None:
+    """15 MB per trainee in the course volume, 8 MB in the exchange (README, Sizing), for 300 trainees."""
+    readme = (DEPLOY / "README.md").read_text()
+    course = re.search(r"name: pich-course\n.*?storage: (\S+)", readme, re.DOTALL).group(1)
+    assert gigabytes(course) >= 300 * 15e-3, f"pich-course {course} is too small for 300 trainees"
+    ngshare = load_yaml(DEPLOY / "ngshare-values.yaml")["pvc"]["storage"]
+    assert gigabytes(ngshare) >= 300 * 8e-3, f"ngshare's volume {ngshare} is too small for 300 trainees"

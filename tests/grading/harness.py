@@ -39,6 +39,7 @@ class Course:
         self.root.mkdir(parents=True)
         shutil.copytree(course_root() / "source", self.root / "source")
         shutil.copy(course_root() / "nbgrader_config.py", self.root)
+        shutil.copy(course_root() / "calendar.toml", self.root)
 
     @property
     def env(self) -> dict[str, str]:

@@ -16,7 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from changekit.experience import QuoteCode, QuoteCoding, read_quotes
+from changekit.answer_models import QuoteCode, QuoteCoding
+from changekit.experience import read_quotes
 from changekit.paths import course_root
 
 
@@ -33,9 +34,9 @@ class Decision:
 
 DECISIONS = [
     Decision("quantify_a_service_problem", "setup", "decide_practice", "test_first_practice",
-             "first_practice_to_visit", "Y90007", "shows where the problem is, not what works"),
+             "first_practice_to_visit", "Y90004", "shows where the problem is, not what works"),
     Decision("quantify_a_service_problem", "setup", "decide_practice", "test_first_practice",
-             "first_practice_to_visit", "Y90004", "no more than chance would give"),
+             "first_practice_to_visit", "Y90007", "no more than chance would give"),
     Decision("quantify_a_service_problem", "setup", "decide_latest_point", "test_latest_point",
              "latest_point_signal", "common cause", "A point inside the limits can still be special cause"),
     Decision("quantify_a_service_problem", "setup", "decide_launch_month", "test_launch_month",

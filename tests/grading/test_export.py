@@ -103,12 +103,14 @@ def test_a_question_nobody_has_marked_yet_is_exported_blank(tmp_path: Path) -> N
     trainees = pd.read_csv(written.by_trainee).set_index("student")
     assert list(trainees.columns) == [
         f"{QUANTIFY}:test_proportion", f"{QUANTIFY}:test_funnel", f"{QUANTIFY}:interpret",
-        f"{QUANTIFY}:total", f"{QUANTIFY}:to_mark",
+        f"{QUANTIFY}:total", f"{QUANTIFY}:to_mark", f"{QUANTIFY}:submitted", f"{QUANTIFY}:due",
+        f"{QUANTIFY}:extension_hours", f"{QUANTIFY}:lateness",
     ]
     assert trainees[f"{QUANTIFY}:interpret"].isna().all()
     assert trainees[f"{QUANTIFY}:to_mark"].tolist() == [1] * 7, "every written answer waits, t6's too"
     assert trainees.loc["t4", f"{QUANTIFY}:total"] == 3.0
-    assert trainees.loc["t6"].drop(f"{QUANTIFY}:to_mark").isna().all(), "never graded is blank, not 0"
+    marks_only = [f"{QUANTIFY}:{q}" for q in ("test_proportion", "test_funnel", "interpret", "total")]
+    assert trainees.loc["t6", marks_only].isna().all(), "never graded is blank, not 0"
     questions = pd.read_csv(written.by_question).set_index("question")
     assert questions.loc["interpret", "n"] == 0 and pd.isna(questions.loc["interpret", "mean"])
     assert questions.loc["test_proportion", ["n", "n_full_marks"]].astype(str).tolist() == ["6", "6"]

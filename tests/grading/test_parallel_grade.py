@@ -164,6 +164,10 @@ def test_run_again_grades_only_what_is_new_or_failed(graded: Graded) -> None:
     assert copy.stat().st_mtime == graded_at, "a finished submission was graded again"
 
 
+def test_the_report_says_how_many_were_graded_at_once_and_why(graded: Graded) -> None:
+    assert "Grading 2 submission(s) at once, as asked (--jobs 2)." in graded.report.table().splitlines()
+
+
 def test_unknown_assignment_is_refused_plainly(graded: Graded) -> None:
     with pytest.raises(GradingError, match="no assignment called 'tinny'.*it has: tiny"):
         grade_assignment("tinny", root=graded.ours / "course", env=env_for(graded.ours), progress=False)

@@ -21,6 +21,7 @@ from changekit.answer_models import (
     MIN_REFLECTION_WORDS,
     MIN_STAKEHOLDERS,
     NINE_CS,
+    REPORT_PICKS,
     STORE_KEYS,
     Answer,
     DimensionRating,
@@ -34,6 +35,8 @@ from changekit.answer_models import (
     PdsaCycle,
     PdsaCycles,
     PrimaryDriver,
+    QuoteCode,
+    QuoteCoding,
     Reflection,
     SecondaryDriver,
     SelfAssessment,
@@ -211,6 +214,12 @@ def complete_answers() -> dict[str, Answer]:
                 for key in LEARNING_OUTCOMES
             }
         ),
+        "quote_coding": QuoteCoding(
+            codes={
+                f"Q{n:02d}": QuoteCode(themes=["out_of_hours"], use_in_report=n <= REPORT_PICKS[0])
+                for n in range(1, 7)
+            }
+        ),
     }
 
 
@@ -254,6 +263,12 @@ def test_a_blank_form_is_incomplete_and_a_model_answer_complete(key: str) -> Non
     assert answer.missing() == []
     assert "Still to do" not in answer.to_markdown()
     assert "Still to do" in model().to_markdown()
+
+
+def test_the_quote_coding_form_is_found_by_its_key_like_every_other_form() -> None:
+    assert model_for("quote_coding") is QuoteCoding
+    with pytest.raises(KeyError, match='no form called "quote coding".*quote_coding'):
+        model_for("quote coding")
 
 
 def test_an_unknown_form_key_is_explained() -> None:

@@ -15,7 +15,13 @@ from hypothesis import strategies as st
 
 from changekit import answers as answers_module
 from changekit.answer_models import Force, ForceField, SelfAssessment, SmartAim
-from changekit.answers import SCHEMA_VERSION, AnswerFileError, AnswerStore, model_answer_store
+from changekit.answers import (
+    SCHEMA_VERSION,
+    AnswerFileError,
+    AnswerStore,
+    bring_forward,
+    model_answer_store,
+)
 from changekit.errors import DataError
 
 AIM = SmartAim(statement="Reduce redirected referrals from 35% to 15% by 31 March 2027 in Brent.")
@@ -319,3 +325,50 @@ def test_model_answer_store_refuses_an_answer_that_does_not_fit_its_form() -> No
     aim = SmartAim.model_construct(statement=42)  # built without validation, as a careless edit could
     with pytest.raises(DataError, match="smart_aim"):
         model_answer_store({"smart_aim": aim})
+
+
+# ----------------------------------------------------------- bringing an earlier answer forward
+
+
+def _earlier(tmp_path: Path, key: str, answer: ForceField) -> Path:
+    """An earlier assignment's answers file, beside this one as nbgrader lays them out."""
+    path = tmp_path / "drivers_and_barriers" / "answers.json"
+    AnswerStore(path).save(key, answer)
+    return path
+
+
+FIELD = ForceField(change="Use the referral directory", driving=[Force(description="GPs want it", score=4)])
+
+
+def test_bring_forward_copies_an_earlier_answer_once_and_never_overwrites(tmp_path: Path) -> None:
+    here = AnswerStore(tmp_path / "change_plan" / "answers.json")
+    earlier = _earlier(tmp_path, "force_field", FIELD)
+    assert bring_forward(here, "force_field", ForceField, earlier, "force-field analysis") == (
+        f"Brought forward your force-field analysis from {earlier}. Update it in step 5 if it has changed."
+    )
+    assert here.load("force_field", ForceField) == FIELD
+    edited = FIELD.model_copy(update={"change": "My own wording"})
+    here.save("force_field", edited)
+    message = bring_forward(here, "force_field", ForceField, earlier, "force-field analysis")
+    assert message.startswith("Your force-field analysis is already in this assignment")
+    assert here.load("force_field", ForceField) == edited, "an answer made here is never overwritten"
+    assert AnswerStore(earlier).load("force_field", ForceField) == FIELD, "the earlier assignment is unchanged"
+
+
+def test_bring_forward_says_when_there_is_nothing_to_bring(tmp_path: Path) -> None:
+    here = AnswerStore(tmp_path / "change_plan" / "answers.json")
+    missing = tmp_path / "leadership_self_and_stakeholders" / "answers.json"
+    message = bring_forward(here, "stakeholders", ForceField, missing, "stakeholder analysis", step="step 6")
+    assert message == (f"No stakeholder analysis to bring forward: {missing} is not there or has none saved. "
+                       "Fill in the stakeholder analysis form in step 6 from scratch.")
+    assert here.keys() == []
+
+
+def test_bring_forward_explains_an_earlier_answer_that_no_longer_fits(tmp_path: Path) -> None:
+    here = AnswerStore(tmp_path / "change_plan" / "answers.json")
+    earlier = tmp_path / "drivers_and_barriers" / "answers.json"
+    earlier.parent.mkdir()
+    earlier.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "answers": {"force_field": {"chnage": "x"}}}))
+    message = bring_forward(here, "force_field", ForceField, earlier, "force-field analysis")
+    assert message.startswith("Your earlier force-field analysis could not be read, so fill in the form in step 5.")
+    assert here.keys() == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -28,18 +29,16 @@ from changekit.asthma import (
 )
 from changekit.errors import DataError
 from changekit.governance import IdentifiableDataError
-from changekit.sample_data import asthma, write_csv
+from changekit.sample_data import asthma
 from changekit.stats import funnel_table
 
 # ---------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("asthma")
-    for name, table in asthma.generate().items():
-        write_csv(table, folder / name)
-    return folder
+def files(sample_csvs: Callable[[Callable[[], dict]], Path]) -> Path:
+    """The generated tables written as CSV, as ``make data`` writes them."""
+    return sample_csvs(asthma.generate)
 
 
 @pytest.fixture(scope="module")
@@ -74,11 +73,6 @@ def frame(*rows: dict[str, object]) -> pd.DataFrame:
     for column in ("last_review_date", "emergency_care_date", "followup_date"):
         table[column] = pd.to_datetime(table[column])
     return table
-
-
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 # ---------------------------------------------------------------- sample data
@@ -131,27 +125,27 @@ def test_monthly_series_matches_the_register(files: Path, register: pd.DataFrame
 # ---------------------------------------------------------------- readers
 
 
-def test_register_reader_accepts_yes_and_no(tmp_path: Path, files: Path) -> None:
+def test_register_reader_accepts_yes_and_no(text_file: Callable[[str, str], Path], files: Path) -> None:
     text = (files / "asthma_register.csv").read_text().replace(",True,", ",yes,").replace(",False,", ",no,")
-    register = read_asthma_register(_write(tmp_path / "mine.csv", text))
+    register = read_asthma_register(text_file("mine.csv", text))
     assert register["action_plan"].dtype == bool
 
 
-def test_register_reader_refuses_other_yes_no_words(tmp_path: Path, files: Path) -> None:
+def test_register_reader_refuses_other_yes_no_words(text_file: Callable[[str, str], Path], files: Path) -> None:
     lines = (files / "asthma_register.csv").read_text().splitlines()
     header = lines[0].split(",")
     cells = lines[1].split(",")
     cells[header.index("action_plan")] = "maybe"
     lines[1] = ",".join(cells)
     with pytest.raises(DataError, match=r"'action_plan', row 2\b.*'maybe'"):
-        read_asthma_register(_write(tmp_path / "mine.csv", "\n".join(lines) + "\n"))
+        read_asthma_register(text_file("mine.csv", "\n".join(lines) + "\n"))
 
 
-def test_register_reader_refuses_a_repeated_child(tmp_path: Path, files: Path) -> None:
+def test_register_reader_refuses_a_repeated_child(text_file: Callable[[str, str], Path], files: Path) -> None:
     lines = (files / "asthma_register.csv").read_text().splitlines()
     lines.append(lines[1])
     with pytest.raises(DataError, match=r"'child_id'.*rows 2 and \d+.*one row per child"):
-        read_asthma_register(_write(tmp_path / "mine.csv", "\n".join(lines) + "\n"))
+        read_asthma_register(text_file("mine.csv", "\n".join(lines) + "\n"))
 
 
 def test_register_reader_refuses_diagnosis_older_than_the_child(tmp_path: Path) -> None:
@@ -168,9 +162,9 @@ def test_register_reader_refuses_identifiable_data(tmp_path: Path) -> None:
         read_asthma_register(tmp_path / "mine.csv")
 
 
-def test_monthly_reader_refuses_more_plans_than_reviews(tmp_path: Path) -> None:
-    path = _write(tmp_path / "monthly.csv",
-                  "month,reviews,action_plan,control_assessed\n2025-04-01,10,4,8\n2025-05-01,10,12,8\n")
+def test_monthly_reader_refuses_more_plans_than_reviews(text_file: Callable[[str, str], Path]) -> None:
+    path = text_file("monthly.csv",
+                     "month,reviews,action_plan,control_assessed\n2025-04-01,10,4,8\n2025-05-01,10,12,8\n")
     with pytest.raises(DataError, match=r"'action_plan'.*row 3\b"):
         read_asthma_monthly(path)
 

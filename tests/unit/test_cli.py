@@ -44,7 +44,7 @@ PARSED: list[tuple[list[str], dict[str, Any]]] = [
     (["publish"], {"assignments": []}),
     (["publish", "reflection", "change_plan"], {"assignments": ["reflection", "change_plan"]}),
     (["data"], {}),
-    (["grade", "tiny"], {"assignment": "tiny", "jobs": os.cpu_count() or 1, "force": False, "max_output_mb": 10,
+    (["grade", "tiny"], {"assignment": "tiny", "jobs": None, "force": False, "max_output_mb": 10,
                          "all_rows": False, "quiet": False}),
     (["grade", "tiny", "-j", "3", "--force", "--max-output-mb", "2.5", "--all", "--quiet"],
      {"assignment": "tiny", "jobs": 3, "force": True, "max_output_mb": 2.5, "all_rows": True, "quiet": True}),

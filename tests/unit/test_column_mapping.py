@@ -39,7 +39,7 @@ def test_choosing_columns_and_outcome_words_writes_the_line_and_check_reads_the_
     assert "Read 3 referrals" in form.result.value
     # The line it wrote reads the same table when pasted into a notebook.
     namespace: dict = {}
-    exec("from changekit.data import read_referrals\n" + form.code.value, namespace)  # noqa: S102 (run as a notebook would)
+    exec("from changekit.referrals import read_referrals\n" + form.code.value, namespace)  # noqa: S102 (run as a notebook would)
     pd.testing.assert_frame_equal(namespace["referrals"], table)
 
 

@@ -235,7 +235,7 @@ def test_write_directory_writes_the_page_as_utf8(tmp_path):
 
 
 def test_the_course_services_file_builds_a_directory_covering_every_reason():
-    from changekit.data import REASONS, read_services
+    from changekit.referrals import REASONS, read_services
 
     services = read_services()
     tree = parse(build_directory_html(services))

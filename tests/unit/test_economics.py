@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -37,18 +38,15 @@ from changekit.economics import (
     unit_costs,
 )
 from changekit.errors import DataError
-from changekit.sample_data import baby_clinic, write_csv
+from changekit.sample_data import baby_clinic
 
 # ---------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def files(sample_csvs: Callable[[Callable[[], dict]], Path]) -> Path:
     """The generated tables written as CSV, as ``make data`` writes them."""
-    folder = tmp_path_factory.mktemp("baby_clinic")
-    for name, table in baby_clinic.generate().items():
-        write_csv(table, folder / name)
-    return folder
+    return sample_csvs(baby_clinic.generate)
 
 
 @pytest.fixture(scope="module")
@@ -95,11 +93,6 @@ activity_strategy = st.builds(
 )
 
 
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 # ---------------------------------------------------------------- sample data
 
 
@@ -120,7 +113,7 @@ def test_unit_costs_are_the_published_ones_with_price_years(cost_table: pd.DataF
 def test_clinic_data_are_calibrated(clinic: pd.DataFrame, costs: dict[str, float]) -> None:
     before = clinic[clinic["period"] == "before"]
     assert len(before) == 12 and (clinic["period"] == "after").sum() == 24
-    assert 290 <= clinic["infants_0_6m"].mean() <= 350
+    assert abs(clinic["infants_0_6m"].mean() - baby_clinic.INFANTS) < 10, "a network of 50,000, London births"
     rate = 1000 * before["ae_attendances"].sum() / before["infants_0_6m"].sum()
     assert 8 <= rate <= 16, "A&E attendances for feeding problems per 1,000 infants per month"
     admitted = before["admissions"].sum() / before["ae_attendances"].sum()
@@ -135,17 +128,17 @@ def test_clinic_data_are_calibrated(clinic: pd.DataFrame, costs: dict[str, float
 # ---------------------------------------------------------------- readers
 
 
-def test_read_unit_costs_refuses_a_repeated_item(tmp_path: Path, files: Path) -> None:
+def test_read_unit_costs_refuses_a_repeated_item(text_file: Callable[[str, str], Path], files: Path) -> None:
     text = (files / "unit_costs.csv").read_text()
-    path = _write(tmp_path / "costs.csv", text + text.splitlines()[1] + "\n")
+    path = text_file("costs.csv", text + text.splitlines()[1] + "\n")
     with pytest.raises(DataError, match=r"'item'.*rows 2 and 10.*one row per item"):
         read_unit_costs(path)
 
 
-def test_read_unit_costs_wants_a_financial_price_year(tmp_path: Path, files: Path) -> None:
+def test_read_unit_costs_wants_a_financial_price_year(text_file: Callable[[str, str], Path], files: Path) -> None:
     text = (files / "unit_costs.csv").read_text().replace(",2024/25\n", ",2024\n", 1)
     with pytest.raises(DataError, match=r"'price_year'.*row 2\b.*2024/25"):
-        read_unit_costs(_write(tmp_path / "costs.csv", text))
+        read_unit_costs(text_file("costs.csv", text))
 
 
 def test_unit_costs_names_a_missing_item(cost_table: pd.DataFrame) -> None:
@@ -153,16 +146,16 @@ def test_unit_costs_names_a_missing_item(cost_table: pd.DataFrame) -> None:
         unit_costs(cost_table[cost_table["item"] != "admission"])
 
 
-def test_read_baby_clinic_refuses_a_before_month_after_the_launch(tmp_path: Path, files: Path) -> None:
+def test_read_baby_clinic_refuses_a_before_month_after_the_launch(text_file: Callable[[str, str], Path], files: Path) -> None:
     lines = (files / "baby_clinic.csv").read_text().splitlines()
     lines[20] = lines[20].replace(",after,", ",before,")
     with pytest.raises(DataError, match=r"'period'.*row 21\b"):
-        read_baby_clinic(_write(tmp_path / "clinic.csv", "\n".join(lines) + "\n"))
+        read_baby_clinic(text_file("clinic.csv", "\n".join(lines) + "\n"))
 
 
 @pytest.mark.parametrize("change", ["swapped", "repeated"])
 def test_read_baby_clinic_refuses_months_out_of_order_or_repeated(
-    tmp_path: Path, files: Path, change: str
+    text_file: Callable[[str, str], Path], files: Path, change: str
 ) -> None:
     lines = (files / "baby_clinic.csv").read_text().splitlines()
     month = lines[0].split(",").index("month")
@@ -173,19 +166,19 @@ def test_read_baby_clinic_refuses_months_out_of_order_or_repeated(
         cells[month] = lines[3].split(",")[month]
         lines[4] = ",".join(cells)
     with pytest.raises(DataError, match=r"'month' repeats or goes back in time in row 5\b.*oldest first"):
-        read_baby_clinic(_write(tmp_path / "clinic.csv", "\n".join(lines) + "\n"))
+        read_baby_clinic(text_file("clinic.csv", "\n".join(lines) + "\n"))
 
 
-def test_read_baby_clinic_needs_both_periods(tmp_path: Path, files: Path) -> None:
+def test_read_baby_clinic_needs_both_periods(text_file: Callable[[str, str], Path], files: Path) -> None:
     text = (files / "baby_clinic.csv").read_text().replace(",after,", ",before,")
     with pytest.raises(DataError, match="both 'before' and 'after'"):
-        read_baby_clinic(_write(tmp_path / "clinic.csv", text))
+        read_baby_clinic(text_file("clinic.csv", text))
 
 
-def test_read_baby_clinic_uses_read_table_checks(tmp_path: Path, files: Path) -> None:
+def test_read_baby_clinic_uses_read_table_checks(text_file: Callable[[str, str], Path], files: Path) -> None:
     text = (files / "baby_clinic.csv").read_text().replace("ae_attendances", "AE attendances")
     with pytest.raises(DataError, match="ae_attendances"):
-        read_baby_clinic(_write(tmp_path / "clinic.csv", text))
+        read_baby_clinic(text_file("clinic.csv", text))
 
 
 # ---------------------------------------------------------------- activity avoided

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -11,11 +13,13 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from changekit import experience as ex
+from changekit.answer_models import REPORT_PICKS, THEMES, QuoteCode, QuoteCoding
 from changekit.answers import AnswerStore
 from changekit.data import DataError
 from changekit.governance import check_no_identifiers
 from changekit.sample_data import attendances as generator
 from changekit.sample_data import write_csv
+from changekit.widgets.quote_coding import codebook
 
 # ---------------------------------------------------------------- the generated data
 
@@ -173,15 +177,15 @@ def test_plot_arrivals_shades_opening_hours(visits: pd.DataFrame) -> None:
 # ---------------------------------------------------------------- coding quotes
 
 
-def _coding(themes: dict[str, list[str]], chosen: tuple[str, ...] = ()) -> ex.QuoteCoding:
-    return ex.QuoteCoding(codes={
-        quote_id: ex.QuoteCode(themes=t, use_in_report=quote_id in chosen)
+def _coding(themes: dict[str, list[str]], chosen: tuple[str, ...] = ()) -> QuoteCoding:
+    return QuoteCoding(codes={
+        quote_id: QuoteCode(themes=t, use_in_report=quote_id in chosen)
         for quote_id, t in themes.items()
     })
 
 
 def test_missing_lists_uncoded_quotes_and_the_number_of_picks() -> None:
-    assert ex.QuoteCoding().missing()[0].startswith("Code the quotes")
+    assert QuoteCoding().missing()[0].startswith("Code the quotes")
     coding = _coding({"Q01": ["out_of_hours"], "Q02": []}, chosen=("Q01",))
     todo = coding.for_quotes(["Q01", "Q02", "Q03"]).missing()
     assert "not yet coded: Q02, Q03" in todo[0]
@@ -196,8 +200,8 @@ def test_missing_lists_uncoded_quotes_and_the_number_of_picks() -> None:
 
 @pytest.mark.parametrize(
     ("picked", "finished"),
-    [(ex.REPORT_PICKS[0] - 1, False), (ex.REPORT_PICKS[0], True), (ex.REPORT_PICKS[1], True),
-     (ex.REPORT_PICKS[1] + 1, False)],
+    [(REPORT_PICKS[0] - 1, False), (REPORT_PICKS[0], True), (REPORT_PICKS[1], True),
+     (REPORT_PICKS[1] + 1, False)],
 )
 def test_report_picks_boundaries(picked: int, finished: bool) -> None:
     ids = [f"Q{i:02d}" for i in range(8)]
@@ -207,10 +211,10 @@ def test_report_picks_boundaries(picked: int, finished: bool) -> None:
 
 
 def test_themes_must_come_from_the_codebook_and_keep_its_order() -> None:
-    code = ex.QuoteCode(themes=["out_of_hours", "same_day_access"])
+    code = QuoteCode(themes=["out_of_hours", "same_day_access"])
     assert code.themes == ["same_day_access", "out_of_hours"]
     with pytest.raises(ValidationError):
-        ex.QuoteCode(themes=["made_up"])
+        QuoteCode(themes=["made_up"])
 
 
 def test_theme_counts(quotes: pd.DataFrame) -> None:
@@ -222,12 +226,12 @@ def test_theme_counts(quotes: pd.DataFrame) -> None:
     assert counts.loc["out_of_hours", "share"] == pytest.approx(1.0), "of the 2 coded quotes"
     assert counts.loc["out_of_hours", "in_report"] == 1
     assert counts.loc["gp_expertise", "quotes"] == 0
-    assert len(counts) == len(ex.THEMES)
+    assert len(counts) == len(THEMES)
 
 
 @settings(max_examples=50, deadline=None)
 @given(st.dictionaries(st.from_regex(r"Q\d{2}", fullmatch=True),
-                       st.lists(st.sampled_from(list(ex.THEMES)), unique=True), max_size=20))
+                       st.lists(st.sampled_from(list(THEMES)), unique=True), max_size=20))
 def test_theme_counts_add_up_to_every_theme_given(themes: dict[str, list[str]]) -> None:
     counts = ex.theme_counts(_coding(themes))
     assert counts["quotes"].sum() == sum(len(t) for t in themes.values())
@@ -246,20 +250,20 @@ def test_coding_survives_the_answer_store(tmp_path: Path) -> None:
     store = AnswerStore(tmp_path / "answers.json")
     coding = _coding({"Q01": ["trust_in_hospital"], "Q02": ["self_care_confidence"]}, ("Q02",))
     store.save("quote_coding", coding)
-    assert store.load("quote_coding", ex.QuoteCoding) == coding
+    assert store.load("quote_coding", QuoteCoding) == coding
 
 
 def test_codebook_widget_saves_each_click_and_reloads(tmp_path: Path, quotes: pd.DataFrame) -> None:
     path = tmp_path / "answers.json"
-    form = ex.codebook(quotes.head(4), path)
+    form = codebook(quotes.head(4), path)
     assert not path.exists(), "showing the form must not write anything"
     assert "not yet coded: Q01, Q02, Q03, Q04" in form.answer.missing()[0]
     form.theme_buttons["Q02"]["language_and_system"].value = True
     form.report_boxes["Q02"].value = True
-    saved = AnswerStore(path).load("quote_coding", ex.QuoteCoding)
+    saved = AnswerStore(path).load("quote_coding", QuoteCoding)
     assert saved.codes["Q02"].themes == ["language_and_system"]
     assert saved.chosen() == ["Q02"]
-    again = ex.codebook(quotes.head(4), path)
+    again = codebook(quotes.head(4), path)
     assert again.theme_buttons["Q02"]["language_and_system"].value
     assert again.report_boxes["Q02"].value
     assert not again.theme_buttons["Q01"]["language_and_system"].value
@@ -267,13 +271,13 @@ def test_codebook_widget_saves_each_click_and_reloads(tmp_path: Path, quotes: pd
 
 def test_coding_agreement_counts_same_quotes_and_lists_the_rest() -> None:
     tutor = {"Q01": ["self_care_confidence"], "Q02": ["same_day_access", "practical_barriers"], "Q03": ["out_of_hours"]}
-    coding = ex.QuoteCoding(codes={
-        "Q01": ex.QuoteCode(themes=["self_care_confidence"]),
-        "Q02": ex.QuoteCode(themes=["same_day_access"]),
+    coding = QuoteCoding(codes={
+        "Q01": QuoteCode(themes=["self_care_confidence"]),
+        "Q02": QuoteCode(themes=["same_day_access"]),
     })
     agreement = ex.coding_agreement(coding, tutor)
     assert (agreement.same, agreement.total) == (1, 3)
-    themes = len(ex.THEMES)
+    themes = len(THEMES)
     assert agreement.decisions_agreeing == pytest.approx((3 * themes - 2) / (3 * themes))
     assert list(agreement.differences.index) == ["Q02", "Q03"]
     assert agreement.differences.loc["Q03", "yours"] == "-"
@@ -285,7 +289,7 @@ def test_coding_agreement_counts_same_quotes_and_lists_the_rest() -> None:
 
 def test_coding_agreement_of_the_tutors_own_coding_is_complete() -> None:
     tutor = {"Q01": ["gp_expertise"], "Q02": ["trust_in_hospital", "language_and_system"]}
-    coding = ex.QuoteCoding(codes={q: ex.QuoteCode(themes=t) for q, t in tutor.items()})
+    coding = QuoteCoding(codes={q: QuoteCode(themes=t) for q, t in tutor.items()})
     agreement = ex.coding_agreement(coding, tutor)
     assert (agreement.same, agreement.decisions_agreeing) == (2, 1.0)
     assert "|" not in agreement.to_markdown(), "no table when nothing differs"
@@ -293,4 +297,13 @@ def test_coding_agreement_of_the_tutors_own_coding_is_complete() -> None:
 
 def test_coding_agreement_refuses_a_tutor_key_outside_the_codebook() -> None:
     with pytest.raises(DataError, match="not in the codebook: made_up"):
-        ex.coding_agreement(ex.QuoteCoding(), {"Q01": ["made_up"]})
+        ex.coding_agreement(QuoteCoding(), {"Q01": ["made_up"]})
+
+
+def test_the_experience_module_does_not_load_the_widget_layer() -> None:
+    """Reports and grading import ``experience`` for its tables; ipywidgets is only for the form."""
+    code = ("import sys, changekit.experience; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ipywidgets' or m.startswith('changekit.widgets')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
+

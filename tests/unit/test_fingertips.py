@@ -19,6 +19,7 @@ from changekit.fingertips import (
 from changekit.governance import IdentifiableDataError
 from changekit.paths import data_dir
 from changekit.sample_data.fingertips import COLUMNS
+from changekit.synthetic import CAPTION
 
 SAMPLE = data_dir() / "fingertips_sample.csv"
 
@@ -112,10 +113,11 @@ def test_an_offline_hub_is_told_to_download_the_csv(monkeypatch: pytest.MonkeyPa
 
 def test_the_chart_says_its_source_and_when_it_is_synthetic(table: pd.DataFrame) -> None:
     context = area_in_context(table, "E09999901")
-    synthetic = plot_area_in_context(context, synthetic=True)
-    real = plot_area_in_context(context)
-    assert "SYNTHETIC" in synthetic._supxlabel.get_text()
-    assert "OHID Fingertips" in real._supxlabel.get_text() and "SYNTHETIC" not in real._supxlabel.get_text()
+    synthetic = plot_area_in_context(context)  # the sample file: synthetic unless told otherwise
+    real = plot_area_in_context(context, synthetic=False)
+    assert CAPTION in [text.get_text() for text in synthetic.texts]
+    assert "OHID Fingertips" in real._supxlabel.get_text()
+    assert CAPTION not in [text.get_text() for text in real.texts]
     texts = [t.get_text() for ax in synthetic.axes for t in ax.texts]
     assert "Synthetic borough A 812.0 (higher than England)" in texts
     assert len(synthetic.axes) == 4

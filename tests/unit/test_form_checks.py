@@ -43,6 +43,8 @@ from changekit.answer_models import (
     MIN_STAKEHOLDERS,
     NINE_CS,
     PRIORITIES_WITH_EXAMPLE,
+    REPORT_PICKS,
+    THEMES,
     Answer,
     DimensionRating,
     DriverDiagram,
@@ -54,6 +56,8 @@ from changekit.answer_models import (
     PdsaCycle,
     PdsaCycles,
     PrimaryDriver,
+    QuoteCode,
+    QuoteCoding,
     Reflection,
     SecondaryDriver,
     SelfAssessment,
@@ -62,7 +66,7 @@ from changekit.answer_models import (
     Stakeholders,
 )
 from changekit.answers import AnswerStore
-from changekit.experience import REPORT_PICKS, THEMES, QuoteCode, QuoteCoding, read_quotes
+from changekit.experience import read_quotes
 from changekit.paths import course_root
 
 SOURCE = course_root() / "source"

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from changekit.data import read_referrals, read_services
 from changekit.errors import DataError
 from changekit.governance import (
     IdentifiableDataError,
@@ -17,6 +16,7 @@ from changekit.governance import (
     find_identifiers,
     suppress_small_numbers,
 )
+from changekit.referrals import read_referrals, read_services
 
 EXAMPLES = settings(max_examples=60, deadline=None)
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from changekit.data import DataError, read_referrals
+from changekit.data import DataError
 from changekit.governance import (
     IdentifiableDataError,
     check_no_identifiers,
     mask,
     ten_digit_numbers,
 )
+from changekit.referrals import read_referrals
 
 VALID = "9434765919"  # a made-up number with a valid modulus-11 check digit
 GROUPED = {

@@ -11,9 +11,10 @@ import pytest
 from openpyxl import Workbook
 
 from changekit import data
-from changekit.data import DataError, read_referrals
+from changekit.data import DataError
 from changekit.errors import DataNote
 from changekit.governance import IdentifiableDataError
+from changekit.referrals import read_referrals
 
 #: How a community paediatric service's own system might export its referrals.
 OWN_HEADER = ["Ref no", "Date received", "GP practice", "Age (months)", "Reason", "Triage outcome",

@@ -184,21 +184,6 @@ def test_segment_summary_counts_shares_and_costs(small: pd.DataFrame) -> None:
     assert table["share"].sum() == pytest.approx(1)
 
 
-def test_rate_per_1000_uses_the_exact_poisson_interval() -> None:
-    rate = pop.rate_per_1000(10, 1000)
-    assert rate.rate == pytest.approx(10)
-    assert (rate.low, rate.high) == pytest.approx((4.7954, 18.3904), abs=1e-3)
-    none = pop.rate_per_1000(0, 1000)
-    assert none.low == 0 and none.high == pytest.approx(3.6889, abs=1e-3)
-    assert str(rate) == "10.0 per 1,000 (95% CI 4.8 to 18.4)"
-
-
-@pytest.mark.parametrize(("events", "children"), [(-1, 10), (3, 0), (2.5, 10)])
-def test_rate_per_1000_refuses_impossible_counts(events: float, children: int) -> None:
-    with pytest.raises(DataError, match="whole number of events"):
-        pop.rate_per_1000(events, children)
-
-
 def test_rate_table_overall_and_by_age_band(small: pd.DataFrame) -> None:
     overall = pop.rate_table(small, services=["gp_contacts", "ed_attendances"])
     assert overall.loc["all children", "children"] == 6

@@ -100,3 +100,14 @@ def test_lost_state_is_released_again(small_course, lost: str) -> None:
         course.published_record(state).unlink()
     everything = lost in {"gradebook", "record"}
     assert course.publish(root, state=state)[0] == (list(ASSIGNMENTS) if everything else ["change_plan"])
+
+
+def test_a_due_date_goes_to_the_gradebook_and_a_changed_one_releases_again(small_course) -> None:
+    root, state, calls = small_course
+    (root / "calendar.toml").write_text("[due]\nchange_plan = 2027-06-01T17:00:00\n")
+    course.publish(root, state=state)
+    assert ("db", "assignment") in calls, "the due date was not written to the gradebook"
+    calls.clear()
+    (root / "calendar.toml").write_text("[due]\nchange_plan = 2027-06-08T17:00:00\n")
+    assert course.publish(root, state=state) == (["change_plan"], ["reflection"])
+    assert released(calls) == ["change_plan"]

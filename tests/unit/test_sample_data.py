@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from changekit.data import REASONS, SERVICE_NAMES
 from changekit.governance import check_no_identifiers
 from changekit.paths import data_dir
+from changekit.referrals import REASONS, SERVICE_NAMES
 from changekit.sample_data import GENERATORS, referrals, services, write_csv
 
 
@@ -53,7 +54,9 @@ def directory() -> pd.DataFrame:
 
 
 def test_shape_period_and_practices(table: pd.DataFrame) -> None:
-    assert 10_000 <= len(table) <= 14_000
+    children = referrals.registered_children()
+    per_1000_a_year = len(table) / 2 / children.sum() * 1000
+    assert 10 <= per_1000_a_year <= 20, "GP referrals to community paediatrics: 5-20 per 1,000 children"
     assert table["referral_date"].min() >= "2023-04-01"
     assert table["referral_date"].max() <= "2025-03-31"
     assert sorted(table["month"].unique()) == list(range(1, 25))
@@ -122,9 +125,35 @@ def test_some_practices_lie_beyond_the_998_funnel_limits_both_ways(table: pd.Dat
 
 def test_august_volume_dips(table: pd.DataFrame) -> None:
     per_month = table.groupby(table["referral_date"].str[:7]).size()
-    for august in ("2023-08", "2024-08"):
-        others = per_month.drop(august)
-        assert per_month[august] < 0.85 * others.median(), per_month
+    augusts = ["2023-08", "2024-08"]
+    others = per_month.drop(augusts)
+    # About 43 referrals a month: one August can be hidden by chance, the two together cannot.
+    assert per_month[augusts].mean() < 0.85 * others.median(), per_month
+
+
+def test_practices_refer_in_proportion_to_their_registered_children(table: pd.DataFrame) -> None:
+    children = referrals.registered_children()
+    per_practice = table["practice_code"].value_counts().reindex(children.index)
+    assert np.corrcoef(children, per_practice)[0, 1] > 0.6
+
+
+def _stated_rate() -> float:
+    """The referral rate per 1,000 children a year that data/README.md states for referrals.csv."""
+    text = (data_dir() / "README.md").read_text(encoding="utf-8")
+    found = re.findall(r"\*\*Rate in the data: ([\d.]+) GP referrals a year per 1,000 children", text)
+    assert len(found) == 1, "data/README.md should state the referral rate once, in the referrals section"
+    return float(found[0])
+
+
+def test_readme_states_the_referral_rate_that_the_data_give() -> None:
+    referral_rows = pd.read_csv(data_dir() / "referrals.csv")
+    children = pd.read_csv(data_dir() / "population.csv")
+    months = referral_rows["referral_date"].str[:7].nunique()
+    rate = len(referral_rows) / (months / 12) / len(children) * 1000
+    assert round(rate, 1) == _stated_rate(), (
+        f"data/referrals.csv and data/population.csv give {rate:.1f} referrals a year per 1,000 "
+        f"children, but data/README.md states {_stated_rate()}: update the README"
+    )
 
 
 def test_directory_entries_are_complete_and_fictional(directory: pd.DataFrame) -> None:

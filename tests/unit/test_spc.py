@@ -573,7 +573,7 @@ def test_summary_of_a_stable_process() -> None:
     assert isinstance(summary, SpcSummary)
     assert summary.variation == "common_cause"
     assert summary.text.startswith(
-        "The latest point (Aug 2025, -0.47) shows common cause variation"
+        "The latest month (Aug 2025, -0.47) shows common cause variation"
     )
     assert summary.text.endswith(".") and ". " not in summary.text, "one sentence"
 
@@ -582,7 +582,7 @@ def test_summary_names_the_rule_and_the_direction() -> None:
     values = [50, 52, 49, 51, 50, 53, 48, 51, 50, 52, 49, 51, 80]
     summary = summarise(xmr(values, improvement="decrease"), target=55)
     assert summary.variation == "special_cause_concern"
-    assert "a concern" in summary.text and "outside the process limits" in summary.text
+    assert "a concern" in summary.text and "outside the usual range" in summary.text
     assert summary.assurance == "hit_and_miss"
     assert "sometimes meet it and sometimes miss it" in summary.text
 
@@ -630,8 +630,8 @@ def test_plot_returns_a_figure_with_a_legend_for_each_point_type() -> None:
     ax = fig.axes[0]
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
     assert labels == [
-        "Mean",
-        "Process limits",
+        "Average",
+        "Usual range (process limits)",
         "Target",
         "Common cause",
         "Special cause: improvement",

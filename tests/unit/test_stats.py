@@ -20,6 +20,7 @@ from changekit.stats import (
     funnel_table,
     plot_funnel,
     proportion,
+    rate_per_1000,
 )
 
 # Wilson score intervals published by Newcombe (Stat Med 1998;17:857-872, table II).
@@ -303,7 +304,7 @@ def test_plot_funnel_draws_limits_target_and_labels_only_outliers():
         assert {"-", "--", ":"} <= styles  # target, 95% and 99.8% differ by line style
         legend = [text.get_text() for text in ax.get_legend().get_texts()]
         assert "95% limits" in legend and "99.8% limits" in legend
-        assert "Above 99.8% limits" in legend and "Target 27.3%" in legend
+        assert "Above 99.8% limits" in legend and "Borough average 27.3%" in legend
     finally:
         plt.close(fig)
 
@@ -316,3 +317,21 @@ def test_plot_funnel_draws_on_given_axes():
         assert ax.collections  # the points went onto these axes
     finally:
         plt.close(fig)
+
+
+# ---------------------------------------------------------------- rates per 1,000
+
+
+def test_rate_per_1000_uses_the_exact_poisson_interval() -> None:
+    rate = rate_per_1000(10, 1000)
+    assert rate.rate == pytest.approx(10)
+    assert (rate.low, rate.high) == pytest.approx((4.7954, 18.3904), abs=1e-3)
+    none = rate_per_1000(0, 1000)
+    assert none.low == 0 and none.high == pytest.approx(3.6889, abs=1e-3)
+    assert str(rate) == "10.0 per 1,000 (95% CI 4.8 to 18.4)"
+
+
+@pytest.mark.parametrize(("events", "children"), [(-1, 10), (3, 0), (2.5, 10)])
+def test_rate_per_1000_refuses_impossible_counts(events: float, children: int) -> None:
+    with pytest.raises(DataError, match="whole number of events"):
+        rate_per_1000(events, children)

@@ -9,10 +9,10 @@ from pathlib import Path
 import ipywidgets as widgets
 import pytest
 
+from changekit import charts
 from changekit import widgets as forms
 from changekit.answer_models import HLM_DIMENSIONS, LEVELS, SmartAim
 from changekit.answers import AnswerStore
-from changekit.widgets import charts
 from changekit.widgets import form as form_module
 
 PNG_MAGIC = b"\x89PNG"
