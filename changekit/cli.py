@@ -7,6 +7,7 @@
     changekit data      regenerate data/ and the copies in source/
     changekit grade     autograde an assignment's submissions in parallel
     changekit feedback  generate and release feedback, holding back trainees not yet marked
+    changekit extend    give a trainee their own due date
     changekit export    grades per trainee and per question, as CSV
     changekit demo      a made-up cohort graded end to end, for the dashboard
     changekit backup    the course's data in one archive
@@ -148,6 +149,16 @@ def commands() -> tuple[Command, ...]:
                 (option("assignment", help="the assignment id, e.g. quantify_a_service_problem"),
                  option("--include-unmarked", action="store_true",
                         help="release to every trainee, even those with answers not yet marked (still warns)"))),
+        Command("extend", "changekit.grading.commands:extend",
+                "give a trainee their own due date for an assignment",
+                "Grant a trainee an extension on an assignment, replacing any earlier one, before or after "
+                "they submit. Days are London calendar days (an extension across the clock change still ends "
+                "at the same time of day); --days 0 --hours 0 removes it. Collect again afterwards to pick up "
+                "a submission the extension makes on time.",
+                (option("assignment", help="the assignment id, e.g. quantify_a_service_problem"),
+                 option("trainee", help="the trainee's user name"),
+                 option("--days", type=int, default=0, help="London calendar days (default 0)"),
+                 option("--hours", type=int, default=0, help="hours, after the days (default 0)"))),
         Command("export", "changekit.grading.commands:export_grades",
                 "export grades: one row per trainee, and a per-question summary",
                 "Write two CSV files from the gradebook: one row per trainee with a column per graded "

@@ -1,4 +1,4 @@
-"""What ``changekit grade``, ``feedback``, ``export`` and ``demo`` do (parsed by ``changekit.cli``).
+"""What ``changekit grade``, ``feedback``, ``extend``, ``export`` and ``demo`` do (parsed by ``changekit.cli``).
 
 Each function is what one subcommand runs, its options as keyword arguments;
 a request that cannot be done raises a ``ChangekitError`` (``GradingError``,
@@ -43,6 +43,25 @@ def feedback(assignment: str, *, include_unmarked: bool = False) -> int:
     if done.held:
         print(f"Held back until marked: {', '.join(done.held)}. Run this again once they are marked "
               "(or add --include-unmarked to release it now, with 'not yet marked' in it).")
+    return 0
+
+
+def extend(assignment: str, trainee: str, *, days: int = 0, hours: int = 0) -> int:
+    """Give ``trainee`` their own due date for ``assignment`` (London calendar days); 0 and 0 removes it."""
+    from changekit.grading.collect import grant_extension
+    from changekit.grading.deadlines import london_text, personal_due
+    from changekit.grading.gradebook import open_gradebook
+    from changekit.settings import current
+
+    settings = current()
+    extension = grant_extension(settings, assignment, trainee, days=days, hours=hours)
+    with open_gradebook(settings.db_url, settings.course_id) as gradebook:
+        due = london_text(personal_due(gradebook.find_assignment(assignment).duedate, extension))
+    if extension is None:
+        print(f"{trainee} has no extension on {assignment}: due {due}.")
+    else:
+        print(f"{trainee} now has until {due} for {assignment}. Collect again to pick up a submission "
+              "this makes on time.")
     return 0
 
 

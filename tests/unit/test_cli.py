@@ -50,6 +50,9 @@ PARSED: list[tuple[list[str], dict[str, Any]]] = [
      {"assignment": "tiny", "jobs": 3, "force": True, "max_output_mb": 2.5, "all_rows": True, "quiet": True}),
     (["feedback", "tiny"], {"assignment": "tiny", "include_unmarked": False}),
     (["feedback", "tiny", "--include-unmarked"], {"assignment": "tiny", "include_unmarked": True}),
+    (["extend", "tiny", "trainee1"], {"assignment": "tiny", "trainee": "trainee1", "days": 0, "hours": 0}),
+    (["extend", "tiny", "trainee1", "--days", "3", "--hours", "2"],
+     {"assignment": "tiny", "trainee": "trainee1", "days": 3, "hours": 2}),
     (["export"], {"assignment": None, "out": None, "suppress_below": 5}),
     (["export", "--assignment", "tiny", "--out", "g.csv", "--suppress-below", "10"],
      {"assignment": "tiny", "out": Path("g.csv"), "suppress_below": 10}),
@@ -84,8 +87,8 @@ def replace_function(monkeypatch: pytest.MonkeyPatch, name: str, function: Calla
 def test_every_subcommand_is_registered_the_one_way() -> None:
     """One list of commands makes the parser; each names an importable function, and the tests cover each."""
     names = [c.name for c in cli.commands()]
-    assert names == ["start", "stop", "release", "publish", "data", "grade", "feedback", "export", "demo",
-                     "backup", "restore", "forget"]
+    assert names == ["start", "stop", "release", "publish", "data", "grade", "feedback", "extend", "export",
+                     "demo", "backup", "restore", "forget"]
     subparsers = next(a for a in cli.build_parser()._actions if a.dest == "==SUPPRESS==" and a.choices)
     assert list(subparsers.choices) == names
     assert all(callable(c.resolve()) for c in cli.commands())
@@ -227,6 +230,28 @@ def test_start_reads_the_course_config_once(course: Path, monkeypatch: pytest.Mo
     assert became == [(course, 9100)]
     assert loads == [str(course / "nbgrader_config.py")]
     assert (course / "var" / "hub" / "home" / "tutor" / START_PAGE).is_file()
+
+
+def test_extend_gives_a_trainee_their_own_due_date(course: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """A real run: the extension lands in the gradebook and the new due date is said in London time."""
+    from datetime import datetime
+
+    from changekit.grading.gradebook import open_gradebook
+    from changekit.settings import current
+
+    for name in [n for n in os.environ if n.startswith("CHANGEKIT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(course)
+    settings = current()
+    with open_gradebook(settings.db_url, settings.course_id) as gradebook:
+        gradebook.update_or_create_assignment("a", duedate=datetime(2027, 1, 15, 17, 0))
+    assert cli.main(["extend", "a", "trainee1", "--days", "3"]) == 0
+    assert "trainee1 now has until Monday 18 January 2027, 17:00 GMT for a." in capsys.readouterr().out
+    with open_gradebook(settings.db_url, settings.course_id) as gradebook:
+        assert gradebook.find_submission("a", "trainee1").extension.days == 3
+    assert cli.main(["extend", "nonesuch", "trainee1", "--days", "1"]) == 1
+    assert "There is no assignment 'nonesuch' in the gradebook" in capsys.readouterr().err
 
 
 def run_changekit(*argv: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
