@@ -111,7 +111,7 @@ MUTANTS = [
            'marked = grades[grades["score"].notna()]', ("tests/grading/test_export.py",)),
     Mutant("export-share-rounding", "changekit/grading/export.py", '.where(summary["n"] > 0)).round(3)',
            '.where(summary["n"] > 0)).round(1)', ("tests/grading/test_export.py",)),
-    Mutant("cli-stop-any-hub", "changekit/cli.py",
+    Mutant("cli-stop-any-hub", "changekit/hub/lifecycle.py",
            "return runs_jupyterhub and recorded is not None and Path(recorded).resolve() == state",
            "return runs_jupyterhub and recorded is not None", (U + "test_stop.py",)),
 ]

@@ -1,249 +1,269 @@
 """The ``changekit`` command line: course tooling for tutors and admins.
 
-    changekit start     publish the course and run the local JupyterHub on 127.0.0.1
+    changekit start     publish what changed and run the local JupyterHub on 127.0.0.1
     changekit stop      stop the hub that ``start`` began
     changekit release   regenerate release/ from source/
     changekit publish   release to the exchange the assignments named or changed
     changekit data      regenerate data/ and the copies in source/
     changekit grade     autograde an assignment's submissions in parallel
+    changekit feedback  generate and release feedback, holding back trainees not yet marked
+    changekit extend    give a trainee their own due date
     changekit export    grades per trainee and per question, as CSV
     changekit demo      a made-up cohort graded end to end, for the dashboard
+    changekit backup    the course's data in one archive
+    changekit restore   put a backup back, checking every file
+    changekit forget    erase one trainee everywhere
+
+Run them in the course folder (or set CHANGEKIT_COURSE_ROOT).
+
+Exit codes, the same for every command:
+
+    0    done
+    1    not done as asked: bad arguments, or a request that cannot be done as
+         given (no course here, an unknown assignment, a port in use, ...); the
+         message on stderr says why and what to do. ``grade`` also exits 1 when
+         any submission could not be graded (its table says which and why).
+    2    an internal error: a bug in changekit, not something you did. A short
+         message names the error and the file the details (the traceback) were
+         written to; with CHANGEKIT_DEBUG=1 the traceback is printed instead.
+    130  stopped with Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
+import importlib
 import os
-import signal
-import socket
 import sys
-import time
+import tempfile
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn
 
-import psutil
+from changekit.errors import ChangekitError
 
-from changekit import course
-from changekit.admin import commands as admin_commands
-from changekit.grading import commands as grading_commands
-from changekit.hub import local
-from changekit.hub.accounts import Account
-from changekit.paths import course_root, state_dir
-from changekit.settings import CourseNotFound, current
-
-HUB_CONFIG = "deploy/local/jupyterhub_config.py"
+USER_ERROR, INTERNAL_ERROR, INTERRUPTED = 1, 2, 130
 
 
-def port_is_free(port: int) -> bool:
-    """Whether nothing listens on ``port`` at 127.0.0.1."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is free
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+@dataclass(frozen=True)
+class Option:
+    """One command-line argument: ``argparse``'s ``add_argument(*flags, **settings)``, optionally in a group."""
+
+    flags: tuple[str, ...]
+    settings: dict[str, Any]
+    group: str | None = None
 
 
-def hub_pid_file(state: Path) -> Path:
-    """Where JupyterHub records its process id (see deploy/local/jupyterhub_config.py)."""
-    return state / "hub" / "jupyterhub.pid"
+def option(*flags: str, group: str | None = None, **settings: Any) -> Option:
+    """An ``Option``, written as ``add_argument`` would be called."""
+    return Option(flags, settings, group)
 
 
-def print_accounts(accounts: list[Account] | None, credentials: Path) -> None:
-    """Show new passwords once; afterwards only say where they are kept."""
-    if accounts is None:
-        print(f"Logins: as before; the passwords are in {credentials} (readable by you only).")
-        return
-    print(f"New logins (shown once; kept in {credentials}, readable by you only):")
-    for account in accounts:
-        print(f"    {account.role:8} {account.name:10} password: {account.password}")
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its name, what it says about itself, and the Python function it runs.
+
+    ``function`` is ``"module:name"``, imported only when the command runs (so
+    ``changekit stop`` does not load nbgrader and pandas); it is called with
+    the parsed options as keyword arguments and returns the exit code.
+    """
+
+    name: str
+    function: str
+    help: str
+    description: str = ""
+    options: tuple[Option, ...] = ()
+
+    def resolve(self) -> Callable[..., int]:
+        """The function this command runs."""
+        module, name = self.function.split(":")
+        return getattr(importlib.import_module(module), name)
 
 
-def start(args: argparse.Namespace) -> int:
-    """Publish every assignment to the exchange, then become the local JupyterHub."""
-    settings = current()
-    root, state = settings.root, settings.state
-    port = args.port
-    if not all(port_is_free(p) for p in (port, port + 1, port + 2, port + 10)):
-        print(f"Port {port}, {port + 1}, {port + 2} or {port + 10} on 127.0.0.1 is in use (is the course already "
-              "running? `make stop` stops it). To use other ports: CHANGEKIT_PORT=9000 make start",
-              file=sys.stderr)
-        return 1
-    print("Preparing the course: releasing assignments whose source changed ...", flush=True)
-    released, unchanged = course.publish(root, state=state)
-    if released:
-        print(f"Released to the exchange: {', '.join(released)}")
-    if unchanged:
-        print(f"Unchanged since last released: {', '.join(unchanged)}")
-    hub = settings.hub
-    accounts = local.prepare(hub, root, settings.course_id, settings.exchange)
-    print_accounts(accounts, hub / "credentials.txt")
-    print(
-        f"\nThe course hub is starting at  http://127.0.0.1:{port}/\n"
-        "Trainees: log in, open the Assignments tab (Nbgrader > Assignment List), fetch, submit.\n"
-        f"Tutor: log in as 'tutor', then open http://127.0.0.1:{port}/services/{settings.course_id}/formgrader "
-        "for the formgrader.\nStop with Ctrl-C here, or `make stop` from another terminal.\n",
-        flush=True,
+def location_options() -> tuple[Option, ...]:
+    """Where the course's data is, for the admin commands (see ``changekit.admin.locations``)."""
+    return (
+        option("--course", type=Path, group="locations",
+               help="the course folder ($CHANGEKIT_COURSE_ROOT; production /srv/pich/course)"),
+        option("--state", type=Path, group="locations",
+               help="gradebook and state folder ($CHANGEKIT_STATE_DIR; default <course>/var)"),
+        option("--exchange", type=Path, group="locations",
+               help="nbgrader's exchange ($CHANGEKIT_EXCHANGE; default <state>/exchange; production "
+                    "/srv/nbgrader/exchange)"),
+        option("--hub-dir", dest="hub", type=Path, group="locations",
+               help="the hub's own folder ($CHANGEKIT_HUB_DIR; default <state>/hub; production /opt/pich/hub)"),
+        option("--homes", type=Path, group="locations",
+               help="the folder holding the users' homes ($CHANGEKIT_HOMES; default <hub>/home; production /home)"),
+        option("--gradebook-url", group="locations",
+               help="the gradebook's database URL ($CHANGEKIT_DB_URL; default SQLite <state>/gradebook.db)"),
+        option("--hub-db-url", group="locations",
+               help="the hub's database URL ($CHANGEKIT_HUB_DB_URL; default SQLite <hub>/jupyterhub.sqlite)"),
     )
-    env = course.tool_env({
-        "CHANGEKIT_COURSE_ROOT": str(root),
-        "CHANGEKIT_STATE_DIR": str(state),
-        "CHANGEKIT_PORT": str(port),
-        "CHANGEKIT_SERVICE_PORT": str(port + 10),
-    })
-    command = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(root / HUB_CONFIG)]
-    os.chdir(hub)
-    # A shell that started us in the background left SIGINT ignored, and every
-    # server would inherit that and ignore the hub's request to stop.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    os.execve(command[0], command, env)
-    return 0  # not reached: exec replaces this process
 
 
-#: Seconds the hub may take to stop its servers and proxy after SIGTERM before it is killed.
-STOP_SECONDS = float(os.environ.get("CHANGEKIT_STOP_SECONDS", "60"))
+#: What each option group says about its options.
+GROUPS = {
+    "locations": (
+        "Where the data is. Each option defaults to its environment setting, as the course itself reads it: "
+        "on a production server load /opt/pich/etc/pich.env first (set -a; . /opt/pich/etc/pich.env; set +a) "
+        "and add --homes /home."
+    ),
+}
 
 
-def _is_course_hub(process: psutil.Process, state: Path) -> bool:
-    """Whether ``process`` is a JupyterHub that ``changekit start`` began for the state folder ``state``.
-
-    ``start`` passes ``CHANGEKIT_STATE_DIR`` to the hub it becomes, so the hub
-    can be told apart from any other even when its pid file (or the whole state
-    folder) has been deleted.
-    """
-    try:
-        command = process.cmdline()
-        environment = process.environ()
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-        return False
-    runs_jupyterhub = any(Path(part).name == "jupyterhub" for part in command[:2])
-    recorded = environment.get("CHANGEKIT_STATE_DIR")
-    return runs_jupyterhub and recorded is not None and Path(recorded).resolve() == state
-
-
-def running_hubs(state: Path) -> list[psutil.Process]:
-    """The course hubs running for ``state``: the one in its pid file, else any found by looking."""
-    with contextlib.suppress(OSError, ValueError, psutil.NoSuchProcess):
-        recorded = psutil.Process(int(hub_pid_file(state).read_text()))
-        if _is_course_hub(recorded, state):
-            return [recorded]
-    return [process for process in psutil.process_iter() if _is_course_hub(process, state)]
-
-
-def running(process: psutil.Process) -> bool:
-    """Whether ``process`` still runs: a zombie (exited, not yet reaped by its parent) does not."""
-    try:
-        return process.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
-def wait_for_exit(processes: list[psutil.Process], seconds: float) -> list[psutil.Process]:
-    """Wait up to ``seconds`` for ``processes`` to exit; return those still running.
-
-    Not ``psutil.wait_procs``: it waits for a zombie whose parent is another
-    process (the hub started by a test or a shell) until its timeout.
-    """
-    deadline = time.monotonic() + seconds
-    alive = [p for p in processes if running(p)]
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.2)
-        alive = [p for p in alive if running(p)]
-    return alive
-
-
-def end_processes(processes: list[psutil.Process], seconds: float) -> list[psutil.Process]:
-    """Wait up to ``seconds`` for ``processes`` to exit, then SIGKILL those left; return those killed."""
-    alive = wait_for_exit(processes, seconds)
-    for process in alive:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.kill()
-    wait_for_exit(alive, 10)
-    return alive
-
-
-def stop(args: argparse.Namespace) -> int:
-    """Stop the course hub with SIGTERM, so that it stops its servers and proxy; kill what is left.
-
-    The hub is found from its pid file or, if that (or the whole state folder)
-    has gone, by looking for it. A hub that has not finished within
-    ``STOP_SECONDS`` (one whose state folder was deleted can hang while
-    shutting down) is killed, with every server and proxy it started.
-    """
-    state = state_dir()
-    hubs = running_hubs(state)
-    if not hubs:
-        print(f"No course hub is running for {state}.")
-        hub_pid_file(state).unlink(missing_ok=True)
-        return 0
-    for hub in hubs:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            tree = [hub, *hub.children(recursive=True)]  # taken now: orphans are hard to find later
-            hub.terminate()
-            killed = end_processes([hub], STOP_SECONDS)
-            if killed:
-                print(f"The hub (process {hub.pid}) did not stop within {STOP_SECONDS:.0f} s, so it was "
-                      "killed, with its servers and proxy.", file=sys.stderr)
-            # A hub that stopped has stopped its servers and proxy; any it left are killed.
-            end_processes(tree, 0 if killed else 10)
-        print(f"Stopped the course hub (process {hub.pid}) and its servers.")
-    hub_pid_file(state).unlink(missing_ok=True)
-    return 0
-
-
-def release(args: argparse.Namespace) -> int:
-    """Regenerate ``release/`` from ``source/``."""
-    for assignment in course.generate_release():
-        print(f"release/{assignment} regenerated")
-    return 0
-
-
-def publish(args: argparse.Namespace) -> int:
-    """Release to the exchange the assignments named, and every one whose source changed."""
-    unknown = sorted(set(args.assignments) - set(course.assignments()))
-    if unknown:
-        print(f"No assignment called {', '.join(unknown)} in {course_root() / 'source'}; "
-              f"the assignments are: {', '.join(course.assignments())}", file=sys.stderr)
-        return 1
-    released, unchanged = course.publish(force=args.assignments)
-    for assignment in released:
-        print(f"released {assignment}")
-    if unchanged:
-        print(f"unchanged since last released (name one to release it again): {', '.join(unchanged)}")
-    return 0
+def commands() -> tuple[Command, ...]:
+    """Every subcommand, in the order ``changekit --help`` lists them."""
+    jobs = os.cpu_count() or 1
+    return (
+        Command("start", "changekit.hub.lifecycle:start", "run the course hub on 127.0.0.1",
+                "Release to the exchange the assignments whose source changed, prepare the logins, "
+                "then run the local JupyterHub (deploy/local) until Ctrl-C or `changekit stop`.",
+                (option("--port", type=int, help="the hub's port (default $CHANGEKIT_PORT, or 8000)"),)),
+        Command("stop", "changekit.hub.lifecycle:stop", "stop the course hub"),
+        Command("release", "changekit.course_commands:release", "regenerate release/ from source/"),
+        Command("publish", "changekit.course_commands:publish", "generate and release assignments to the exchange",
+                options=(option("assignments", nargs="*", help="assignment ids to release again "
+                                "(default: only those whose source changed)"),)),
+        Command("data", "changekit.course_commands:data", "regenerate data/ and its copies"),
+        Command("grade", "changekit.grading.commands:grade",
+                "autograde every collected submission of an assignment, in parallel",
+                "Autograde every collected submission (submitted/<trainee>/<assignment>/) with nbgrader, "
+                "several at a time. Submissions already graded are skipped, so after an interruption "
+                "the same command carries on.",
+                (option("assignment", help="the assignment id, e.g. quantify_a_service_problem"),
+                 option("--jobs", "-j", type=int,
+                        help="submissions graded at once (default: as many as the CPUs and memory this process "
+                             "is allowed, cgroup limits included; the summary says how many)"),
+                 option("--force", action="store_true", help="grade every submission again"),
+                 option("--max-output-mb", type=float, default=10,
+                        help="output kept per cell while grading; the rest is dropped (default 10)"),
+                 option("--all", dest="all_rows", action="store_true", help="list every submission in the summary"),
+                 option("--quiet", action="store_true", help="no progress bar"))),
+        Command("feedback", "changekit.grading.commands:feedback",
+                "generate and release an assignment's feedback, holding back unmarked trainees",
+                "Generate every trainee's feedback for an assignment and release it through the exchange. "
+                "While any of a trainee's written answers is not yet marked, this warns and holds that "
+                "trainee's feedback back (their feedback would say 'not yet marked').",
+                (option("assignment", help="the assignment id, e.g. quantify_a_service_problem"),
+                 option("--include-unmarked", action="store_true",
+                        help="release to every trainee, even those with answers not yet marked (still warns)"))),
+        Command("extend", "changekit.grading.commands:extend",
+                "give a trainee their own due date for an assignment",
+                "Grant a trainee an extension on an assignment, replacing any earlier one, before or after "
+                "they submit. Days are London calendar days (an extension across the clock change still ends "
+                "at the same time of day); --days 0 --hours 0 removes it. Collect again afterwards to pick up "
+                "a submission the extension makes on time.",
+                (option("assignment", help="the assignment id, e.g. quantify_a_service_problem"),
+                 option("trainee", help="the trainee's user name"),
+                 option("--days", type=int, default=0, help="London calendar days (default 0)"),
+                 option("--hours", type=int, default=0, help="hours, after the days (default 0)"))),
+        Command("export", "changekit.grading.commands:export_grades",
+                "export grades: one row per trainee, and a per-question summary",
+                "Write two CSV files from the gradebook: one row per trainee with a column per graded "
+                "question (assignment:question) and each assignment's total; and, beside it "
+                "(*_by_question.csv), per question the number marked, the mean and the share with full "
+                "marks, with small numbers suppressed.",
+                (option("--assignment", help="only this assignment (default: all)"),
+                 option("--out", type=Path, help="the per-trainee CSV (default: <state>/exports/grades.csv)"),
+                 option("--suppress-below", type=int, default=5, metavar="N",
+                        help="in the summary, show counts from 1 to N-1 as '<N' (default 5)"))),
+        Command("demo", "changekit.grading.commands:demo",
+                "grade a made-up cohort of 30 trainees, for the tutor dashboard",
+                "Release 'quantify a service problem' to a synthetic cohort in a separate state folder, "
+                "have each trainee fetch and submit it through the exchange, collect, grade in parallel, "
+                "and return feedback. Your real gradebook is not touched.",
+                (option("--state-dir", type=Path,
+                        help="where the demo keeps its course, gradebook and exchange (default <state>/demo)"),
+                 option("--trainees", type=int, default=30, help="cohort size (default 30)"),
+                 option("--jobs", "-j", type=int, default=jobs,
+                        help="submissions handled at once (default: one per CPU)"))),
+        Command("backup", "changekit.admin.commands:backup",
+                "back up the gradebook, course, exchange, submissions, hub and homes into one file",
+                "Write one .tar.gz (mode 0600) with the course folder (submitted/, autograded/, feedback/), "
+                "the state folder, the exchange, the hub's folder, the users' homes, and consistent copies "
+                "of the gradebook and hub databases (SQLite's online backup, or pg_dump for PostgreSQL). "
+                "Safe while the hub runs. Run it as root on a production server.",
+                (option("--out", type=Path,
+                        help="the archive to write (default <state>/backups/<course>-backup-<time>.tar.gz)"),
+                 *location_options())),
+        Command("restore", "changekit.admin.commands:restore",
+                "restore a backup into new or empty folders, checking every file",
+                "Put a backup back. Each folder goes where it was, or where you say; a folder that was "
+                "inside another (state inside the course) follows it. Restore never overwrites: every "
+                "target must be missing or empty. Every file is checked against the backup's checksums.",
+                (option("archive", type=Path, help="the .tar.gz written by changekit backup"),
+                 *location_options())),
+        Command("forget", "changekit.admin.commands:forget",
+                "erase one trainee everywhere (gradebook, submissions, exchange, home, hub login)",
+                "Find everything the course holds about one trainee, show it, ask you to confirm, erase "
+                "it, report what was removed, and search every folder for the name again.",
+                (option("trainee", help="the trainee's user name, exactly as they log in"),
+                 option("--yes", action="store_true", help="do not ask for confirmation"),
+                 option("--hub-url", help="the hub's address, to delete the hub user through its REST API"),
+                 option("--hub-token", help="an API token with the admin:users scope (or $CHANGEKIT_HUB_TOKEN, "
+                                            "which keeps it out of the process list)"),
+                 *location_options())),
+    )
 
 
-def data(args: argparse.Namespace) -> int:
-    """Regenerate ``data/`` and refresh the copies in ``source/``."""
-    for path in course.refresh_data():
-        print(f"wrote {path.relative_to(course_root())}")
-    return 0
+class Parser(argparse.ArgumentParser):
+    """``argparse``'s parser, but bad arguments are a user error like any other: exit code 1, not 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(USER_ERROR, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> Parser:
+    """The ``changekit`` parser: every command in ``commands()``, registered the same way."""
+    parser = Parser(prog="changekit", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for command in commands():
+        subparser = subparsers.add_parser(command.name, help=command.help,
+                                          description=command.description or command.help)
+        groups: dict[str, argparse._ArgumentGroup] = {}
+        for item in command.options:
+            if item.group and item.group not in groups:
+                groups[item.group] = subparser.add_argument_group(item.group, GROUPS[item.group])
+            (groups[item.group] if item.group else subparser).add_argument(*item.flags, **item.settings)
+        subparser.set_defaults(command=command)
+    return parser
+
+
+def report_internal_error(command: str, error: Exception) -> None:
+    """Say on stderr that ``command`` stopped on a bug; the traceback goes to a file (or here, when debugging)."""
+    details = "".join(traceback.format_exception(error))
+    if os.environ.get("CHANGEKIT_DEBUG") == "1":
+        print(details, file=sys.stderr, end="")
+        return
+    descriptor, name = tempfile.mkstemp(prefix="changekit-error-", suffix=".txt")  # readable by you only
+    with os.fdopen(descriptor, "w") as file:
+        file.write(f"changekit {command}\n\n{details}")
+    print(f"changekit {command} stopped on an internal error ({type(error).__name__}): a bug in changekit, "
+          f"not something you did. The details are in {name}; please send that file to whoever looks "
+          "after the course. CHANGEKIT_DEBUG=1 shows them here instead.", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the command line and run one subcommand."""
-    parser = argparse.ArgumentParser(prog="changekit", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
-    start_parser = commands.add_parser("start", help="run the course hub on 127.0.0.1")
-    start_parser.add_argument("--port", type=int, default=int(os.environ.get("CHANGEKIT_PORT", "8000")))
-    start_parser.set_defaults(run=start)
-    commands.add_parser("stop", help="stop the course hub").set_defaults(run=stop)
-    commands.add_parser("release", help="regenerate release/ from source/").set_defaults(run=release)
-    publish_parser = commands.add_parser("publish", help="generate and release assignments to the exchange")
-    publish_parser.add_argument("assignments", nargs="*",
-                                help="assignment ids to release again (default: only those whose source changed)")
-    publish_parser.set_defaults(run=publish)
-    commands.add_parser("data", help="regenerate data/ and its copies").set_defaults(run=data)
-    grading_commands.register(commands)
-    admin_commands.register(commands)
-    args = parser.parse_args(argv)
+    """Run one ``changekit`` command; return its exit code (see the module docstring)."""
     try:
-        return args.run(args)
-    except (course.CourseError, CourseNotFound) as error:
+        args = vars(build_parser().parse_args(argv))
+    except SystemExit as stop:  # --help (0) or bad arguments (1)
+        return int(stop.code or 0)
+    command: Command = args.pop("command")
+    try:
+        return command.resolve()(**args)
+    except ChangekitError as error:
         print(error, file=sys.stderr)
-        return 1
+        return USER_ERROR
+    except KeyboardInterrupt:
+        print(f"changekit {command.name}: stopped (Ctrl-C).", file=sys.stderr)
+        return INTERRUPTED
+    except Exception as error:  # noqa: BLE001 (anything else is a bug: exit code 2, see the docstring)
+        report_internal_error(command.name, error)
+        return INTERNAL_ERROR
 
 
 if __name__ == "__main__":

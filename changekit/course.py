@@ -19,6 +19,7 @@ from pathlib import Path
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from changekit.errors import ChangekitError
 from changekit.grading.deadlines import course_calendar
 from changekit.paths import course_root, state_dir
 from changekit.sample_data import write_all
@@ -26,7 +27,7 @@ from changekit.settings import database_exists
 from changekit.synthetic import write_checksums
 
 
-class CourseError(RuntimeError):
+class CourseError(ChangekitError, RuntimeError):
     """An nbgrader step failed; the message holds what nbgrader said."""
 
 
@@ -34,16 +35,6 @@ def course_config(root: Path | None = None) -> Config:
     """The course's ``nbgrader_config.py`` as nbgrader reads it (environment applied)."""
     root = root or course_root()
     return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-
-
-def course_id(root: Path | None = None) -> str:
-    """The nbgrader course id."""
-    return course_config(root).CourseDirectory.course_id
-
-
-def exchange_root(root: Path | None = None) -> Path:
-    """The filesystem exchange's root folder."""
-    return Path(course_config(root).Exchange.root)
 
 
 def assignments(root: Path | None = None) -> list[str]:

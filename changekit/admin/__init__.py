@@ -9,6 +9,8 @@
 - ``commands``: the ``backup``, ``restore`` and ``forget`` subcommands.
 """
 
+from changekit.errors import ChangekitError
 
-class AdminError(RuntimeError):
+
+class AdminError(ChangekitError, RuntimeError):
     """Something the admin asked for cannot be done as given; the message says how to fix it."""

@@ -57,6 +57,7 @@ from changekit.grading.gradebook import open_gradebook
 from changekit.grading.moderation import erase_person, mentions
 from changekit.grading.roster import ROSTER_FILE
 from changekit.hub.accounts import write_private
+from changekit.settings import HUB_PID_FILE
 
 #: What nbgrader accepts as a student id, and what is safe in a path.
 _VALID_NAME = re.compile(r"[A-Za-z0-9_@][A-Za-z0-9_.@-]*")
@@ -275,7 +276,7 @@ def _hub_knows(path: Path, name: str) -> bool:
 def hub_running(hub_dir: Path) -> bool:
     """Whether the process in the hub's pid file (``<hub>/jupyterhub.pid``) is alive."""
     try:
-        pid = int((hub_dir / "jupyterhub.pid").read_text())
+        pid = int((hub_dir / HUB_PID_FILE).read_text())
         os.kill(pid, 0)
     except (FileNotFoundError, ValueError, ProcessLookupError):
         return False

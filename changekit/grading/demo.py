@@ -26,11 +26,13 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from changekit.course import course_id, generate_release, nbgrader
+from changekit.course import generate_release, nbgrader
+from changekit.errors import ChangekitError
 from changekit.grading import synthetic
 from changekit.grading.gradebook import CourseSettings, course_settings
 from changekit.grading.parallel import Report, grade_assignment
 from changekit.paths import course_root
+from changekit.settings import current
 
 ASSIGNMENT = "quantify_a_service_problem"
 #: How the cohort is made up, in order (scaled to the cohort size asked for).
@@ -47,7 +49,7 @@ MARKER = ".changekit-demo"
 SEED = 2026
 
 
-class DemoError(RuntimeError):
+class DemoError(ChangekitError, RuntimeError):
     """The demo cannot run; the message says why and what to do."""
 
 
@@ -130,7 +132,7 @@ class Exchange:
 
     def __init__(self, state_dir: Path, course: Path) -> None:
         self.state_dir, self.course = state_dir, course
-        self.course_id = course_id(course_root())
+        self.course_id = current().course_id
         self.env = {
             "CHANGEKIT_STATE_DIR": str(state_dir),
             "CHANGEKIT_SHARED_ACCOUNT": "1",

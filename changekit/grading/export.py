@@ -22,11 +22,17 @@ from pathlib import Path
 import pandas as pd
 from nbgrader.api import Gradebook
 
+from changekit.errors import ChangekitError
 from changekit.governance import suppress_small_numbers
 from changekit.grading.deadlines import lateness_text, london_text
 from changekit.grading.gradebook import course_settings, grade_table
 from changekit.grading.moderation import status
 from changekit.grading.outcomes import OUTCOMES, outcome_or_blank
+
+
+class ExportError(ChangekitError, ValueError):
+    """Nothing to export as asked (no gradebook, an unknown assignment); the message says why."""
+
 
 #: Per assignment columns ``by_trainee``'s sheet gains from ``submission_times``.
 SUBMISSION_COLUMNS = ["submitted", "due", "extension_hours", "lateness"]
@@ -263,12 +269,12 @@ def export(
     """
     settings = course_settings(root, env)
     if not settings.has_gradebook:
-        raise ValueError(f"There is no gradebook yet ({settings.db_url}): nothing has been released "
+        raise ExportError(f"There is no gradebook yet ({settings.db_url}): nothing has been released "
                          "and graded in this course, so there is nothing to export.")
     with settings.gradebook() as gradebook:
         if assignment and assignment not in {a.name for a in gradebook.assignments}:
             known = ", ".join(a.name for a in gradebook.assignments) or "none yet"
-            raise ValueError(f"The gradebook has no assignment called '{assignment}' (it has: {known}). "
+            raise ExportError(f"The gradebook has no assignment called '{assignment}' (it has: {known}). "
                              "Check the spelling.")
         grades = grade_table(gradebook, assignment)
         students = [student.id for student in gradebook.students]

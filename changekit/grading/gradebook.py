@@ -2,9 +2,11 @@
 
 Grading, export and the tutor dashboard all need the same few facts: where
 submissions and autograded copies live, which gradebook to open, how long a
-cell may run. They come from the course's ``nbgrader_config.py`` (through
-``changekit.course.course_config``), so a tutor who points the course at
-another state folder (``CHANGEKIT_STATE_DIR``) or database moves all of them.
+cell may run. They come from ``changekit.settings.settings_from``, where the
+course's ``nbgrader_config.py`` takes them from too, so a tutor who points the
+course at another state folder (``CHANGEKIT_STATE_DIR``) or database moves all
+of them, and another course's settings (the demo's) are read by passing its
+environment, never by changing this process's.
 
 ``grade_table`` flattens the gradebook into one row per trainee, assignment
 and graded cell: the table the export and the dashboard are built on.
@@ -12,23 +14,20 @@ and graded cell: the table the export and the dashboard are built on.
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from nbgrader.api import Grade, Gradebook, SubmittedAssignment, TaskCell
 from nbgrader.coursedir import CourseDirectory
+from sqlalchemy import create_engine, inspect
 
-from changekit.course import course_config, tool_env
+from changekit.course import CourseError, tool_env
 from changekit.grading.deadlines import late_text  # noqa: F401 (where the dashboard and the grader find it)
-from changekit.paths import course_root
-from changekit.settings import database_exists, settings_from
-
-#: nbgrader's own default for ``Execute.timeout`` (seconds a cell may run).
-NBGRADER_CELL_TIMEOUT = 30
+from changekit.settings import current, database_exists, settings_for, sqlite_file
 
 #: Columns of ``grade_table``, in order.
 GRADE_COLUMNS = [
@@ -44,29 +43,9 @@ GRADE_TYPES = {
 }
 
 
-@contextlib.contextmanager
-def environment(overrides: dict[str, str] | None) -> Iterator[None]:
-    """Apply ``overrides`` to ``os.environ`` for the duration of a block, then restore it.
-
-    The course config reads its settings from the environment when it is
-    loaded; this lets a caller load it for another state folder (the demo)
-    without changing the environment of the whole process.
-    """
-    saved = {name: os.environ.get(name) for name in overrides or {}}
-    os.environ.update(overrides or {})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 @dataclass(frozen=True)
 class CourseSettings:
-    """What grading needs to know about a course, from its nbgrader config."""
+    """What grading needs to know about a course, from its settings (``changekit.settings``)."""
 
     coursedir: CourseDirectory
     course_id: str
@@ -96,32 +75,59 @@ class CourseSettings:
         return database_exists(self.db_url)
 
 
+#: Run in a process of its own to create a gradebook (URL and course id on stdin, not in the process list).
+CREATE_GRADEBOOK = (
+    "import sys\n"
+    "from nbgrader.api import Gradebook\n"
+    "url, course_id = sys.stdin.read().split('\\n')\n"
+    "Gradebook(url, course_id=course_id).close()\n"
+)
+
+
+def has_tables(db_url: str) -> bool:
+    """Whether the database at ``db_url`` holds a gradebook's tables (an SQLite file not there yet: no)."""
+    if not database_exists(db_url):
+        return False
+    engine = create_engine(db_url)
+    try:
+        return bool(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def create_gradebook(db_url: str, course_id: str) -> None:
+    """Create an empty gradebook at ``db_url`` as nbgrader does, in a process given the course tools' PATH.
+
+    nbgrader creates a gradebook by running the ``alembic`` command from PATH,
+    which a kernel started without the venv on PATH cannot find; the child
+    process gets ``tool_env()`` instead of this process's environment being changed.
+    """
+    file = sqlite_file(db_url)
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([sys.executable, "-c", CREATE_GRADEBOOK], input=f"{db_url}\n{course_id}", env=tool_env(),
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise CourseError(f"The gradebook could not be created:\n{done.stderr[-2000:]}")
+
+
 def open_gradebook(db_url: str, course_id: str) -> Gradebook:
-    """Open (or create) a gradebook, wherever this runs (a notebook's kernel included).
+    """Open a gradebook, creating it first if it has no tables yet, wherever this runs (a kernel included)."""
+    if not has_tables(db_url):
+        create_gradebook(db_url, course_id)
+    return Gradebook(db_url, course_id=course_id)
 
-    Creating a new gradebook runs the ``alembic`` command from PATH, which a
-    kernel started without the venv on PATH cannot find: put it there first.
+
+def course_settings(root: Path | None = None, env: Mapping[str, str] | None = None) -> CourseSettings:
+    """The grading settings of the course in ``root`` (default: the course where this process stands).
+
+    ``env`` adds to this process's environment for that course only (e.g.
+    ``{"CHANGEKIT_STATE_DIR": "var/demo"}``); ``os.environ`` is not changed.
     """
-    with environment({"PATH": tool_env()["PATH"]}):
-        return Gradebook(db_url, course_id=course_id)
-
-
-def course_settings(root: Path | None = None, env: dict[str, str] | None = None) -> CourseSettings:
-    """Read the grading settings of the course in ``root`` (default: this course).
-
-    ``env`` overrides environment variables while the config is read (e.g.
-    ``{"CHANGEKIT_STATE_DIR": "var/demo"}``).
-    """
-    root = Path(root or course_root()).resolve()
-    with environment(env):
-        config = course_config(root)
-        # The state folder of *this* course, as its nbgrader_config.py chooses it.
-        state = settings_from({**os.environ, "CHANGEKIT_COURSE_ROOT": str(root)}, root).state
-    coursedir = CourseDirectory(config=config)
-    if "root" not in config.CourseDirectory:
-        coursedir.root = str(root)
-    timeout = config.Execute.get("timeout", NBGRADER_CELL_TIMEOUT)
-    return CourseSettings(coursedir, coursedir.course_id, coursedir.db_url, int(timeout or 0), state)
+    root = Path(root).resolve() if root else current().root
+    settings = settings_for(root, env)
+    coursedir = CourseDirectory(root=str(settings.root), course_id=settings.course_id, db_url=settings.db_url)
+    return CourseSettings(coursedir, settings.course_id, settings.db_url, settings.cell_timeout, settings.state)
 
 
 def is_manual(grade: Grade) -> bool:

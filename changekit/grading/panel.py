@@ -37,7 +37,7 @@ from changekit.grading.collect import grant_extension
 from changekit.grading.deadlines import london_text, personal_due
 from changekit.grading.export import export
 from changekit.grading.feedback import release_feedback, unmarked_warning
-from changekit.grading.gradebook import course_settings, environment
+from changekit.grading.gradebook import course_settings
 from changekit.grading.parallel import (
     FAILED,
     GradingError,
@@ -47,7 +47,7 @@ from changekit.grading.parallel import (
     submitted_students,
 )
 from changekit.grading.recovery import add_emailed_submission, parse_london_time, regrade_all
-from changekit.settings import settings_from
+from changekit.settings import settings_for
 
 LOG = logging.getLogger(__name__)
 #: Errors whose message is written for the tutor: shown as they are.
@@ -269,8 +269,7 @@ class ControlPanel:
             return paragraph("Choose a trainee first. Trainees are listed once they are in the gradebook: "
                              "after their first submission is graded, or once added in the formgrader's "
                              "Manage Students.")
-        with environment(self.env):
-            settings = settings_from({**os.environ, "CHANGEKIT_COURSE_ROOT": str(self.root)}, self.root)
+        settings = settings_for(self.root, self.env)
         extension = grant_extension(settings, assignment, trainee, days=self.days.value, hours=self.hours.value)
         with self.settings.gradebook() as gradebook:
             due = gradebook.find_assignment(assignment).duedate

@@ -36,10 +36,11 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.utils import parse_utc
 from tqdm import tqdm
 
+from changekit.course import tool_env
+from changekit.errors import ChangekitError
 from changekit.grading.gradebook import (
     CourseSettings,
     course_settings,
-    environment,
     is_manual,
     late_text,
 )
@@ -56,7 +57,7 @@ BUSY_RETRIES = 3
 OnResult = Callable[["Outcome", int, int], None]
 
 
-class GradingError(RuntimeError):
+class GradingError(ChangekitError, RuntimeError):
     """Grading cannot start; the message says why and what to do."""
 
 
@@ -217,11 +218,10 @@ def _sandbox_warning(env: dict[str, str] | None) -> str:
     Refuses (``GradingError``, saying how to install bubblewrap) when the
     sandbox is required and cannot start, before any submission is touched.
     """
-    with environment(env):
-        try:
-            return "" if require_sandbox() else UNSANDBOXED_WARNING
-        except SandboxUnavailable as error:
-            raise GradingError(str(error)) from None
+    try:
+        return "" if require_sandbox(tool_env(env)) else UNSANDBOXED_WARNING
+    except SandboxUnavailable as error:
+        raise GradingError(str(error)) from None
 
 
 def _grade_one(pool: Pool, student: str, deadline: float | None) -> Outcome:

@@ -40,9 +40,9 @@ import nbformat
 from changekit.course import generate_release, nbgrader
 from changekit.errors import DataError
 from changekit.grading.deadlines import LONDON, london_text
-from changekit.grading.gradebook import course_settings, environment, is_manual
+from changekit.grading.gradebook import course_settings, is_manual
 from changekit.grading.parallel import OnResult, Report, grade_assignment
-from changekit.settings import settings_from
+from changekit.settings import settings_for
 
 #: A trainee's username as nbgrader's exchange accepts it (no '+', '*' or '/').
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
@@ -231,8 +231,7 @@ def add_emailed_submission(assignment: str, trainee: str, filename: str, content
         raise DataError("Give the trainee's username: letters, digits and '.', '_', '-' or '@', "
                         "as on the hub (no spaces or '+').")
     settings = course_settings(root, env)
-    with environment(env):
-        paths = settings_from({**os.environ, "CHANGEKIT_COURSE_ROOT": str(settings.root)}, settings.root)
+    paths = settings_for(settings.root, env)
     inbound = paths.exchange / paths.course_id / "inbound"
     if not inbound.is_dir():
         raise DataError(f"The exchange has no inbound folder for this course ({inbound}): release the "

@@ -92,9 +92,9 @@ class SandboxUnavailable(RuntimeError):
     """bubblewrap cannot start here; the message says how to fix it and how to grade without it."""
 
 
-def unsandboxed() -> bool:
-    """Whether the grader's environment asks to grade without the sandbox."""
-    return os.environ.get(UNSANDBOXED_SETTING, "").strip().lower() not in {"", "0", "no", "false"}
+def unsandboxed(env: Mapping[str, str] = os.environ) -> bool:
+    """Whether the grader's environment (``env``, default this process's) asks to grade without the sandbox."""
+    return env.get(UNSANDBOXED_SETTING, "").strip().lower() not in {"", "0", "no", "false"}
 
 
 def sandbox_uid() -> int | None:
@@ -127,12 +127,12 @@ def _why_not() -> str:
     return ""
 
 
-def require_sandbox() -> bool:
-    """True if grading must sandbox (and can); False if the unsandboxed setting is on.
+def require_sandbox(env: Mapping[str, str] = os.environ) -> bool:
+    """True if grading must sandbox (and can); False if the unsandboxed setting is on in ``env``.
 
     Raises ``SandboxUnavailable`` when the sandbox is required but cannot start.
     """
-    if unsandboxed():
+    if unsandboxed(env):
         return False
     why = _why_not()
     if why:

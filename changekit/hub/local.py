@@ -1,4 +1,8 @@
-"""Prepare and run the local hub behind ``make start`` (deploy/local/jupyterhub_config.py)."""
+"""Prepare the local hub behind ``make start`` (deploy/local/jupyterhub_config.py) before it starts.
+
+Accounts, the exchange, every user's Jupyter config and home folder; starting
+and stopping the hub itself is ``changekit.hub.lifecycle``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from changekit.hub.accounts import Account, create_accounts, load_accounts
+from changekit.settings import Settings
 
 #: JupyterLab parts of nbgrader that only the course's grading server should show.
 TUTOR_ONLY_LAB_PLUGINS = (
@@ -52,10 +57,11 @@ def write_user_config(folder: Path, course_id: str, exchange: Path) -> None:
     ))
 
 
-def prepare_homes(hub: Path, course_root: Path) -> None:
-    """Give every user a home folder holding the start-here notebook (kept if edited)."""
+def prepare_homes(hub: Path, homes: Path, course_root: Path) -> None:
+    """Give every user of the hub in ``hub`` a home folder in ``homes`` holding the start-here notebook
+    (kept if edited)."""
     for name in load_accounts(hub):
-        home = hub / "home" / name
+        home = homes / name
         home.mkdir(parents=True, exist_ok=True)
         if not (home / START_PAGE).exists():
             shutil.copy(course_root / "notebooks" / START_PAGE, home / START_PAGE)
@@ -67,10 +73,10 @@ def prepare_exchange(exchange: Path) -> None:
     exchange.chmod(0o777)
 
 
-def prepare(hub: Path, course_root: Path, course_id: str, exchange: Path) -> list[Account] | None:
+def prepare(settings: Settings) -> list[Account] | None:
     """Accounts (new ones returned, to print once), exchange, user config and home folders."""
-    new_accounts = create_accounts(hub)
-    prepare_exchange(exchange)
-    write_user_config(hub / "user-config", course_id, exchange)
-    prepare_homes(hub, course_root)
+    new_accounts = create_accounts(settings.hub)
+    prepare_exchange(settings.exchange)
+    write_user_config(settings.hub / "user-config", settings.course_id, settings.exchange)
+    prepare_homes(settings.hub, settings.homes, settings.root)
     return new_accounts

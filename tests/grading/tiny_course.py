@@ -7,9 +7,11 @@ same submissions and can be graded a different way.
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from unittest import mock
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
@@ -17,7 +19,6 @@ from nbgrader.converters import GenerateAssignment
 from nbgrader.coursedir import CourseDirectory
 
 from changekit.course import course_config, tool_env
-from changekit.grading.gradebook import environment
 from changekit.paths import course_root
 
 ASSIGNMENT = "tiny"
@@ -62,7 +63,8 @@ def env_for(base: Path, cell_timeout: str = CELL_TIMEOUT) -> dict[str, str]:
 
 def generate(root: Path, env: dict[str, str]) -> None:
     """``nbgrader generate_assignment``, run in this process to save its start-up time."""
-    with environment({**env, "PATH": tool_env()["PATH"]}):  # nbgrader runs `alembic` from PATH
+    # The course config reads this course's settings from the environment; nbgrader runs `alembic` from PATH.
+    with mock.patch.dict(os.environ, {**env, "PATH": tool_env()["PATH"]}):
         config = course_config(root)
         coursedir = CourseDirectory(config=config)
         coursedir.assignment_id = ASSIGNMENT

@@ -20,8 +20,9 @@ import psutil
 import pytest
 import requests
 
-from changekit.cli import STOP_SECONDS, end_processes
+from changekit.hub.lifecycle import end_processes
 from changekit.paths import course_root
+from changekit.settings import DEFAULT_STOP_SECONDS
 
 COURSE_PARTS = ("source", "release", "notebooks", "data", "deploy", "nbgrader_config.py")
 
@@ -118,7 +119,7 @@ def stop_hub(process: subprocess.Popen, env: dict[str, str]) -> None:
         tree = []
     try:
         subprocess.run([str(Path(sys.executable).parent / "changekit"), "stop"], env=env, check=False,
-                       timeout=STOP_SECONDS + 60)
+                       timeout=DEFAULT_STOP_SECONDS + 60)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)

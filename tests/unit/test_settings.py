@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 from changekit.course import course_config
 from changekit.paths import course_root
-from changekit.settings import CourseNotFound, settings_from
+from changekit.settings import CourseNotFound, SettingsError, settings_from
 
 
 @pytest.fixture
@@ -49,9 +50,13 @@ def test_defaults_follow_from_the_course_folder(course: Path) -> None:
     assert settings.exchange == course / "var" / "exchange"
     assert settings.trainee_dir == course / "var" / "trainee"
     assert settings.hub == course / "var" / "hub"
+    assert settings.homes == course / "var" / "hub" / "home"
+    assert settings.hub_pid_file == course / "var" / "hub" / "jupyterhub.pid"
+    assert settings.hub_db_url == f"sqlite:///{course / 'var' / 'hub' / 'jupyterhub.sqlite'}"
     assert settings.data == course / "data"
     assert settings.cell_timeout == 60
     assert settings.shared_account is False
+    assert (settings.port, settings.stop_seconds) == (8000, 60.0)
 
 
 def test_the_environment_overrides_each_setting(course: Path, tmp_path: Path) -> None:
@@ -65,10 +70,28 @@ def test_the_environment_overrides_each_setting(course: Path, tmp_path: Path) ->
         "other", tmp_path / "state", "postgresql://grader@db/course")
     assert (settings.exchange, settings.trainee_dir) == (Path("/srv/exchange"), Path("/home/t"))
     assert (settings.cell_timeout, settings.shared_account) == (15, True)
+    # The hub's folder moves its database, pid file and homes.
+    hub = settings_from({"CHANGEKIT_HUB_DIR": "/opt/pich/hub", "CHANGEKIT_PORT": "9000",
+                         "CHANGEKIT_STOP_SECONDS": "2.5"}, course)
+    assert (hub.hub, hub.homes, hub.hub_pid_file) == (
+        Path("/opt/pich/hub"), Path("/opt/pich/hub/home"), Path("/opt/pich/hub/jupyterhub.pid"))
+    assert hub.hub_db_url == "sqlite:////opt/pich/hub/jupyterhub.sqlite"
+    assert (hub.port, hub.stop_seconds) == (9000, 2.5)
+    assert settings_from({"CHANGEKIT_HOMES": "/home"}, course).homes == Path("/home")
     # A state folder moves everything that defaults to it.
     moved = settings_from({"CHANGEKIT_STATE_DIR": str(tmp_path / "s")}, course)
     assert moved.exchange == tmp_path / "s" / "exchange"
     assert moved.db_url == f"sqlite:///{tmp_path / 's' / 'gradebook.db'}"
+
+
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("CHANGEKIT_CELL_TIMEOUT", "1.5", "CHANGEKIT_CELL_TIMEOUT must be a whole number, not '1.5'"),
+    ("CHANGEKIT_PORT", "eighty", "CHANGEKIT_PORT must be a whole number, not 'eighty'"),
+    ("CHANGEKIT_STOP_SECONDS", "-1", "CHANGEKIT_STOP_SECONDS cannot be negative (-1)"),
+])
+def test_a_setting_that_is_not_a_number_is_named_plainly(course: Path, name: str, value: str, says: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(says)):
+        settings_from({name: value}, course)
 
 
 def test_nbgrader_config_says_what_the_settings_say(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,3 +134,28 @@ def test_a_production_courses_server_env_gives_defaults_the_environment_override
     settings = settings_from({}, course / "source")
     assert (settings.exchange, settings.state) == (Path("/srv/nbgrader/exchange"), Path("/srv/pich/state"))
     assert settings_from({"CHANGEKIT_EXCHANGE": "/tmp/x"}, course).exchange == Path("/tmp/x")
+
+
+def test_another_courses_settings_are_read_without_changing_this_processs_environment(
+    course: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo and the admin commands read a course's settings for another state folder by passing an
+    environment; os.environ stays as it was (other threads, and the kernel a dashboard runs in, share it)."""
+    from changekit.admin.locations import locate
+    from changekit.grading.gradebook import course_settings
+
+    def refuse(*args: object) -> None:
+        raise AssertionError(f"os.environ changed: {args[1:]}")
+
+    before = dict(os.environ)
+    with monkeypatch.context() as patch:
+        patch.setattr(type(os.environ), "__setitem__", refuse)
+        patch.setattr(type(os.environ), "__delitem__", refuse)
+        graded = course_settings(course, {"CHANGEKIT_STATE_DIR": str(tmp_path / "demo")})
+        found = locate(course=course, hub=tmp_path / "hub", exchange=tmp_path / "x")
+    assert graded.state == tmp_path / "demo"
+    assert graded.db_url == f"sqlite:///{tmp_path / 'demo' / 'gradebook.db'}"
+    assert graded.submitted("t1", "a") == course / "submitted" / "t1" / "a"
+    assert (found.course, found.hub, found.homes, found.exchange) == (
+        course, tmp_path / "hub", tmp_path / "hub" / "home", tmp_path / "x")
+    assert dict(os.environ) == before

@@ -14,6 +14,8 @@ import psutil
 import pytest
 
 from changekit import cli
+from changekit.hub import lifecycle
+from changekit.settings import current
 
 #: A stand-in for JupyterHub, named `jupyterhub` as the real one is: it starts a "server" and,
 #: like a hub whose state folder was deleted under it, ignores SIGTERM.
@@ -43,7 +45,7 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "state"
     (folder / "hub").mkdir(parents=True)
     monkeypatch.setenv("CHANGEKIT_STATE_DIR", str(folder))
-    monkeypatch.setattr(cli, "STOP_SECONDS", 2.0)
+    monkeypatch.setenv("CHANGEKIT_STOP_SECONDS", "2")
     return folder
 
 
@@ -53,7 +55,7 @@ def stubborn_hub(tmp_path: Path, state: Path) -> Iterator[tuple[subprocess.Popen
     try:
         yield hub, server
     finally:
-        cli.end_processes([psutil.Process(hub.pid), server] if hub.poll() is None else [server], 0)
+        lifecycle.end_processes([psutil.Process(hub.pid), server] if hub.poll() is None else [server], 0)
         hub.wait()
 
 
@@ -64,8 +66,8 @@ def test_stop_finds_the_hub_after_its_state_folder_was_deleted(
     shutil.rmtree(state)
     assert cli.main(["stop"]) == 0
     hub.wait(timeout=30)  # (already reaped by stop, which ran in this process: no exit code here)
-    assert not psutil.pid_exists(hub.pid), "a hub that ignores SIGTERM is killed after STOP_SECONDS"
-    assert not cli.running(server), "the hub's server must not outlive it"
+    assert not psutil.pid_exists(hub.pid), "a hub that ignores SIGTERM is killed after CHANGEKIT_STOP_SECONDS"
+    assert not lifecycle.running(server), "the hub's server must not outlive it"
     out = capsys.readouterr()
     assert "did not stop within 2 s, so it was killed" in out.err
     assert f"Stopped the course hub (process {hub.pid})" in out.out
@@ -75,12 +77,12 @@ def test_stop_uses_the_pid_file_and_removes_it(
     state: Path, stubborn_hub: tuple[subprocess.Popen, psutil.Process]
 ) -> None:
     hub, _ = stubborn_hub
-    cli.hub_pid_file(state).write_text(str(hub.pid))
-    assert cli.running_hubs(state) == [psutil.Process(hub.pid)]
+    current().hub_pid_file.write_text(str(hub.pid))
+    assert lifecycle.running_hubs(current()) == [psutil.Process(hub.pid)]
     assert cli.main(["stop"]) == 0
     hub.wait(timeout=30)
     assert not psutil.pid_exists(hub.pid)
-    assert not cli.hub_pid_file(state).exists()
+    assert not current().hub_pid_file.exists()
 
 
 def test_a_hub_of_another_state_folder_is_left_alone(
@@ -97,10 +99,10 @@ def test_a_hub_of_another_state_folder_is_left_alone(
 def test_a_stale_pid_file_is_removed(state: Path) -> None:
     idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     try:
-        cli.hub_pid_file(state).write_text(str(idle.pid))  # a live process, but not a course hub
+        current().hub_pid_file.write_text(str(idle.pid))  # a live process, but not a course hub
         assert cli.main(["stop"]) == 0
         assert idle.poll() is None, "stop must not signal a process that is not the course hub"
-        assert not cli.hub_pid_file(state).exists()
+        assert not current().hub_pid_file.exists()
     finally:
         idle.kill()
         idle.wait()
@@ -127,7 +129,7 @@ def test_a_hub_that_stopped_is_not_waited_for_as_a_zombie(tmp_path: Path, state:
         assert done.returncode == 0, done.stderr
         assert "did not stop within" not in done.stderr
         assert f"Stopped the course hub (process {hub.pid})" in done.stdout
-        assert not cli.running(server)
+        assert not lifecycle.running(server)
     finally:
-        cli.end_processes([psutil.Process(hub.pid), server], 0)
+        lifecycle.end_processes([psutil.Process(hub.pid), server], 0)
         hub.wait()

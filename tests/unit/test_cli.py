@@ -1,0 +1,307 @@
+"""The ``changekit`` command line: every subcommand's arguments reach its function, and one exit-code contract.
+
+0 done; 1 a user error (any ``ChangekitError``, or bad arguments), its plain
+message on stderr and no traceback; 2 an internal error (a bug), with the
+traceback written to a file, or printed with ``CHANGEKIT_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from changekit import cli
+from changekit.admin import AdminError
+from changekit.course import CourseError
+from changekit.errors import ChangekitError, DataError
+from changekit.grading.demo import DemoError
+from changekit.grading.export import ExportError
+from changekit.grading.parallel import GradingError
+from changekit.hub.lifecycle import HubError
+from changekit.paths import course_root
+from changekit.settings import CourseNotFound, SettingsError
+
+CHANGEKIT = str(Path(sys.executable).parent / "changekit")
+
+#: The location options of the admin commands, all left to their settings.
+NO_LOCATIONS = dict.fromkeys(("course", "state", "exchange", "hub", "homes", "gradebook_url", "hub_db_url"))
+
+#: Each subcommand with arguments, and the keyword arguments its function must receive.
+PARSED: list[tuple[list[str], dict[str, Any]]] = [
+    (["start"], {"port": None}),
+    (["start", "--port", "9000"], {"port": 9000}),
+    (["stop"], {}),
+    (["release"], {}),
+    (["publish"], {"assignments": []}),
+    (["publish", "reflection", "change_plan"], {"assignments": ["reflection", "change_plan"]}),
+    (["data"], {}),
+    (["grade", "tiny"], {"assignment": "tiny", "jobs": None, "force": False, "max_output_mb": 10,
+                         "all_rows": False, "quiet": False}),
+    (["grade", "tiny", "-j", "3", "--force", "--max-output-mb", "2.5", "--all", "--quiet"],
+     {"assignment": "tiny", "jobs": 3, "force": True, "max_output_mb": 2.5, "all_rows": True, "quiet": True}),
+    (["feedback", "tiny"], {"assignment": "tiny", "include_unmarked": False}),
+    (["feedback", "tiny", "--include-unmarked"], {"assignment": "tiny", "include_unmarked": True}),
+    (["extend", "tiny", "trainee1"], {"assignment": "tiny", "trainee": "trainee1", "days": 0, "hours": 0}),
+    (["extend", "tiny", "trainee1", "--days", "3", "--hours", "2"],
+     {"assignment": "tiny", "trainee": "trainee1", "days": 3, "hours": 2}),
+    (["export"], {"assignment": None, "out": None, "suppress_below": 5}),
+    (["export", "--assignment", "tiny", "--out", "g.csv", "--suppress-below", "10"],
+     {"assignment": "tiny", "out": Path("g.csv"), "suppress_below": 10}),
+    (["demo"], {"state_dir": None, "trainees": 30, "jobs": os.cpu_count() or 1}),
+    (["demo", "--state-dir", "d", "--trainees", "4", "-j", "2"], {"state_dir": Path("d"), "trainees": 4, "jobs": 2}),
+    (["backup"], {"out": None, **NO_LOCATIONS}),
+    (["backup", "--out", "b.tar.gz", "--course", "c", "--state", "s", "--exchange", "e", "--hub-dir", "h",
+      "--homes", "/home", "--gradebook-url", "sqlite:///g.db", "--hub-db-url", "sqlite:///h.db"],
+     {"out": Path("b.tar.gz"), "course": Path("c"), "state": Path("s"), "exchange": Path("e"), "hub": Path("h"),
+      "homes": Path("/home"), "gradebook_url": "sqlite:///g.db", "hub_db_url": "sqlite:///h.db"}),
+    (["restore", "b.tar.gz"], {"archive": Path("b.tar.gz"), **NO_LOCATIONS}),
+    (["restore", "b.tar.gz", "--state", "s"], {"archive": Path("b.tar.gz"), **NO_LOCATIONS, "state": Path("s")}),
+    (["forget", "trainee1"], {"trainee": "trainee1", "yes": False, "hub_url": None, "hub_token": None,
+                              **NO_LOCATIONS}),
+    (["forget", "trainee1", "--yes", "--hub-url", "http://127.0.0.1:8000", "--homes", "/home"],
+     {"trainee": "trainee1", "yes": True, "hub_url": "http://127.0.0.1:8000", "hub_token": None,
+      **NO_LOCATIONS, "homes": Path("/home")}),
+]
+
+
+def command(name: str) -> cli.Command:
+    """The registered command called ``name``."""
+    return next(c for c in cli.commands() if c.name == name)
+
+
+def replace_function(monkeypatch: pytest.MonkeyPatch, name: str, function: Callable[..., int]) -> None:
+    """Put ``function`` where the command ``name`` looks for its function."""
+    module, attribute = command(name).function.split(":")
+    monkeypatch.setattr(importlib.import_module(module), attribute, function)
+
+
+def test_every_subcommand_is_registered_the_one_way() -> None:
+    """One list of commands makes the parser; each names an importable function, and the tests cover each."""
+    names = [c.name for c in cli.commands()]
+    assert names == ["start", "stop", "release", "publish", "data", "grade", "feedback", "extend", "export",
+                     "demo", "backup", "restore", "forget"]
+    subparsers = next(a for a in cli.build_parser()._actions if a.dest == "==SUPPRESS==" and a.choices)
+    assert list(subparsers.choices) == names
+    assert all(callable(c.resolve()) for c in cli.commands())
+    assert {argv[0] for argv, _ in PARSED} == set(names)
+
+
+@pytest.mark.parametrize(("argv", "expected"), PARSED, ids=[" ".join(argv) for argv, _ in PARSED])
+def test_arguments_reach_the_commands_function(
+    argv: list[str], expected: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def record(**options: Any) -> int:
+        calls.append(options)
+        return 0
+
+    replace_function(monkeypatch, argv[0], record)
+    assert cli.main(argv) == 0
+    assert calls == [expected]
+
+
+@pytest.mark.parametrize("argv", [[], ["nonsense"], ["grade"], ["grade", "a", "--jobs", "many"], ["stop", "--x"]])
+def test_bad_arguments_are_a_user_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("usage: changekit") and re.search(r"\(see changekit (\w+ )?--help\)", err)
+    assert "Traceback" not in err
+
+
+def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Exit codes" in out and "forget" in out
+
+
+@pytest.mark.parametrize("error", [CourseError, GradingError, DemoError, DataError, AdminError, ExportError,
+                                   HubError, CourseNotFound, SettingsError])
+def test_every_user_error_derives_from_the_one_base(error: type[Exception]) -> None:
+    assert issubclass(error, ChangekitError)
+
+
+def test_a_command_that_succeeds_exits_0(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CHANGEKIT_STATE_DIR", str(tmp_path / "state"))
+    assert cli.main(["stop"]) == 0
+    assert "No course hub is running" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("error", [CourseError, GradingError, DemoError, DataError, AdminError, ExportError,
+                                   HubError, CourseNotFound, SettingsError])
+def test_a_user_error_exits_1_with_its_message_alone(
+    error: type[ChangekitError], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refuse(**options: Any) -> int:
+        raise error("No assignment called 'x': the assignments are a, b.")
+
+    replace_function(monkeypatch, "publish", refuse)
+    assert cli.main(["publish", "x"]) == 1
+    assert capsys.readouterr().err == "No assignment called 'x': the assignments are a, b.\n"
+
+
+def test_a_real_user_error_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    """Not a stand-in: the real publish refuses an assignment the course does not have."""
+    assert cli.main(["publish", "no_such_assignment"]) == 1
+    err = capsys.readouterr().err
+    assert "No assignment called no_such_assignment" in err and "quantify_a_service_problem" in err
+
+
+def test_a_bad_setting_is_a_user_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CHANGEKIT_STOP_SECONDS", "soon")
+    assert cli.main(["stop"]) == 1
+    assert "CHANGEKIT_STOP_SECONDS must be a number, not 'soon'" in capsys.readouterr().err
+
+
+def a_bug(**options: Any) -> int:
+    return {}["missing"]  # a KeyError: a bug, not the user's doing
+
+
+def test_an_internal_error_exits_2_and_writes_the_traceback_to_a_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("CHANGEKIT_DEBUG", raising=False)
+    replace_function(monkeypatch, "release", a_bug)
+    assert cli.main(["release"]) == 2
+    err = capsys.readouterr().err
+    assert "internal error (KeyError)" in err and "a bug in changekit" in err and "Traceback" not in err
+    written = Path(re.search(r"The details are in (\S+);", err).group(1))
+    try:
+        details = written.read_text()
+        assert details.startswith("changekit release\n") and "Traceback" in details and "a_bug" in details
+        assert written.stat().st_mode & 0o077 == 0, "the details are readable by their owner only"
+    finally:
+        written.unlink()
+
+
+def test_an_internal_error_shows_the_traceback_when_debugging(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CHANGEKIT_DEBUG", "1")
+    replace_function(monkeypatch, "release", a_bug)
+    assert cli.main(["release"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback") and "KeyError: 'missing'" in err and "The details are in" not in err
+
+
+def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(**options: Any) -> int:
+        raise KeyboardInterrupt
+
+    replace_function(monkeypatch, "release", interrupted)
+    assert cli.main(["release"]) == 130
+
+
+def test_start_reads_the_course_config_once(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`changekit start` loads nbgrader_config.py (which imports nbgrader) once, then becomes the hub."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from changekit.hub import lifecycle
+    from changekit.hub.local import START_PAGE
+
+    (course / "notebooks").mkdir()
+    shutil.copy(course_root() / "notebooks" / START_PAGE, course / "notebooks")
+    for name in [n for n in os.environ if n.startswith("CHANGEKIT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(course / "source")
+    loads: list[str] = []
+    load = PyFileConfigLoader.load_config
+
+    def counted(loader: PyFileConfigLoader) -> Any:
+        config = load(loader)
+        loads.append(loader.full_filename)  # known once found
+        return config
+
+    monkeypatch.setattr(PyFileConfigLoader, "load_config", counted)
+    monkeypatch.setattr(lifecycle, "port_is_free", lambda port: True)
+    became: list[tuple[Path, int]] = []
+    monkeypatch.setattr(lifecycle, "become_hub", lambda settings, port: became.append((settings.root, port)))
+    assert cli.main(["start", "--port", "9100"]) == 0
+    assert became == [(course, 9100)]
+    assert loads == [str(course / "nbgrader_config.py")]
+    assert (course / "var" / "hub" / "home" / "tutor" / START_PAGE).is_file()
+
+
+def test_extend_gives_a_trainee_their_own_due_date(course: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """A real run: the extension lands in the gradebook and the new due date is said in London time."""
+    from datetime import datetime
+
+    from changekit.grading.gradebook import open_gradebook
+    from changekit.settings import current
+
+    for name in [n for n in os.environ if n.startswith("CHANGEKIT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(course)
+    settings = current()
+    with open_gradebook(settings.db_url, settings.course_id) as gradebook:
+        gradebook.update_or_create_assignment("a", duedate=datetime(2027, 1, 15, 17, 0))
+    assert cli.main(["extend", "a", "trainee1", "--days", "3"]) == 0
+    assert "trainee1 now has until Monday 18 January 2027, 17:00 GMT for a." in capsys.readouterr().out
+    with open_gradebook(settings.db_url, settings.course_id) as gradebook:
+        assert gradebook.find_submission("a", "trainee1").extension.days == 3
+    assert cli.main(["extend", "nonesuch", "trainee1", "--days", "1"]) == 1
+    assert "There is no assignment 'nonesuch' in the gradebook" in capsys.readouterr().err
+
+
+def run_changekit(*argv: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The installed ``changekit`` script, as a tutor runs it."""
+    return subprocess.run([CHANGEKIT, *argv], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    """A course folder of its own (config and source/), with nothing started in it."""
+    root = tmp_path / "course"
+    (root / "source" / "a").mkdir(parents=True)
+    shutil.copy(course_root() / "nbgrader_config.py", root)
+    return root
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This environment without any ``CHANGEKIT_*`` setting, plus ``extra``."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("CHANGEKIT_")}
+    return {**env, **extra}
+
+
+def test_the_installed_script_exits_0_1_and_2(course: Path, tmp_path: Path) -> None:
+    done = run_changekit("stop", cwd=course, env=clean_env())
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "No course hub is running" in done.stdout
+
+    done = run_changekit("publish", "nonsense", cwd=course, env=clean_env())
+    assert done.returncode == 1
+    assert done.stderr.startswith("No assignment called nonsense") and "Traceback" not in done.stderr
+
+    done = run_changekit("grade", cwd=course, env=clean_env())
+    assert done.returncode == 1 and "the following arguments are required: assignment" in done.stderr
+
+    # A bug, planted where Python looks on start-up (sitecustomize), in the script's real path.
+    plant = tmp_path / "plant"
+    plant.mkdir()
+    (plant / "sitecustomize.py").write_text(
+        "import changekit.course_commands\n"
+        "def release():\n"
+        "    raise ZeroDivisionError('planted')\n"
+        "changekit.course_commands.release = release\n"
+    )
+    env = clean_env(PYTHONPATH=str(plant))
+    done = run_changekit("release", cwd=course, env=env)
+    assert done.returncode == 2
+    assert "internal error (ZeroDivisionError)" in done.stderr and "Traceback" not in done.stderr
+    written = Path(re.search(r"The details are in (\S+);", done.stderr).group(1))
+    assert "ZeroDivisionError: planted" in written.read_text()
+    written.unlink()
+
+    done = run_changekit("release", cwd=course, env={**env, "CHANGEKIT_DEBUG": "1"})
+    assert done.returncode == 2 and "Traceback" in done.stderr and "ZeroDivisionError: planted" in done.stderr
