@@ -73,7 +73,10 @@ c.TagRemovePreprocessor.enabled = True
 # into the gradebook so autograde reports lateness. Late work is flagged, not penalised.
 c.GenerateAssignment.preprocessors.append("changekit.grading.preprocessors.StateDueDate")
 c.StateDueDate.calendar = str(SETTINGS.root / "calendar.toml")
-c.ExchangeFactory.collect = "changekit.grading.collect.CollectOnTime"
+# With ngshare (Kubernetes) the exchange is ngshare's: its collector takes each trainee's
+# last submission; lateness against due dates and extensions is still reported.
+if not SETTINGS.ngshare:
+    c.ExchangeFactory.collect = "changekit.grading.collect.CollectOnTime"
 c.LateSubmissionPlugin.penalty_method = "none"
 # Mark schemes (BEGIN/END MARK SCHEME) sit in the locked question cell above a
 # written answer, or in a task cell. Generating removes them; autograde restores

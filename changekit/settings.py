@@ -17,6 +17,8 @@ else follows from that folder and the environment:
   tutor on this machine (default ``<state>/trainee``)
 - ``CHANGEKIT_CELL_TIMEOUT`` seconds one cell may run when grading (default 60)
 - ``CHANGEKIT_SHARED_ACCOUNT`` set where one OS account runs every trainee's server
+- ``CHANGEKIT_NGSHARE``      set where the exchange is ngshare (Kubernetes), so the course's
+  config leaves nbgrader's exchange classes to ngshare's own
 - ``CHANGEKIT_PORT``         the local hub's port on 127.0.0.1 (default 8000; it also uses the
   next two and the tenth above)
 - ``CHANGEKIT_STOP_SECONDS`` seconds ``changekit stop`` gives the hub before killing it (default 60)
@@ -77,6 +79,7 @@ class Settings:
     trainee_dir: Path
     cell_timeout: int
     shared_account: bool
+    ngshare: bool
     port: int
     stop_seconds: float
 
@@ -154,6 +157,7 @@ def settings_from(env: Mapping[str, str], cwd: Path) -> Settings:
         trainee_dir=Path(env.get("CHANGEKIT_TRAINEE_DIR") or state / "trainee"),
         cell_timeout=number(env, "CHANGEKIT_CELL_TIMEOUT", DEFAULT_CELL_TIMEOUT),
         shared_account=bool(env.get("CHANGEKIT_SHARED_ACCOUNT")),
+        ngshare=bool(env.get("CHANGEKIT_NGSHARE")),
         port=number(env, "CHANGEKIT_PORT", DEFAULT_PORT),
         stop_seconds=number(env, "CHANGEKIT_STOP_SECONDS", DEFAULT_STOP_SECONDS),
     )
