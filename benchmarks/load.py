@@ -16,11 +16,12 @@ Then, for each N in the series, N trainees at once, each in its own thread:
    ``--cell-timeout``.
 
 While a round runs, an observer (the tutor) asks the hub GET
-/hub/api/users/tutor and GET /hub/home in turn, and the round's p50 and p95
-response times are kept. Once every trainee's cells have run, with their
-kernels still alive, the resident memory (RSS, and PSS: shared pages split
-between the processes sharing them) of each trainee's server and kernel
-process tree is summed. The servers are then stopped before the next round.
+/hub/api/users/tutor and GET /hub/home in turn, and the p50 and p95 response
+times while at least half the round's trainees are still at work are kept.
+Once every trainee's cells have run, with their kernels still alive, the
+resident memory (RSS, and PSS: shared pages split between the processes
+sharing them) and the CPU seconds of each trainee's server and kernel process
+tree are summed. The servers are then stopped before the next round.
 
 A round is not started when the machine's available memory, less the memory
 the round is expected to need, would fall below ``--reserve-mb``; a round is
@@ -45,7 +46,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -398,19 +399,22 @@ class Memory:
 
     rss: dict[str, float]
     pss: dict[str, float]
+    cpu: dict[str, float]
     fixed_rss: float
     fixed_pss: float
 
 
-def tree_memory(processes: list[psutil.Process]) -> tuple[float, float]:
-    """Summed RSS and PSS of ``processes`` in MB (ones that have ended count nothing)."""
-    rss = pss = 0.0
+def tree_memory(processes: list[psutil.Process]) -> tuple[float, float, float]:
+    """Summed RSS and PSS (MB) and CPU seconds (user and system, ended children included) of ``processes``."""
+    rss = pss = cpu = 0.0
     for process in processes:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             info = process.memory_full_info()
             rss += info.rss / 2**20
             pss += info.pss / 2**20
-    return rss, pss
+            times = process.cpu_times()
+            cpu += times.user + times.system + times.children_user + times.children_system
+    return rss, pss, cpu
 
 
 def user_of(process: psutil.Process) -> str | None:
@@ -428,23 +432,30 @@ def measure_memory(hub: Hub) -> Memory:
     counted: set[int] = set()
     rss: dict[str, float] = {}
     pss: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     for process in everything:
         user = user_of(process)
         if user is None or process.pid in counted:
             continue
         tree = [process, *process.children(recursive=True)]
         counted.update(p.pid for p in tree)
-        rss[user], pss[user] = tree_memory(tree)
-    fixed_rss, fixed_pss = tree_memory([p for p in everything if p.pid not in counted])
-    return Memory(rss, pss, fixed_rss, fixed_pss)
+        rss[user], pss[user], cpu[user] = tree_memory(tree)
+    fixed_rss, fixed_pss, _ = tree_memory([p for p in everything if p.pid not in counted])
+    return Memory(rss, pss, cpu, fixed_rss, fixed_pss)
 
 
 class Observer(threading.Thread):
-    """The tutor asking the hub for their user model and home page in turn until told to stop."""
+    """The tutor asking the hub for their user model and home page in turn until told to stop.
 
-    def __init__(self, hub: Hub, session: requests.Session, token: str, reserve_mb: float) -> None:
+    Times are kept only while ``busy()`` holds (at least half the round's
+    trainees still at work), so that one slow trainee's quiet tail does not
+    dilute a round's figures.
+    """
+
+    def __init__(self, hub: Hub, session: requests.Session, token: str, reserve_mb: float,
+                 busy: Callable[[], bool]) -> None:
         super().__init__(daemon=True)
-        self.hub, self.session, self.token, self.reserve_mb = hub, session, token, reserve_mb
+        self.hub, self.session, self.token, self.reserve_mb, self.busy = hub, session, token, reserve_mb, busy
         self.api: list[float] = []
         self.errors = 0
         self.home: list[float] = []
@@ -462,8 +473,12 @@ class Observer(threading.Thread):
     def run(self) -> None:
         auth = {"Authorization": f"token {self.token}"}
         while not self.halt.is_set():
-            self.api.append(self.timed(f"{self.hub.url}/hub/api/users/{TUTOR}", headers=auth))
-            self.home.append(self.timed(f"{self.hub.url}/hub/home"))
+            busy = self.busy()
+            api = self.timed(f"{self.hub.url}/hub/api/users/{TUTOR}", headers=auth)
+            home = self.timed(f"{self.hub.url}/hub/home")
+            if busy:
+                self.api.append(api)
+                self.home.append(home)
             available = psutil.virtual_memory().available / 2**20
             self.lowest_available_mb = min(self.lowest_available_mb, available)
             if available < self.reserve_mb:
@@ -483,6 +498,7 @@ class Round:
     cells_p50: float | None
     cells_run: int
     cell_errors: int
+    cpu_per_trainee: float | None
     rss_per_trainee: float | None
     pss_per_trainee: float | None
     fixed_rss: float
@@ -499,9 +515,9 @@ class Round:
 def run_round(hub: Hub, n: int, tutor: tuple[requests.Session, str], args: argparse.Namespace) -> Round:
     """N trainees at once; memory measured with every kernel alive; their servers stopped afterwards."""
     load_before = psutil.getloadavg()
-    observer = Observer(hub, *tutor, args.reserve_mb)
+    trainees: list[Trainee] = []  # each appended when that trainee is done
+    observer = Observer(hub, *tutor, args.reserve_mb, busy=lambda: 2 * len(trainees) <= n)
     observer.start()
-    trainees: list[Trainee] = []
     threads = []
     for name in trainee_names(n):
         thread = threading.Thread(target=lambda name=name: trainees.append(
@@ -523,11 +539,13 @@ def run_round(hub: Hub, n: int, tutor: tuple[requests.Session, str], args: argpa
     ready = [t.ready_seconds for t in trainees if t.ready_seconds is not None]
     measured = [memory.rss[t.name] for t in done if t.name in memory.rss]
     measured_pss = [memory.pss[t.name] for t in done if t.name in memory.pss]
+    cpu = [memory.cpu[t.name] for t in done if t.name in memory.cpu]
     return Round(
         n=n, ok=len(done), failures=[f"{t.name}: {t.failure}" for t in trainees if t.failure],
         ready_p50=percentile(ready, 0.5) if ready else None, ready_max=max(ready) if ready else None,
         cells_p50=percentile([t.cells_seconds for t in done], 0.5) if done else None,
         cells_run=sum(t.cells_run for t in trainees), cell_errors=sum(t.cell_errors for t in trainees),
+        cpu_per_trainee=sum(cpu) / len(cpu) if cpu else None,
         rss_per_trainee=sum(measured) / len(measured) if measured else None,
         pss_per_trainee=sum(measured_pss) / len(measured_pss) if measured_pss else None,
         fixed_rss=memory.fixed_rss,
@@ -550,14 +568,15 @@ def table(rounds: list[Round]) -> str:
     """The rounds as a markdown table, hub times also as ratios to the first round's."""
     first = rounds[0]
     lines = [
-        ("| N | ok | ready p50 (s) | ready max (s) | cells run (errors) | cells p50 (s) | RSS per trainee (MB) | PSS per trainee (MB) "
+        ("| N | ok | ready p50 (s) | ready max (s) | cells run (errors) | cells p50 (s) | CPU per trainee (s) | RSS per trainee (MB) "
+        "| PSS per trainee (MB) "
         "| hub API p50 / p95 (ms) | p95 vs first | /hub/home p50 / p95 (ms) | p95 vs first | load before |"),
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rounds:
         lines.append(
             f"| {r.n} | {r.ok} | {number(r.ready_p50, 1)} | {number(r.ready_max, 1)} | {r.cells_run} ({r.cell_errors}) "
-            f"| {number(r.cells_p50, 1)} "
+            f"| {number(r.cells_p50, 1)} | {number(r.cpu_per_trainee, 1)} "
             f"| {number(r.rss_per_trainee)} | {number(r.pss_per_trainee)} | {r.api_p50:.0f} / {r.api_p95:.0f} "
             f"| {r.api_p95 / first.api_p95:.1f}x | {r.home_p50:.0f} / {r.home_p95:.0f} "
             f"| {r.home_p95 / first.home_p95:.1f}x | {' '.join(f'{x:.1f}' for x in r.load_before)} |"
