@@ -551,7 +551,8 @@ def run_round(hub: Hub, n: int, tutor: tuple[requests.Session, str], args: argpa
         fixed_rss=memory.fixed_rss,
         api_p50=percentile(observer.api, 0.5), api_p95=percentile(observer.api, 0.95),
         home_p50=percentile(observer.home, 0.5), home_p95=percentile(observer.home, 0.95),
-        requests=len(observer.api) + len(observer.home), hub_errors=observer.errors, lowest_available_mb=observer.lowest_available_mb,
+        requests=len(observer.api) + len(observer.home), hub_errors=observer.errors,
+        lowest_available_mb=observer.lowest_available_mb,
         load_before=load_before,
     )
 
@@ -649,7 +650,8 @@ def main(argv: list[str] | None = None) -> int:
                 break
             rounds.append(result)
             print(f"  N={n}: {result.ok} ok, RSS per trainee {number(result.rss_per_trainee)} MB, "
-                  f"hub API p95 {result.api_p95:.0f} ms, ready p50 {number(result.ready_p50, 1)} s", flush=True)
+                  f"hub API p95 {result.api_p95:.0f} ms ({result.hub_errors} hub answers not 200), "
+                  f"ready p50 {number(result.ready_p50, 1)} s", flush=True)
             for failure in result.failures:
                 print(f"  failed: {failure}")
     finally:
