@@ -9,7 +9,9 @@ else follows from that folder and the environment:
 - ``CHANGEKIT_STATE_DIR``    folder for the gradebook, exchange and hub (default ``<course>/var``)
 - ``CHANGEKIT_DB_URL``       gradebook URL (default SQLite in the state folder; PostgreSQL:
   ``postgresql+psycopg://user:password@host/database``)
-- ``CHANGEKIT_HUB_DB_URL``   the local hub's database URL (default SQLite in ``<state>/hub``)
+- ``CHANGEKIT_HUB_DIR``      the hub's own state: database, cookie secret, pid file (default
+  ``<state>/hub``; a production server keeps it root-only, away from the course folder)
+- ``CHANGEKIT_HUB_DB_URL``   the hub's database URL (default SQLite in the hub's folder)
 - ``CHANGEKIT_EXCHANGE``     exchange root (default ``<state>/exchange``)
 - ``CHANGEKIT_TRAINEE_DIR``  where "fetch" puts assignments when one person plays trainee and
   tutor on this machine (default ``<state>/trainee``)
@@ -51,6 +53,8 @@ class Settings:
     course_id: str
     state: Path
     db_url: str
+    hub: Path
+    """The hub's state: accounts and credentials (local hub), database, cookie secret, pid file."""
     hub_db_url: str
     exchange: Path
     trainee_dir: Path
@@ -61,11 +65,6 @@ class Settings:
     def data(self) -> Path:
         """The canonical sample data, ``data/`` in the course folder."""
         return self.root / "data"
-
-    @property
-    def hub(self) -> Path:
-        """The local hub's state: accounts, credentials, its database and pid file."""
-        return self.state / "hub"
 
 
 def is_course(folder: Path) -> bool:
@@ -101,12 +100,14 @@ def settings_from(env: Mapping[str, str], cwd: Path) -> Settings:
     root = find_course_root(env, cwd)
     env = {**server_settings(root), **env}
     state = Path(env.get("CHANGEKIT_STATE_DIR") or root / "var").resolve()
+    hub = Path(env.get("CHANGEKIT_HUB_DIR") or state / "hub").resolve()
     return Settings(
         root=root,
         course_id=env.get("CHANGEKIT_COURSE_ID") or DEFAULT_COURSE_ID,
         state=state,
         db_url=env.get("CHANGEKIT_DB_URL") or f"sqlite:///{state / 'gradebook.db'}",
-        hub_db_url=env.get("CHANGEKIT_HUB_DB_URL") or f"sqlite:///{state / 'hub' / 'jupyterhub.sqlite'}",
+        hub=hub,
+        hub_db_url=env.get("CHANGEKIT_HUB_DB_URL") or f"sqlite:///{hub / 'jupyterhub.sqlite'}",
         exchange=Path(env.get("CHANGEKIT_EXCHANGE") or state / "exchange"),
         trainee_dir=Path(env.get("CHANGEKIT_TRAINEE_DIR") or state / "trainee"),
         cell_timeout=int(env.get("CHANGEKIT_CELL_TIMEOUT") or DEFAULT_CELL_TIMEOUT),
