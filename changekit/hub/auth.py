@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyterhub.auth import Authenticator, PAMAuthenticator
-from oauthenticator.azuread import LocalAzureAdOAuthenticator
+from oauthenticator.azuread import AzureAdOAuthenticator, LocalAzureAdOAuthenticator
 from traitlets import Bool, Set, Unicode, default
 
 from changekit.hub.accounts import load_accounts, password_matches
@@ -188,6 +188,11 @@ class EntraAuthenticator(LocalAzureAdOAuthenticator):
             raise ValueError("The id token has no upn, preferred_username or email: add the optional claim upn")
         return unix_username(str(login), str(user_info.get("tid", "")), self.tenant_id, self.home_domains,
                              self.reserved_names | system_account_names())
+
+    async def check_allowed(self, username: str, auth_model: dict[str, Any] | None) -> bool:
+        """oauthenticator's check (the token's groups), not LocalAuthenticator's (Unix groups of an
+        account that does not exist yet at first login)."""
+        return await AzureAdOAuthenticator.check_allowed(self, username, auth_model)
 
     async def get_user_groups(self, auth_state: dict[str, Any]) -> set[str]:
         entra_groups = await super().get_user_groups(auth_state)

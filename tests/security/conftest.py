@@ -238,7 +238,8 @@ def production_hub(server: Server, settings: dict[str, str], name: str) -> Itera
     ``settings`` are lines the admin would add to the settings file, given here instead so
     that hubs started one after another by different test modules do not see each other's;
     a hub given CHANGEKIT_HUB_DIR gets that folder made root-only first. Yields the hub's
-    URL, process and log once its login page and the grading service answer; stops it after.
+    URL, process and log once its login page and the grading service answer; stops it after
+    and keeps its log in test-artefacts/security/.
     """
     command, env, cwd = unit_command(server.prefix / "etc" / "jupyterhub.service")
     env.update(settings)
@@ -258,3 +259,6 @@ def production_hub(server: Server, settings: dict[str, str], name: str) -> Itera
         yield url, process, log
     finally:
         stop_hub(process)
+        kept = course_root() / "test-artefacts" / "security"
+        kept.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(log, kept / log.name)  # the scratch install is removed at the end
