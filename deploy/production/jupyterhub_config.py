@@ -103,6 +103,8 @@ elif SETTINGS.entra is not None:
     c.EntraAuthenticator.manage_groups = True
     c.EntraAuthenticator.allowed_groups = {TUTORS, TRAINEES}
     c.EntraAuthenticator.create_system_users = True
+    # By its full path: the unit's PATH has no sbin. Home folders are made 0700 (Debian's DIR_MODE).
+    c.EntraAuthenticator.add_user_cmd = ["/usr/sbin/adduser", "-q", "--gecos", "", "--disabled-password"]
     # Someone removed from both Entra groups is refused at their next login, account or not.
     c.Authenticator.allow_existing_users = False
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import ssl
 import subprocess
 from collections.abc import Iterator
@@ -26,7 +27,6 @@ from tests.security import hubapi
 from tests.security.conftest import (
     NEEDS_INSTALL,
     Server,
-    anything_at,
     production_hub,
     set_passwords,
 )
@@ -58,6 +58,15 @@ class Front:
 
     def ssl_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.cert))
+
+
+def listening(port: int) -> bool:
+    """Whether something accepts connections on 127.0.0.1:``port`` now."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except OSError:
+        return False
+    return True
 
 
 def main_config(base: Path, site: Path) -> str:
@@ -109,7 +118,7 @@ def front(server: Server) -> Iterator[tuple[Front, str, str]]:
             nginx = subprocess.Popen([NGINX, "-c", str(config)], stdout=out, stderr=subprocess.STDOUT)
         url = f"https://127.0.0.1:{https_port}"
         try:
-            wait_until(lambda: anything_at(f"http://127.0.0.1:{http_port}/"), "nginx to listen", 60, nginx, log)
+            wait_until(lambda: listening(https_port), "nginx to listen", 60, nginx, log)
             yield Front(url, cert, http_port, name), name, password
         finally:
             nginx.terminate()
