@@ -17,8 +17,8 @@ server, as root and just before it becomes the trainee:
   account may run at once, across all their kernels (a fork bomb stops there).
 - **CPU**: a cgroup per trainee with a CPU quota (``cpu.max`` on cgroup v2,
   ``cpu.cfs_quota_us`` on v1), where the server lets root create cgroups; the
-  hub logs once when it cannot, and the trainee then shares the CPUs with
-  everyone at the same priority (Linux's fair scheduler), lowered by ``nice``.
+  hub logs when it cannot, and the trainee then shares the CPUs with everyone
+  at the same priority (Linux's fair scheduler).
 """
 
 from __future__ import annotations
@@ -134,7 +134,6 @@ class LimitedSpawner(LocalProcessSpawner):
     memory_limit_bytes = Integer(0, help="RLIMIT_DATA per process (0: none)").tag(config=True)
     process_limit = Integer(0, help="RLIMIT_NPROC for the account (0: none)").tag(config=True)
     cpu_limit_cores = Float(0.0, help="CPU quota per trainee in CPUs (0: none)").tag(config=True)
-    nice = Integer(0, help="Scheduling niceness of every server (0-19: higher yields to others)").tag(config=True)
     start_page = Unicode("", help="Notebook copied into a home that has none of that name").tag(config=True)
 
     @property
@@ -156,15 +155,7 @@ class LimitedSpawner(LocalProcessSpawner):
             return None
 
     def make_preexec_fn(self, name: str) -> Callable[[], None]:
-        switch_user = super().make_preexec_fn(name)
-        nice = self.nice
-
-        def switch_and_yield() -> None:
-            if nice:
-                os.nice(nice)
-            switch_user()
-
-        return limited(switch_and_yield, self.limits, self.cpu_cgroup())
+        return limited(super().make_preexec_fn(name), self.limits, self.cpu_cgroup())
 
     def place_start_page(self) -> None:
         """Copy ``start_page`` into the user's home unless something of that name is there."""
