@@ -53,6 +53,7 @@ def log_in(hub: str, name: str, password: str, verify: bool | str = True) -> Tra
     """Post the login form (with its XSRF token) and take an API token through the hub's API."""
     session = requests.Session()
     session.verify = verify
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE, where set, wins over ``verify``; all is on loopback
     page = session.get(f"{hub}/hub/login", timeout=60)
     xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text)
     done = session.post(f"{hub}/hub/login", data={"username": name, "password": password,
