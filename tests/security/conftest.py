@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from changekit.hub.spawner import CGROUP_PARENT, cpu_cgroup_root
 from changekit.paths import course_root
 from tests.hub.conftest import answers, wait_until
 
@@ -140,9 +141,13 @@ def stop_processes_of(users: list[str]) -> None:
 
 
 def remove_accounts(names: list[str], groups: list[str]) -> None:
+    """Stop their processes, then remove the accounts, their homes, their CPU cgroups and the groups."""
     stop_processes_of(names)
+    cgroups = cpu_cgroup_root()
     for name in names:
         subprocess.run(["userdel", "-r", name], capture_output=True, check=False)
+        if cgroups is not None and (cgroups / CGROUP_PARENT / name).is_dir():
+            (cgroups / CGROUP_PARENT / name).rmdir()
     for group in groups:
         subprocess.run(["groupdel", group], capture_output=True, check=False)
 

@@ -44,9 +44,6 @@ def trainee(server: Server) -> Iterator[tuple[hubapi.Trainee, str]]:
         kernel = hubapi.start_kernel(person)
         yield person, kernel
         assert process.poll() is None, "the hub must outlive a trainee's greedy kernel"
-    root = cpu_cgroup_root()
-    if root is not None and (root / CGROUP_PARENT / name).is_dir():
-        (root / CGROUP_PARENT / name).rmdir()
 
 
 def test_allocating_beyond_the_limit_is_a_memory_error_and_everything_carries_on(trainee) -> None:
