@@ -146,8 +146,9 @@ def remove_accounts(names: list[str], groups: list[str]) -> None:
     cgroups = cpu_cgroup_root()
     for name in names:
         subprocess.run(["userdel", "-r", name], capture_output=True, check=False)
-        if cgroups is not None and (cgroups / CGROUP_PARENT / name).is_dir():
-            (cgroups / CGROUP_PARENT / name).rmdir()
+        if cgroups is not None:
+            with contextlib.suppress(FileNotFoundError):
+                (cgroups / CGROUP_PARENT / name).rmdir()
     for group in groups:
         subprocess.run(["groupdel", group], capture_output=True, check=False)
 
