@@ -25,7 +25,7 @@ test: $(STAMP) debian-packages
 	$(BIN)/pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env source notebooks
 
 ## debian-packages: what the browser, production, PostgreSQL and grading (sandbox) tests need from Debian (installed when root)
-DEBIAN_PACKAGES := chromium python3-venv postgresql bubblewrap
+DEBIAN_PACKAGES := chromium python3-venv postgresql bubblewrap nginx
 debian-packages:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \

@@ -9,7 +9,8 @@ else follows from that folder and the environment:
 - ``CHANGEKIT_STATE_DIR``    folder for the gradebook, exchange and hub (default ``<course>/var``)
 - ``CHANGEKIT_DB_URL``       gradebook URL (default SQLite in the state folder; PostgreSQL:
   ``postgresql+psycopg://user:password@host/database``)
-- ``CHANGEKIT_HUB_DIR``      the hub's own folder: accounts, database, pid file (default ``<state>/hub``)
+- ``CHANGEKIT_HUB_DIR``      the hub's own folder: accounts, database, cookie secret, pid file (default
+  ``<state>/hub``; a production server keeps it root-only, away from the course folder)
 - ``CHANGEKIT_HOMES``        the folder holding the users' homes (default ``<hub>/home``)
 - ``CHANGEKIT_HUB_DB_URL``   the hub's database URL (default SQLite in the hub's folder)
 - ``CHANGEKIT_EXCHANGE``     exchange root (default ``<state>/exchange``)

@@ -10,8 +10,10 @@ Skipped unless root with Debian's useradd, chpasswd and python3-venv.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -21,8 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 
+from changekit.hub.spawner import CGROUP_PARENT, cpu_cgroup_root
 from changekit.paths import course_root
+from tests.hub.conftest import answers, wait_until
 
 COURSE = "pich-leadership"
 NAME = "pichsec"
@@ -136,9 +141,14 @@ def stop_processes_of(users: list[str]) -> None:
 
 
 def remove_accounts(names: list[str], groups: list[str]) -> None:
+    """Stop their processes, then remove the accounts, their homes, their CPU cgroups and the groups."""
     stop_processes_of(names)
+    cgroups = cpu_cgroup_root()
     for name in names:
         subprocess.run(["userdel", "-r", name], capture_output=True, check=False)
+        if cgroups is not None:
+            with contextlib.suppress(FileNotFoundError):
+                (cgroups / CGROUP_PARENT / name).rmdir()
     for group in groups:
         subprocess.run(["groupdel", group], capture_output=True, check=False)
 
@@ -170,3 +180,91 @@ def server() -> Iterator[Server]:
     finally:
         remove_accounts([grader, tutor, *trainees], groups)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def unit_command(unit: Path) -> tuple[list[str], dict[str, str], Path]:
+    """ExecStart, environment and working folder of the systemd unit, as systemd reads them."""
+    env = {"LANG": "C.UTF-8"}
+    command: list[str] = []
+    cwd = Path("/")
+    for line in unit.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key == "EnvironmentFile":
+            for setting in Path(value).read_text().splitlines():
+                if "=" in setting and not setting.lstrip().startswith("#"):
+                    name, _, text = setting.partition("=")
+                    env[name.strip()] = text.strip()
+        elif key == "Environment":
+            name, _, text = value.partition("=")
+            env[name] = text
+        elif key == "WorkingDirectory":
+            cwd = Path(value)
+        elif key == "ExecStart":
+            command = shlex.split(value)
+    assert command, f"no ExecStart in {unit}"
+    return command, env, cwd
+
+
+def set_passwords(users: list[str]) -> dict[str, str]:
+    """What the admin guide says: chpasswd with name:password lines."""
+    passwords = {user: secrets.token_urlsafe(12) for user in users}
+    lines = "".join(f"{user}:{password}\n" for user, password in passwords.items())
+    subprocess.run(["chpasswd"], input=lines, text=True, check=True)
+    return passwords
+
+
+def anything_at(url: str) -> bool:
+    """Whether something answers HTTP at ``url`` now (any status: the service is up)."""
+    try:
+        requests.get(url, timeout=2)
+    except requests.ConnectionError:
+        return False
+    return True
+
+
+def stop_hub(process: subprocess.Popen) -> None:
+    """Stop the hub as systemd would (SIGTERM; it stops the servers it started), then its process group."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # the proxy, if the hub left it behind
+    except ProcessLookupError:
+        pass
+
+
+@contextlib.contextmanager
+def production_hub(server: Server, settings: dict[str, str], name: str) -> Iterator[tuple[str, subprocess.Popen, Path]]:
+    """The installed hub, started with the systemd unit's command, environment file and folder.
+
+    ``settings`` are lines the admin would add to the settings file, given here instead so
+    that hubs started one after another by different test modules do not see each other's;
+    a hub given CHANGEKIT_HUB_DIR gets that folder made root-only first. Yields the hub's
+    URL, process and log once its login page and the grading service answer; stops it after
+    and keeps its log in test-artefacts/security/.
+    """
+    command, env, cwd = unit_command(server.prefix / "etc" / "jupyterhub.service")
+    env.update(settings)
+    if "CHANGEKIT_HUB_DIR" in settings:
+        Path(settings["CHANGEKIT_HUB_DIR"]).mkdir(mode=0o700, exist_ok=True)
+    port = int(env["CHANGEKIT_PORT"])
+    log = server.base / f"{name}.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: answers(f"{url}/hub/login"), f"the hub's login page at {url}/hub/login", 600,
+                   process, log)
+        service = f"http://127.0.0.1:{port + 10}/services/{env['CHANGEKIT_COURSE_ID']}/"
+        wait_until(lambda: anything_at(service), f"the grading service at {service}", 600, process, log)
+        yield url, process, log
+    finally:
+        stop_hub(process)
+        kept = course_root() / "test-artefacts" / "security"
+        kept.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(log, kept / log.name)  # the scratch install is removed at the end

@@ -14,11 +14,8 @@ Screenshots go to test-artefacts/browser/ (names start with ``production_``).
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import shlex
-import signal
 import stat
 import subprocess
 from collections.abc import Iterator
@@ -26,12 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests.hub import journeys
-from tests.hub.conftest import answers, pick_port, wait_until
-from tests.security.conftest import COURSE, NEEDS_INSTALL, Server, processes_of
+from tests.hub.conftest import pick_port
+from tests.security.conftest import (
+    COURSE,
+    NEEDS_INSTALL,
+    Server,
+    processes_of,
+    production_hub,
+    set_passwords,
+)
 
 pytestmark = [
     pytest.mark.security,
@@ -61,81 +64,14 @@ class Hub:
         return self.server.trainees[2]
 
 
-def unit_command(unit: Path) -> tuple[list[str], dict[str, str], Path]:
-    """ExecStart, environment and working folder of the systemd unit, as systemd reads them."""
-    env = {"LANG": "C.UTF-8"}
-    command: list[str] = []
-    cwd = Path("/")
-    for line in unit.read_text().splitlines():
-        key, _, value = line.partition("=")
-        if key == "EnvironmentFile":
-            for setting in Path(value).read_text().splitlines():
-                if "=" in setting and not setting.lstrip().startswith("#"):
-                    name, _, text = setting.partition("=")
-                    env[name.strip()] = text.strip()
-        elif key == "Environment":
-            name, _, text = value.partition("=")
-            env[name] = text
-        elif key == "WorkingDirectory":
-            cwd = Path(value)
-        elif key == "ExecStart":
-            command = shlex.split(value)
-    assert command, f"no ExecStart in {unit}"
-    return command, env, cwd
-
-
-def set_passwords(users: list[str]) -> dict[str, str]:
-    """What the admin guide says: chpasswd with name:password lines."""
-    passwords = {user: secrets.token_urlsafe(12) for user in users}
-    lines = "".join(f"{user}:{password}\n" for user, password in passwords.items())
-    subprocess.run(["chpasswd"], input=lines, text=True, check=True)
-    return passwords
-
-
-def anything_at(url: str) -> bool:
-    """Whether something answers HTTP at ``url`` now (any status: the service is up)."""
-    try:
-        requests.get(url, timeout=2)
-    except requests.ConnectionError:
-        return False
-    return True
-
-
-def stop_hub(process: subprocess.Popen) -> None:
-    """Stop the hub as systemd would (SIGTERM; it stops the servers it started), then its process group."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # the proxy, if the hub left it behind
-    except ProcessLookupError:
-        pass
-
-
 @pytest.fixture(scope="module")
 def hub(server: Server) -> Iterator[Hub]:
     port = pick_port()
     with server.settings.open("a") as settings:  # the admin's own edits
         settings.write(f"{ADMIN_LINE}\nCHANGEKIT_PORT={port}\n{SECRET_NAME}={secrets.token_hex(16)}\n")
     passwords = set_passwords([server.tutor, server.trainees[2]])
-    command, env, cwd = unit_command(server.prefix / "etc" / "jupyterhub.service")
-    log = server.base / "hub.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: answers(f"{url}/hub/login"), f"the hub's login page at {url}/hub/login", 600,
-                   process, log)
-        service = f"http://127.0.0.1:{port + 10}/services/{COURSE}/"
-        wait_until(lambda: anything_at(service), f"the grading service at {service}", 600, process, log)
+    with production_hub(server, {}, "hub") as (url, process, log):
         yield Hub(url, port, server, passwords, process, log)
-    finally:
-        stop_hub(process)
 
 
 @pytest.fixture(scope="module")
