@@ -32,15 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from changekit.hub.spawner import Limits
-from changekit.settings import Settings, settings_from
+from changekit.settings import Settings, SettingsError, settings_from
 
 AUTH_METHODS = ("pam", "entra")
 DEFAULT_LIMITS = {"CHANGEKIT_MEMORY_LIMIT": "2G", "CHANGEKIT_PROCESS_LIMIT": "256", "CHANGEKIT_CPU_LIMIT": "1"}
 DEFAULT_CULL_TIMEOUT = 3600
-
-
-class SettingsError(ValueError):
-    """A value in the settings file that the hub cannot use; the message names it and the fix."""
 
 
 def id_list(text: str) -> frozenset[str]:

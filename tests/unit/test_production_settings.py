@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from changekit.hub.production import SettingsError, production_settings
+from changekit.hub.production import production_settings
 from changekit.hub.spawner import Limits, limited, parse_size
+from changekit.settings import SettingsError
 
 BIN = Path("/opt/pich/venv/bin")
 
