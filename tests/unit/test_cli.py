@@ -352,6 +352,31 @@ def test_add_submission_refuses_a_file_that_is_not_a_notebook(course: Path, monk
     assert list(inbound.iterdir()) == [], "nothing reaches the exchange"
 
 
+def test_regrade_says_what_was_kept_and_what_to_look_at(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """``regrade`` prints the grading table, the marks kept and the overridden tests; a failed one exits 1."""
+    from changekit.grading import recovery
+    from changekit.grading.parallel import FAILED, GRADED, Outcome, Report
+
+    def regraded(outcomes: list[Outcome]) -> Callable[..., recovery.Regraded]:
+        def regrade_all(assignment: str, *, jobs: int | None = None) -> recovery.Regraded:
+            calls.append((assignment, jobs))
+            return recovery.Regraded(Report(assignment, outcomes, 3.0, Path("logs")), 2, [("ana", "test_mean")])
+        return regrade_all
+
+    calls: list[tuple[str, int | None]] = []
+    monkeypatch.setattr(recovery, "regrade_all", regraded([Outcome("ana", GRADED), Outcome("ben", GRADED)]))
+    assert cli.main(["regrade", "tiny", "-j", "2"]) == 0
+    out = capsys.readouterr().out
+    assert calls == [("tiny", 2)]
+    assert "tiny: 2 graded now, 0 already graded, 0 failed" in out
+    assert "2 written answer marks you had given are kept as marked." in out
+    assert "    ana: test_mean" in out
+    monkeypatch.setattr(recovery, "regrade_all", regraded([Outcome("ana", FAILED, reason="a cell appears twice")]))
+    assert cli.main(["regrade", "tiny"]) == 1
+    assert "a cell appears twice" in capsys.readouterr().out
+
+
 def test_a_step_that_fails_is_named_with_its_command(monkeypatch: pytest.MonkeyPatch,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("CHANGEKIT_DEBUG", raising=False)
