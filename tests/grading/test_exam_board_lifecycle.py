@@ -12,7 +12,8 @@ agree a mark on the command line (``changekit moderate``).
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -56,8 +57,12 @@ def round_(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     shutil.copy(source, trainees["cal"].home / COURSE_ID / A / f"{A}.ipynb")
     trainees["ana"].submit()
     trainees["ben"].submit()
-    due = datetime.now(LONDON).replace(tzinfo=None, microsecond=0)
+    # The calendar holds whole seconds: the next one, so ana and ben (who submitted earlier in this
+    # second) are on time, and cal, who submits once the clock has passed it, is late.
+    due = (datetime.now(LONDON) + timedelta(seconds=1)).replace(tzinfo=None, microsecond=0)
     (root / "calendar.toml").write_text(f"[due]\n{A} = {due.isoformat()}\n")
+    while datetime.now(LONDON).replace(tzinfo=None) <= due:
+        time.sleep(0.01)
     trainees["cal"].submit()
     nbgrader("collect", A, cwd=root, env=env)
     nbgrader("autograde", A, "--force", cwd=root, env=env)
