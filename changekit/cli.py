@@ -8,7 +8,14 @@
     changekit grade     autograde an assignment's submissions in parallel
     changekit feedback  generate and release feedback, holding back trainees not yet marked
     changekit extend    give a trainee their own due date
+    changekit regrade   regenerate an assignment after a fixed test and grade everything again
+    changekit add-submission
+                        an e-mailed submission into the exchange, dated when sent, collected
+    changekit roster    trainees' names (roster.csv) into the gradebook
+    changekit moderate  second marking, in steps: moderate sample | status | second-mark |
+                        disagreements | agree (``changekit moderate STEP --help``)
     changekit export    grades per trainee and per question, as CSV
+    changekit portfolio a Word summary per trainee, for the e-portfolio
     changekit demo      a made-up cohort graded end to end, for the dashboard
     changekit backup    the course's data in one archive
     changekit restore   put a backup back, checking every file
@@ -38,7 +45,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -67,7 +74,9 @@ class Command:
 
     ``function`` is ``"module:name"``, imported only when the command runs (so
     ``changekit stop`` does not load nbgrader and pandas); it is called with
-    the parsed options as keyword arguments and returns the exit code.
+    the parsed options as keyword arguments and returns the exit code. A
+    command with ``steps`` is parsed as a nested subcommand: each step is a
+    ``Command`` of its own, named on the command line after its parent's name.
     """
 
     name: str
@@ -75,6 +84,8 @@ class Command:
     help: str
     description: str = ""
     options: tuple[Option, ...] = ()
+    #: Sub-steps (``changekit moderate sample``): a command with steps runs none itself (``function`` is "").
+    steps: tuple[Command, ...] = ()
 
     def resolve(self) -> Callable[..., int]:
         """The function this command runs."""
@@ -111,6 +122,37 @@ GROUPS = {
         "and add --homes /home."
     ),
 }
+
+
+def moderation_steps() -> tuple[Command, ...]:
+    """The steps of ``changekit moderate``."""
+    module = "changekit.grading.moderation_commands"
+    assignment = option("assignment", help="the assignment id, e.g. reflection")
+    tolerance = option("--tolerance", type=float, default=0.0, help="marks two markers may differ by (default 0)")
+
+    def one_answer(name: str, function: str, help: str) -> Command:
+        return Command(name, f"{module}:{function}", help, options=(
+            assignment, option("trainee", help="the trainee's username"),
+            option("question", help="the question's name, as in the export (e.g. reflect_strongest)"),
+            option("score", type=float, help="the mark"),
+            option("--marker", required=True, help="your login")))
+
+    return (
+        Command("sample", f"{module}:sample", "draw (and record) the submissions each second marker re-marks",
+                options=(assignment,
+                         option("--second-marker", action="append", required=True,
+                                help="a tutor who second-marks (repeat for more); never given their own marking"),
+                         option("--share", type=float, default=0.10,
+                                help="share of each tutor's marking (default 0.1)"),
+                         option("--seed", type=int, help="the random seed (default: a new one, recorded)"),
+                         option("--replace", action="store_true", help="draw again, replacing the recorded sample"))),
+        Command("status", f"{module}:status", "per submission: marker, second marker, moderation status",
+                options=(assignment, tolerance)),
+        one_answer("second-mark", "second_mark", "record a second marker's mark for one answer"),
+        Command("disagreements", f"{module}:disagreements", "answers whose second mark differs from the first",
+                options=(assignment, tolerance)),
+        one_answer("agree", "agree", "record the agreed mark for one answer (into the gradebook)"),
+    )
 
 
 def commands() -> tuple[Command, ...]:
@@ -159,6 +201,37 @@ def commands() -> tuple[Command, ...]:
                  option("trainee", help="the trainee's user name"),
                  option("--days", type=int, default=0, help="London calendar days (default 0)"),
                  option("--hours", type=int, default=0, help="hours, after the days (default 0)"))),
+        Command("regrade", "changekit.grading.commands:regrade",
+                "regenerate an assignment after a fixed test and autograde every submission again",
+                "Regenerate the assignment from source/ (so the gradebook holds the fixed tests) and autograde "
+                "every collected submission again. Written answers a tutor had marked stay marked; test "
+                "scores a tutor had overridden keep the tutor's score and are listed for a look.",
+                (option("assignment", help="the assignment id, e.g. quantify_a_service_problem"),
+                 option("--jobs", "-j", type=int, help="submissions graded at once (default: as for grade)"),
+                 option("--all", dest="all_rows", action="store_true", help="list every submission in the summary"))),
+        Command("add-submission", "changekit.grading.commands:add_submission",
+                "add a submission that came by e-mail, dated when it was sent, and collect it",
+                "Put an e-mailed notebook (.ipynb) or zip of the assignment folder into the exchange exactly "
+                "as nbgrader submit would, stamped with the time the e-mail was sent, then collect it for "
+                "that trainee: the late policy decides which of their submissions counts.",
+                (option("assignment", help="the assignment id, e.g. quantify_a_service_problem"),
+                 option("trainee", help="the trainee's user name"),
+                 option("file", type=Path, help="the e-mailed .ipynb or .zip"),
+                 option("--sent", required=True,
+                        help="when the e-mail was sent, London time: '2027-01-15 17:05' or '15/01/2027 17:05'"))),
+        Command("roster", "changekit.grading.roster:roster",
+                "give trainees their names (from roster.csv) in the gradebook and formgrader",
+                "Read a roster CSV with the columns username, first_name, last_name and, optionally, email "
+                "(one line per trainee; username is their hub login) and add or update each trainee in the "
+                "gradebook, so the formgrader and the export show names. A bad roster is refused as a whole, "
+                "naming the lines and columns to correct. `changekit publish` and `start` read it too.",
+                (option("path", nargs="?", type=Path,
+                        help="the roster (default: roster.csv in the state folder, else in the course folder)"),)),
+        Command("moderate", "", "second marking: draw the sample, record second and agreed marks, list disagreements",
+                "Moderation of tutors' marks. First marks are recorded with their marker when saved in the "
+                "formgrader; draw a sample per tutor for second marking, record second marks, list where they "
+                "differ, and record the agreed mark (which goes into the gradebook).",
+                steps=moderation_steps()),
         Command("export", "changekit.grading.commands:export_grades",
                 "export grades: one row per trainee, and a per-question summary",
                 "Write two CSV files from the gradebook: one row per trainee with a column per graded "
@@ -169,6 +242,12 @@ def commands() -> tuple[Command, ...]:
                  option("--out", type=Path, help="the per-trainee CSV (default: <state>/exports/grades.csv)"),
                  option("--suppress-below", type=int, default=5, metavar="N",
                         help="in the summary, show counts from 1 to N-1 as '<N' (default 5)"))),
+        Command("portfolio", "changekit.grading.portfolio:portfolio",
+                "a Word summary per trainee (marks per learning outcome, comments) for the e-portfolio",
+                "Write one Word file per trainee: marks per learning outcome and per assignment, when each was "
+                "submitted, due date, extension, lateness, moderation, and the tutors' comments.",
+                (option("--student", action="append", help="only this trainee (repeat for more)"),
+                 option("--out", type=Path, help="the folder (default: <state>/exports/portfolio)"))),
         Command("demo", "changekit.grading.commands:demo",
                 "grade a made-up cohort of 30 trainees, for the tutor dashboard",
                 "Release 'quantify a service problem' to a synthetic cohort in a separate state folder, "
@@ -216,19 +295,29 @@ class Parser(argparse.ArgumentParser):
         self.exit(USER_ERROR, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
+def add_command(subparsers: argparse._SubParsersAction, command: Command, prefix: str = "") -> None:
+    """Register ``command`` (and its steps, as a nested subparser) under ``subparsers``."""
+    subparser = subparsers.add_parser(command.name, help=command.help, description=command.description or command.help)
+    groups: dict[str, argparse._ArgumentGroup] = {}
+    for item in command.options:
+        if item.group and item.group not in groups:
+            groups[item.group] = subparser.add_argument_group(item.group, GROUPS[item.group])
+        (groups[item.group] if item.group else subparser).add_argument(*item.flags, **item.settings)
+    name = f"{prefix}{command.name}"
+    if command.steps:
+        steps = subparser.add_subparsers(title="steps", metavar="STEP", required=True)
+        for step in command.steps:
+            add_command(steps, step, prefix=f"{name} ")
+    else:
+        subparser.set_defaults(command=replace(command, name=name))
+
+
 def build_parser() -> Parser:
     """The ``changekit`` parser: every command in ``commands()``, registered the same way."""
     parser = Parser(prog="changekit", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for command in commands():
-        subparser = subparsers.add_parser(command.name, help=command.help,
-                                          description=command.description or command.help)
-        groups: dict[str, argparse._ArgumentGroup] = {}
-        for item in command.options:
-            if item.group and item.group not in groups:
-                groups[item.group] = subparser.add_argument_group(item.group, GROUPS[item.group])
-            (groups[item.group] if item.group else subparser).add_argument(*item.flags, **item.settings)
-        subparser.set_defaults(command=command)
+        add_command(subparsers, command)
     return parser
 
 

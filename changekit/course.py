@@ -113,7 +113,8 @@ def publish(root: Path | None = None, env: dict[str, str] | None = None, state: 
     reads instead of two nbgrader commands per assignment, so ``make start``
     goes straight to the hub. The assignments in ``force`` are released
     whatever their state; deleting ``<state>/published.json`` releases
-    everything again.
+    everything again. A roster (``<state>/roster.csv``) names the trainees
+    in the gradebook each time (``name_trainees``).
     """
     root = root or course_root()
     state = state or state_dir()
@@ -141,7 +142,20 @@ def publish(root: Path | None = None, env: dict[str, str] | None = None, state: 
         due = calendar.due_utc(assignment)
         if due is not None:  # so the formgrader shows it, and the dashboard knows what is overdue
             nbgrader("db", "assignment", "add", assignment, f"--duedate={due.isoformat(sep=' ')} UTC", cwd=root, env=env)
+    name_trainees(root, env, state)
     return stale, [a for a in digests if a not in stale]
+
+
+def name_trainees(root: Path, env: dict[str, str] | None, state: Path) -> None:
+    """Put the trainees' names from the course's roster into the gradebook, when there is a roster.
+
+    No roster is fine (the formgrader shows user names); a bad one is a ``DataError`` naming its lines.
+    """
+    from changekit.grading.roster import default_roster, import_roster
+
+    path = default_roster(root, state)
+    if path.is_file():
+        import_roster(path, root=root, env=env)
 
 
 def write_atomically(path: Path, text: str) -> None:

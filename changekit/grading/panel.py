@@ -6,13 +6,14 @@ command line:
 
 - **Collect**: ``nbgrader collect A`` (the course's collector, late policy included);
 - **Autograde all** and **Regrade all**: ``changekit grade A`` (the parallel grader),
-  with a progress bar and a table of outcomes; Regrade first regenerates the
-  assignment after a fixed test (``changekit.grading.recovery.regrade_all``);
+  with a progress bar and a table of outcomes; Regrade (``changekit regrade A``)
+  first regenerates the assignment after a fixed test (``changekit.grading.recovery.regrade_all``);
 - **Generate and release feedback**: ``changekit feedback A``, refused while answers
   are not yet marked unless the tutor ticks the box;
 - **Export**: ``changekit export --assignment A``, with links to the files;
 - **Grant extension**: ``changekit extend A TRAINEE``, showing the new due date;
-- **Add e-mailed submission**: ``changekit.grading.recovery.add_emailed_submission``.
+- **Add e-mailed submission**: ``changekit add-submission A TRAINEE FILE --sent TIME``
+  (``changekit.grading.recovery.add_emailed_submission``).
 
 Each button is disabled while any step runs; the result is plain words in a
 status line (``role="status"``), never a traceback: the course's own errors
@@ -33,8 +34,8 @@ import pandas as pd
 
 from changekit.course import CourseError, assignments, nbgrader
 from changekit.errors import DataError
-from changekit.grading.collect import grant_extension
-from changekit.grading.deadlines import london_text, personal_due
+from changekit.grading.commands import extension_granted
+from changekit.grading.deadlines import london_text
 from changekit.grading.export import export
 from changekit.grading.feedback import release_feedback, unmarked_warning
 from changekit.grading.gradebook import course_settings
@@ -269,15 +270,8 @@ class ControlPanel:
             return paragraph("Choose a trainee first. Trainees are listed once they are in the gradebook: "
                              "after their first submission is graded, or once added in the formgrader's "
                              "Manage Students.")
-        settings = settings_for(self.root, self.env)
-        extension = grant_extension(settings, assignment, trainee, days=self.days.value, hours=self.hours.value)
-        with self.settings.gradebook() as gradebook:
-            due = gradebook.find_assignment(assignment).duedate
-        own = london_text(personal_due(due, extension))
-        if extension is None:
-            return paragraph(f"{trainee} has no extension on {assignment}: due {own}.")
-        return paragraph(f"{trainee} now has until {own} for {assignment}. Collect again to pick up a "
-                         "submission this makes on time.")
+        return paragraph(extension_granted(settings_for(self.root, self.env), assignment, trainee,
+                                           days=self.days.value, hours=self.hours.value))
 
     def add_emailed(self) -> str:
         """Put the uploaded file into the exchange, dated when it was sent, and collect it."""

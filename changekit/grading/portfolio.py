@@ -9,13 +9,12 @@ extension, lateness, moderation) and their tutors' comments.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from changekit.errors import DataError
 from changekit.grading.export import names, outcome_scores, submission_times, tutor_comments
 from changekit.grading.gradebook import course_settings, grade_table
 from changekit.grading.moderation import status
@@ -107,7 +106,7 @@ def read_cohort(root: Path | None = None, env: dict[str, str] | None = None) -> 
     """The cohort from the course's gradebook, and the course's state folder."""
     settings = course_settings(root, env)
     if not settings.has_gradebook:
-        raise ValueError(f"There is no gradebook yet ({settings.db_url}): nothing has been graded to summarise.")
+        raise DataError(f"There is no gradebook yet ({settings.db_url}): nothing has been graded to summarise.")
     with settings.gradebook() as gradebook:
         cohort = Cohort(grade_table(gradebook), names(gradebook), submission_times(gradebook),
                         status(gradebook), tutor_comments(gradebook))
@@ -126,31 +125,18 @@ def write_summaries(out_dir: Path | None = None, *, students: list[str] | None =
     everyone = sorted(set(cohort.grades["student"]))
     unknown = sorted(set(students or []) - set(everyone))
     if unknown:
-        raise ValueError(f"{len(unknown)} of the trainees asked for have no graded submission in the gradebook; "
+        raise DataError(f"{len(unknown)} of the trainees asked for have no graded submission in the gradebook; "
                          "check the usernames (as in the export's student column).")
     return [write_docx(trainee_summary(cohort, student), out_dir / f"{student}.docx")
             for student in (students or everyone)]
 
 
-def portfolio_command(args: argparse.Namespace) -> int:
-    """``changekit portfolio [--student NAME ...] [--out DIR]``."""
-    try:
-        written = write_summaries(args.out, students=args.student)
-    except ValueError as error:
-        print(error, file=sys.stderr)
-        return 2
-    folder = written[0].parent if written else args.out
-    print(f"{len(written)} Word summar{'ies' if len(written) != 1 else 'y'} for the e-portfolio in {folder}")
+def portfolio(student: list[str] | None = None, out: Path | None = None) -> int:
+    """``changekit portfolio [--student NAME ...] [--out DIR]``: the Word summaries, and where they are."""
+    written = write_summaries(out, students=student)
+    if not written:
+        print("No trainee has a graded submission yet: no Word summaries written.")
+        return 0
+    print(f"{len(written)} Word summar{'ies' if len(written) != 1 else 'y'} for the e-portfolio in "
+          f"{written[0].parent}")
     return 0
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``portfolio`` to the ``changekit`` command line."""
-    parser = commands.add_parser(
-        "portfolio", help="a Word summary per trainee (marks per learning outcome, comments) for the e-portfolio",
-        description="Write one Word file per trainee: marks per learning outcome and per assignment, when each "
-                    "was submitted, due date, extension, lateness, moderation, and the tutors' comments.",
-    )
-    parser.add_argument("--student", action="append", help="only this trainee (repeat for more)")
-    parser.add_argument("--out", type=Path, help="the folder (default: var/exports/portfolio)")
-    parser.set_defaults(run=portfolio_command)

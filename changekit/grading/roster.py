@@ -14,10 +14,8 @@ repeated, because they identify people.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import re
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,27 +166,9 @@ def import_roster(path: Path | None = None, *, root: Path | None = None,
         return apply_roster(gradebook, trainees)
 
 
-def roster_command(args: argparse.Namespace) -> int:
-    """``changekit roster [PATH]``: names into the gradebook; 2 with a plain message for a bad roster."""
-    try:
-        added, updated = import_roster(args.path)
-    except DataError as error:
-        print(error, file=sys.stderr)
-        return 2
+def roster(path: Path | None = None) -> int:
+    """``changekit roster [PATH]``: trainees' names into the gradebook; a bad roster is a ``DataError``."""
+    added, updated = import_roster(path)
     print(f"Roster read: {added} trainee{'s' if added != 1 else ''} added, {updated} updated with their "
           "names. The formgrader's Students page and `changekit export` show them.")
     return 0
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``roster`` to the ``changekit`` command line."""
-    parser = commands.add_parser(
-        "roster", help="give trainees their names (from roster.csv) in the gradebook and formgrader",
-        description="Read a roster CSV with the columns username, first_name, last_name and, optionally, "
-                    "email (one line per trainee; username is their hub login) and add or update each "
-                    "trainee in the gradebook, so the formgrader and the export show names. A bad roster "
-                    "is refused as a whole, naming the lines and columns to correct.",
-    )
-    parser.add_argument("path", nargs="?", type=Path,
-                        help=f"the roster (default: {ROSTER_FILE} in the state folder, else in the course folder)")
-    parser.set_defaults(run=roster_command)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from changekit.grading import portfolio, roster
+from changekit import cli
 from changekit.grading.export import by_outcome, export, outcome_scores, tutor_comments
 from changekit.grading.gradebook import course_settings
 from changekit.grading.moderation import (
@@ -174,16 +173,10 @@ def test_no_published_outcome_cell_gives_a_small_count_away(cohort: tuple[pd.Dat
 def test_the_portfolio_and_roster_commands(course: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("CHANGEKIT_STATE_DIR", course["CHANGEKIT_STATE_DIR"])
-    parser = argparse.ArgumentParser()
-    commands = parser.add_subparsers()
-    portfolio.register(commands)
-    roster.register(commands)
-    args = parser.parse_args(["portfolio", "--student", "ben", "--out", str(tmp_path)])
-    assert args.run(args) == 0
+    assert cli.main(["portfolio", "--student", "ben", "--out", str(tmp_path)]) == 0
     assert "1 Word summary" in capsys.readouterr().out and (tmp_path / "ben.docx").is_file()
-    args = parser.parse_args(["portfolio", "--student", "nobody", "--out", str(tmp_path)])
-    assert args.run(args) == 2 and "check the usernames" in capsys.readouterr().err
+    assert cli.main(["portfolio", "--student", "nobody", "--out", str(tmp_path)]) == 1
+    assert "check the usernames" in capsys.readouterr().err
     bad = tmp_path / "roster.csv"
     bad.write_text("username,first_name\nana,Ana\n")
-    args = parser.parse_args(["roster", str(bad)])
-    assert args.run(args) == 2 and "no column 'last_name'" in capsys.readouterr().err
+    assert cli.main(["roster", str(bad)]) == 1 and "no column 'last_name'" in capsys.readouterr().err

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pytest
 
+from changekit.course import name_trainees
 from changekit.errors import DataError
 from changekit.grading.gradebook import course_settings
-from changekit.grading.roster import Trainee, default_roster, import_roster, read_roster, register
+from changekit.grading.roster import Trainee, default_roster, import_roster, read_roster
 from changekit.grading.synthetic import write_gradebook
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
@@ -104,8 +104,18 @@ def test_the_state_folders_roster_comes_first(tmp_path: Path) -> None:
     assert default_roster(root, state) == state / "roster.csv"
 
 
-def test_register_adds_the_roster_command(tmp_path: Path) -> None:
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers())
-    args = parser.parse_args(["roster", str(tmp_path / "r.csv")])
-    assert args.path == tmp_path / "r.csv" and args.run.__name__ == "roster_command"
+def test_publishing_names_the_trainees_from_a_roster(tmp_path: Path) -> None:
+    """``changekit publish`` and ``start`` read the roster too: none is fine, a bad one is refused plainly."""
+    root, state = tmp_path / "course", tmp_path / "state"
+    root.mkdir()
+    state.mkdir()
+    env = {"CHANGEKIT_STATE_DIR": str(state)}
+    write_gradebook(f"sqlite:///{state / 'gradebook.db'}", "pich-leadership", {}, [])
+    name_trainees(root, env, state)  # no roster: nothing to do, and no error
+    write(state, GOOD)
+    name_trainees(root, env, state)
+    with course_settings(root, env).gradebook() as gradebook:
+        assert gradebook.find_student("ana").last_name == "Okafor"
+    write(state, "username,first_name\nana,Ana\n")
+    with pytest.raises(DataError, match="no column 'last_name'"):
+        name_trainees(root, env, state)

@@ -53,9 +53,31 @@ PARSED: list[tuple[list[str], dict[str, Any]]] = [
     (["extend", "tiny", "trainee1"], {"assignment": "tiny", "trainee": "trainee1", "days": 0, "hours": 0}),
     (["extend", "tiny", "trainee1", "--days", "3", "--hours", "2"],
      {"assignment": "tiny", "trainee": "trainee1", "days": 3, "hours": 2}),
+    (["regrade", "tiny"], {"assignment": "tiny", "jobs": None, "all_rows": False}),
+    (["regrade", "tiny", "-j", "2", "--all"], {"assignment": "tiny", "jobs": 2, "all_rows": True}),
+    (["add-submission", "tiny", "trainee1", "mail.zip", "--sent", "2027-01-15 17:05"],
+     {"assignment": "tiny", "trainee": "trainee1", "file": Path("mail.zip"), "sent": "2027-01-15 17:05"}),
+    (["roster"], {"path": None}),
+    (["roster", "r.csv"], {"path": Path("r.csv")}),
+    (["moderate", "sample", "tiny", "--second-marker", "dr_lee"],
+     {"assignment": "tiny", "second_marker": ["dr_lee"], "share": 0.1, "seed": None, "replace": False}),
+    (["moderate", "sample", "tiny", "--second-marker", "dr_lee", "--second-marker", "dr_khan", "--share", "0.2",
+      "--seed", "7", "--replace"],
+     {"assignment": "tiny", "second_marker": ["dr_lee", "dr_khan"], "share": 0.2, "seed": 7, "replace": True}),
+    (["moderate", "status", "tiny"], {"assignment": "tiny", "tolerance": 0.0}),
+    (["moderate", "status", "tiny", "--tolerance", "0.5"], {"assignment": "tiny", "tolerance": 0.5}),
+    (["moderate", "second-mark", "tiny", "trainee1", "reflect", "1.5", "--marker", "dr_khan"],
+     {"assignment": "tiny", "trainee": "trainee1", "question": "reflect", "score": 1.5, "marker": "dr_khan"}),
+    (["moderate", "disagreements", "tiny"], {"assignment": "tiny", "tolerance": 0.0}),
+    (["moderate", "disagreements", "tiny", "--tolerance", "1"], {"assignment": "tiny", "tolerance": 1.0}),
+    (["moderate", "agree", "tiny", "trainee1", "reflect", "2", "--marker", "dr_lee"],
+     {"assignment": "tiny", "trainee": "trainee1", "question": "reflect", "score": 2.0, "marker": "dr_lee"}),
     (["export"], {"assignment": None, "out": None, "suppress_below": 5}),
     (["export", "--assignment", "tiny", "--out", "g.csv", "--suppress-below", "10"],
      {"assignment": "tiny", "out": Path("g.csv"), "suppress_below": 10}),
+    (["portfolio"], {"student": None, "out": None}),
+    (["portfolio", "--student", "ana", "--student", "ben", "--out", "p"],
+     {"student": ["ana", "ben"], "out": Path("p")}),
     (["demo"], {"state_dir": None, "trainees": 30, "jobs": os.cpu_count() or 1}),
     (["demo", "--state-dir", "d", "--trainees", "4", "-j", "2"], {"state_dir": Path("d"), "trainees": 4, "jobs": 2}),
     (["backup"], {"out": None, **NO_LOCATIONS}),
@@ -74,8 +96,22 @@ PARSED: list[tuple[list[str], dict[str, Any]]] = [
 
 
 def command(name: str) -> cli.Command:
-    """The registered command called ``name``."""
-    return next(c for c in cli.commands() if c.name == name)
+    """The registered command called ``name`` (a step as ``"moderate sample"``)."""
+    found = None
+    for word in name.split():
+        found = next(c for c in (found.steps if found else cli.commands()) if c.name == word)
+    return found
+
+
+def leaves(commands: tuple[cli.Command, ...], prefix: str = "") -> list[str]:
+    """Every command that runs a function, by the words that name it (steps after their command)."""
+    return [name for c in commands
+            for name in (leaves(c.steps, f"{prefix}{c.name} ") if c.steps else [f"{prefix}{c.name}"])]
+
+
+def named(argv: list[str]) -> str:
+    """The command ``argv`` runs: its first word, with the step for a command that has steps."""
+    return " ".join(argv[:2]) if command(argv[0]).steps else argv[0]
 
 
 def replace_function(monkeypatch: pytest.MonkeyPatch, name: str, function: Callable[..., int]) -> None:
@@ -87,12 +123,18 @@ def replace_function(monkeypatch: pytest.MonkeyPatch, name: str, function: Calla
 def test_every_subcommand_is_registered_the_one_way() -> None:
     """One list of commands makes the parser; each names an importable function, and the tests cover each."""
     names = [c.name for c in cli.commands()]
-    assert names == ["start", "stop", "release", "publish", "data", "grade", "feedback", "extend", "export",
-                     "demo", "backup", "restore", "forget"]
+    assert names == ["start", "stop", "release", "publish", "data", "grade", "feedback", "extend", "regrade",
+                     "add-submission", "roster", "moderate", "export", "portfolio", "demo", "backup", "restore",
+                     "forget"]
     subparsers = next(a for a in cli.build_parser()._actions if a.dest == "==SUPPRESS==" and a.choices)
     assert list(subparsers.choices) == names
-    assert all(callable(c.resolve()) for c in cli.commands())
-    assert {argv[0] for argv, _ in PARSED} == set(names)
+    everything = leaves(cli.commands())
+    assert [n for n in everything if n.startswith("moderate ")] == [
+        "moderate sample", "moderate status", "moderate second-mark", "moderate disagreements", "moderate agree"]
+    assert all(callable(command(n).resolve()) for n in everything)
+    assert {named(argv) for argv, _ in PARSED} == set(everything)
+    for name in names:
+        assert f"changekit {name}" in cli.__doc__, f"{name} is missing from the module docstring's list"
 
 
 @pytest.mark.parametrize(("argv", "expected"), PARSED, ids=[" ".join(argv) for argv, _ in PARSED])
@@ -105,16 +147,19 @@ def test_arguments_reach_the_commands_function(
         calls.append(options)
         return 0
 
-    replace_function(monkeypatch, argv[0], record)
+    replace_function(monkeypatch, named(argv), record)
     assert cli.main(argv) == 0
     assert calls == [expected]
 
 
-@pytest.mark.parametrize("argv", [[], ["nonsense"], ["grade"], ["grade", "a", "--jobs", "many"], ["stop", "--x"]])
+@pytest.mark.parametrize("argv", [[], ["nonsense"], ["grade"], ["grade", "a", "--jobs", "many"], ["stop", "--x"],
+                                  ["moderate"], ["moderate", "nonsense"], ["moderate", "sample", "a"],
+                                  ["moderate", "agree", "a", "t", "q", "lots", "--marker", "m"],
+                                  ["add-submission", "a", "t", "f.ipynb"]])
 def test_bad_arguments_are_a_user_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(argv) == 1
     err = capsys.readouterr().err
-    assert err.startswith("usage: changekit") and re.search(r"\(see changekit (\w+ )?--help\)", err)
+    assert err.startswith("usage: changekit") and re.search(r"\(see changekit ([\w-]+ )*--help\)", err)
     assert "Traceback" not in err
 
 
@@ -252,6 +297,94 @@ def test_extend_gives_a_trainee_their_own_due_date(course: Path, monkeypatch: py
         assert gradebook.find_submission("a", "trainee1").extension.days == 3
     assert cli.main(["extend", "nonesuch", "trainee1", "--days", "1"]) == 1
     assert "There is no assignment 'nonesuch' in the gradebook" in capsys.readouterr().err
+
+
+def test_roster_names_the_trainees_in_the_gradebook(course: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A real run: the names reach a small gradebook; a bad roster exits 1 naming its line, and changes nothing."""
+    from changekit.grading.gradebook import open_gradebook
+    from changekit.settings import current
+
+    for name in [n for n in os.environ if n.startswith("CHANGEKIT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(course)
+    settings = current()
+    with open_gradebook(settings.db_url, settings.course_id) as gradebook:
+        gradebook.add_student("ben")
+    settings.state.mkdir(parents=True, exist_ok=True)
+    (settings.state / "roster.csv").write_text("username,first_name,last_name\nana,Ana,Okafor\nben,Ben,Li\n")
+    assert cli.main(["roster"]) == 0
+    assert "Roster read: 1 trainee added, 1 updated with their names." in capsys.readouterr().out
+    with open_gradebook(settings.db_url, settings.course_id) as gradebook:
+        assert [(s.id, s.first_name, s.last_name) for s in sorted(gradebook.students, key=lambda s: s.id)] == [
+            ("ana", "Ana", "Okafor"), ("ben", "Ben", "Li")]
+    bad = course / "bad.csv"
+    bad.write_text("username,first_name,last_name\nana,,Okafor\n")
+    assert cli.main(["roster", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}: line 2: no first_name" in err and "Traceback" not in err
+    with open_gradebook(settings.db_url, settings.course_id) as gradebook:
+        assert gradebook.find_student("ana").first_name == "Ana"
+
+
+def test_add_submission_refuses_a_file_that_is_not_a_notebook(course: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A real run up to the e-mailed file: a broken notebook, a missing file or a bad time exits 1, plainly."""
+    from changekit.settings import current
+
+    for name in [n for n in os.environ if n.startswith("CHANGEKIT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(course)
+    settings = current()
+    inbound = settings.exchange / settings.course_id / "inbound"
+    inbound.mkdir(parents=True)
+    (course / "release" / "a").mkdir(parents=True)
+    (course / "release" / "a" / "a.ipynb").write_text("{}")
+    mail = course / "a.ipynb"
+    mail.write_text("this is the e-mail's text, not a notebook")
+    assert cli.main(["add-submission", "a", "trainee1", str(mail), "--sent", "2026-11-30 17:05"]) == 1
+    assert capsys.readouterr().err == ("The e-mailed a.ipynb is not a notebook Jupyter can open (it may be cut "
+                                       "short or saved as something else). Ask the trainee to send it again.\n")
+    assert cli.main(["add-submission", "a", "trainee1", str(course / "gone.ipynb"), "--sent", "2026-11-30 17:05"]) == 1
+    assert f"The e-mailed file {course / 'gone.ipynb'} cannot be read" in capsys.readouterr().err
+    assert cli.main(["add-submission", "a", "trainee1", str(mail), "--sent", "Friday teatime"]) == 1
+    assert "Write the time the e-mail was sent in London time" in capsys.readouterr().err
+    assert list(inbound.iterdir()) == [], "nothing reaches the exchange"
+
+
+def test_regrade_says_what_was_kept_and_what_to_look_at(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """``regrade`` prints the grading table, the marks kept and the overridden tests; a failed one exits 1."""
+    from changekit.grading import recovery
+    from changekit.grading.parallel import FAILED, GRADED, Outcome, Report
+
+    def regraded(outcomes: list[Outcome]) -> Callable[..., recovery.Regraded]:
+        def regrade_all(assignment: str, *, jobs: int | None = None) -> recovery.Regraded:
+            calls.append((assignment, jobs))
+            return recovery.Regraded(Report(assignment, outcomes, 3.0, Path("logs")), 2, [("ana", "test_mean")])
+        return regrade_all
+
+    calls: list[tuple[str, int | None]] = []
+    monkeypatch.setattr(recovery, "regrade_all", regraded([Outcome("ana", GRADED), Outcome("ben", GRADED)]))
+    assert cli.main(["regrade", "tiny", "-j", "2"]) == 0
+    out = capsys.readouterr().out
+    assert calls == [("tiny", 2)]
+    assert "tiny: 2 graded now, 0 already graded, 0 failed" in out
+    assert "2 written answer marks you had given are kept as marked." in out
+    assert "    ana: test_mean" in out
+    monkeypatch.setattr(recovery, "regrade_all", regraded([Outcome("ana", FAILED, reason="a cell appears twice")]))
+    assert cli.main(["regrade", "tiny"]) == 1
+    assert "a cell appears twice" in capsys.readouterr().out
+
+
+def test_a_step_that_fails_is_named_with_its_command(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("CHANGEKIT_DEBUG", raising=False)
+    replace_function(monkeypatch, "moderate status", a_bug)
+    assert cli.main(["moderate", "status", "a"]) == 2
+    err = capsys.readouterr().err
+    assert "changekit moderate status stopped on an internal error (KeyError)" in err
+    Path(re.search(r"The details are in (\S+);", err).group(1)).unlink()
 
 
 def run_changekit(*argv: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
