@@ -40,9 +40,10 @@ class ForceRow(Row[Force]):
             value=item.score,
             min=1,
             max=5,
-            description="Strength (1-5)",
+            description="Strength (1 weak, 5 strong)",
             style=LABEL_STYLE,
             tooltip="1 = weak, 5 = strong; use the arrow keys to change it",
+            layout=widgets.Layout(width="95%", max_width="40em"),
         )
         self.controls = [self.description, self.score]
         self.watch_redraw = [self.score]

@@ -33,8 +33,28 @@ from changekit.widgets.charts import figure_png
 A = TypeVar("A", bound=Answer)
 P = TypeVar("P", bound=BaseModel)
 
-LABEL_STYLE = {"description_width": "14em"}
+LABEL_STYLE = {"description_width": "initial"}
+"""Each label as wide as its words: never cut off ("Process: are t...")."""
 WIDE = widgets.Layout(width="95%")
+FORM_CLASS = "changekit-form"
+FORM_CSS = f"""<style>
+.{FORM_CLASS} {{
+  --jp-widgets-font-size: 14px;
+  --jp-widgets-slider-handle-size: 24px;
+  --jp-widgets-slider-track-thickness: 8px;
+  --jp-widgets-inline-height: 32px;
+  font-size: 14px;
+}}
+.{FORM_CLASS} .widget-html-content, .{FORM_CLASS} .widget-label,
+.{FORM_CLASS} input, .{FORM_CLASS} textarea, .{FORM_CLASS} select {{ font-size: 14px; }}
+.{FORM_CLASS} .jupyter-button {{ min-height: 32px; min-width: 32px; font-size: 14px; }}
+.{FORM_CLASS} .widget-hslider .slider-container {{ min-width: 16em; padding: 8px 12px; }}
+.{FORM_CLASS} :focus-visible {{ outline: 3px solid #000; outline-offset: 2px; }}
+</style>"""
+"""Text at least 14 px, targets at least 24 by 24 px (WCAG 2.2 2.5.8), a visible focus ring."""
+RELOAD_HINT = (
+    "If this form is missing after reopening the notebook, run this cell again: your answers are saved."
+)
 NOT_CHOSEN = ""
 """Dropdown value meaning 'nothing chosen yet' (saved as ``None``)."""
 
@@ -89,6 +109,7 @@ def choice(
         description=label,
         tooltip=tooltip or label,
         style=LABEL_STYLE,
+        layout=widgets.Layout(width="95%", max_width="48em"),
     )
 
 
@@ -116,7 +137,7 @@ def note(message: str, kind: str = "info") -> str:
         kind
     ]
     return (
-        f'<div role="{"alert" if kind == "error" else "status"}" '
+        f'<div role="{"alert" if kind == "error" else "status"}" aria-live="{"assertive" if kind == "error" else "polite"}" '
         f'style="border:{border};padding:0.5em;margin:0.3em 0;white-space:pre-line">'
         f"<b>{prefix}</b>{html.escape(message)}</div>"
     )
@@ -150,11 +171,13 @@ class Row(Generic[P]):
 
     @cached_property
     def widget(self) -> widgets.Widget:
-        """The row laid out (once): title and remove button, then the controls."""
-        top = widgets.HBox([self.title, self.remove_button])
+        """The row laid out (once): title, controls, nested rows, then the remove button.
+
+        The remove button comes last so that the keyboard reaches the row's inputs first.
+        """
         nested = [rows.widget for rows in self.children]
         return widgets.VBox(
-            [top, *(self.shown or self.controls), *nested],
+            [self.title, *(self.shown or self.controls), *nested, self.remove_button],
             layout=widgets.Layout(border="1px solid #bbb", padding="0.3em", margin="0.2em 0"),
         )
 
@@ -246,7 +269,8 @@ class Form(Generic[A]):
         self.store = AnswerStore(path)
         self.notice = widgets.HTML()
         self.status = widgets.HTML()
-        self.chart = widgets.Image(format="png", layout=widgets.Layout(max_width="720px"))
+        # Shown at its own size (it was shrunk to 720 px, its text with it), at most the page's width.
+        self.chart = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self._building = True
         self._answer: A = self._load()
         self._saved: A | None = None
@@ -254,8 +278,16 @@ class Form(Generic[A]):
         """Whether the notice shows a refusal to save a patient identifier."""
         body = self._build(self._answer)
         self.widget = widgets.VBox(
-            [heading(self.model.title, 3), widgets.HTML(self.intro), self.notice, body, self.status]
+            [
+                widgets.HTML(FORM_CSS),
+                heading(self.model.title, 3),
+                widgets.HTML(self.intro),
+                self.notice,
+                body,
+                self.status,
+            ]
         )
+        self.widget.add_class(FORM_CLASS)
         self._building = False
         self._refresh()
         self._redraw()
@@ -307,6 +339,8 @@ class Form(Generic[A]):
         bundle = self.widget._repr_mimebundle_()
         bundle["text/plain"] = f"{self.model.title} form, saved in {self.store.path.name}"
         display(bundle, raw=True)
+        # A plain output, kept in the notebook: still there when the widget is not, after a reload.
+        display({"text/html": f"<p>{RELOAD_HINT}</p>", "text/plain": RELOAD_HINT}, raw=True)
 
     # ----------------------------------------------------- for subclasses
 
@@ -385,6 +419,6 @@ class Form(Generic[A]):
             return
         items = "".join(f"<li>{html.escape(item)}</li>" for item in todo)
         self.status.value = (
-            f'<div role="status" style="border:1px dashed #888;padding:0.5em">'
+            f'<div role="status" aria-live="polite" style="border:1px dashed #888;padding:0.5em">'
             f"Answers are saved in {where} as you type. <b>Still to do:</b><ul>{items}</ul></div>"
         )
