@@ -143,6 +143,17 @@ def note(message: str, kind: str = "info") -> str:
     )
 
 
+def chart_alt_text(figure: Figure, title: str) -> str:
+    """The chart's text alternative: its own ``alt_text`` where the chart gives one.
+
+    ipywidgets' Image has no ``alt``: the text goes in its ``tooltip``, drawn as the
+    ``<img>``'s ``title``, which screen readers and axe-core take as its name.
+    """
+    return getattr(figure, "alt_text", "") or (
+        f"Chart of your {title} answers, drawn from what you typed in the form above."
+    )
+
+
 # -------------------------------------------------------------------- rows
 
 
@@ -377,6 +388,7 @@ class Form(Generic[A]):
         figure = self._figure(self._answer)
         if figure is not None:
             self.chart.value = figure_png(figure)
+            self.chart.tooltip = chart_alt_text(figure, self.model.title)
 
     def _redraw_button(self) -> widgets.Button:
         """A button that redraws the chart (text edits do not redraw, to keep typing quick)."""

@@ -397,6 +397,7 @@ def test_charts_are_drawn_into_the_form(path: Path, monkeypatch: pytest.MonkeyPa
     form.performance["Leading with care"].value = "exemplary"
     after = bytes(form.chart.value)
     assert after.startswith(PNG_MAGIC) and after != before
+    assert form.chart.tooltip, "the chart's <img> needs a text alternative (its title)"
 
 
 def test_the_driver_diagram_status_compares_its_aim_with_the_saved_smart_aim(path: Path) -> None:
