@@ -14,6 +14,7 @@ drivers share.
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -143,12 +144,18 @@ def note(message: str, kind: str = "info") -> str:
     )
 
 
-def chart_alt_text(figure: Figure, title: str) -> str:
-    """The chart's text alternative: its own ``alt_text`` where the chart gives one.
+def chart_img(png: bytes, alt: str) -> str:
+    """An ``<img>`` of ``png`` with ``alt``, at its own size (never shrunk below it: its text keeps
+    its size) but no wider than the page."""
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
+        'style="max-width:100%;height:auto">'
+    )
 
-    ipywidgets' Image has no ``alt``: the text goes in its ``tooltip``, drawn as the
-    ``<img>``'s ``title``, which screen readers and axe-core take as its name.
-    """
+
+def chart_alt_text(figure: Figure, title: str) -> str:
+    """The chart's text alternative: its own ``alt_text`` where the chart gives one."""
     return getattr(figure, "alt_text", "") or (
         f"Chart of your {title} answers, drawn from what you typed in the form above."
     )
@@ -280,8 +287,10 @@ class Form(Generic[A]):
         self.store = AnswerStore(path)
         self.notice = widgets.HTML()
         self.status = widgets.HTML()
-        # Shown at its own size (it was shrunk to 720 px, its text with it), at most the page's width.
-        self.chart = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.chart = widgets.HTML()
+        """The chart as an ``<img>`` with its text alternative (ipywidgets' Image has no ``alt``)."""
+        self.chart_png = b""
+        """The chart's PNG bytes, as last drawn."""
         self._building = True
         self._answer: A = self._load()
         self._saved: A | None = None
@@ -387,8 +396,8 @@ class Form(Generic[A]):
         """Draw the chart for the current answer into ``chart`` (if the form has one)."""
         figure = self._figure(self._answer)
         if figure is not None:
-            self.chart.value = figure_png(figure)
-            self.chart.tooltip = chart_alt_text(figure, self.model.title)
+            self.chart_png = figure_png(figure)
+            self.chart.value = chart_img(self.chart_png, chart_alt_text(figure, self.model.title))
 
     def _redraw_button(self) -> widgets.Button:
         """A button that redraws the chart (text edits do not redraw, to keep typing quick)."""

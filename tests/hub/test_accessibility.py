@@ -90,10 +90,10 @@ ADD_ROW = {
 def add_rows(output: Locator) -> None:
     """Press each 'Add ...' button of the form once, in order, waiting for each row to be drawn."""
     for label, drawn in ADD_ROW.items():
-        button = output.get_by_role("button", name=label, exact=True)
+        button = output.get_by_role("button", name=label)
         if button.count():
             button.first.click()
-            output.get_by_role("button", name=drawn, exact=True).first.wait_for()
+            output.get_by_role("button", name=drawn).first.wait_for()
 
 
 def open_form(page: Page, call: str) -> Locator:
