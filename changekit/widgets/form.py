@@ -41,18 +41,20 @@ FORM_CLASS = "changekit-form"
 FORM_CSS = f"""<style>
 .{FORM_CLASS} {{
   --jp-widgets-font-size: 14px;
-  --jp-widgets-slider-handle-size: 24px;
-  --jp-widgets-slider-track-thickness: 8px;
   --jp-widgets-inline-height: 32px;
   font-size: 14px;
 }}
 .{FORM_CLASS} .widget-html-content, .{FORM_CLASS} .widget-label,
 .{FORM_CLASS} input, .{FORM_CLASS} textarea, .{FORM_CLASS} select {{ font-size: 14px; }}
 .{FORM_CLASS} .jupyter-button {{ min-height: 32px; min-width: 32px; font-size: 14px; }}
-.{FORM_CLASS} .widget-hslider .slider-container {{ min-width: 16em; padding: 8px 12px; }}
+.{FORM_CLASS} .widget-radio-box label {{
+  min-height: 28px; min-width: 28px; padding: 0 1em 0 0.3em; display: flex; align-items: center;
+}}
+.{FORM_CLASS} .widget-radio-box input {{ width: 20px; height: 20px; margin-right: 0.4em; }}
 .{FORM_CLASS} :focus-visible {{ outline: 3px solid #000; outline-offset: 2px; }}
 </style>"""
-"""Text at least 14 px, targets at least 24 by 24 px (WCAG 2.2 2.5.8), a visible focus ring."""
+"""Text at least 14 px, targets (buttons, a radio button with its label) at least 24 by 24 px
+(WCAG 2.2 2.5.8), a visible focus ring."""
 RELOAD_HINT = (
     "If this form is missing after reopening the notebook, run this cell again: your answers are saved."
 )

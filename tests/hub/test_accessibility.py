@@ -14,7 +14,7 @@ zoom: a 2560-pixel-wide screen), with the file browser folded away. Each form's 
 a screenshot in test-artefacts/browser/ (``a11y_<form>_200pct.png``).
 
 The keyboard-only journey fills one form of each kind (text, drop-down,
-slider) with ``page.keyboard`` alone: the first control is given focus
+scale: the force's strength, radio buttons in a row where a slider was) with ``page.keyboard`` alone: the first control is given focus
 programmatically (``focus()``, no mouse event), then only Tab, typing and arrow
 keys are used. Forms save on every change, so "save" is checked by reading the
 answers file in the trainee's assignment folder.
@@ -175,8 +175,12 @@ def open_assignment(page: Page, assignment: str) -> None:
     journeys.run_cell(page, journeys.SETUP_CELL)
 
 
-def test_keyboard_only_text_dropdown_and_slider(zoomed: Page, hub: Hub) -> None:
-    """Fill a text box (SMART aim), a drop-down (measure kind) and a slider (force strength), keys only."""
+def test_keyboard_only_text_dropdown_and_scale(zoomed: Page, hub: Hub) -> None:
+    """Fill a text box (SMART aim), a drop-down (measure kind) and a scale (force strength), keys only.
+
+    The force's strength is a row of radio buttons (1 weak ... 5 strong): ipywidgets' slider handle
+    has no accessible name and cannot be given one (axe: aria-input-field-name, serious).
+    """
     open_assignment(zoomed, "change_plan")
     aim = open_form(zoomed, "smart_aim(store.path)")
     aim.locator(f"{FORM} input[type=text]").first.focus()  # programmatic focus: no mouse event
@@ -201,15 +205,18 @@ def test_keyboard_only_text_dropdown_and_slider(zoomed: Page, hub: Hub) -> None:
 
     open_assignment(zoomed, "drivers_and_barriers")
     forces = open_form(zoomed, "force_field(store.path)")
+    before = forces.get_by_role("button", name="Remove driving force").count()
     forces.get_by_role("button", name="Add a driving force").focus()
     zoomed.keyboard.press("Enter")
-    handle = forces.locator(f"{FORM} .noUi-handle").last
-    handle.wait_for()
-    box = handle.bounding_box()
-    assert box and box["width"] >= 24 and box["height"] >= 24, f"slider handle under 24 by 24 px: {box}"
-    tab_to(zoomed, handle)
-    zoomed.keyboard.press("ArrowRight")
-    zoomed.keyboard.press("ArrowRight")
+    forces.get_by_role("button", name=f"Remove driving force {before + 1}").wait_for()
+    # Driving rows come first, five choices each: the new row's "5 strong" is choice 5 of row before + 1.
+    strongest = forces.locator(f"{FORM} .changekit-scale input[type=radio]").nth(5 * before + 4)
+    label = forces.locator(f"{FORM} .changekit-scale label", has=strongest)
+    expect(label).to_have_text("5 strong")
+    box = label.bounding_box()
+    assert box and box["width"] >= 24 and box["height"] >= 24, f"a strength target under 24 by 24 px: {box}"
+    tab_to(zoomed, strongest)
+    zoomed.keyboard.press("Space")
     wait_saved(zoomed, hub, "drivers_and_barriers", lambda a: a["force_field"]["driving"][-1]["score"] == 5,
-               "the strength of a new force, moved from 3 to 5 with the arrow keys")
+               "the strength of a new force, set from 3 to 5 with Tab and Space")
     journeys.shot(zoomed, f"{TRAINEE}_a11y_keyboard_journey")

@@ -293,7 +293,7 @@ INPUTS = (
     widgets.Text,
     widgets.Textarea,
     widgets.Dropdown,
-    widgets.IntSlider,
+    widgets.RadioButtons,
     widgets.Checkbox,
     widgets.Button,
 )
@@ -330,12 +330,12 @@ def test_every_control_has_a_visible_label(path: Path) -> None:
 
 
 def test_no_label_is_cut_off_and_no_control_sits_beside_another(path: Path) -> None:
-    """Labels take the width of their words; dropdowns and sliders take the row's width."""
+    """Labels take the width of their words; dropdowns and scales take the row's width."""
     for f in every_form(path):
         for w in walk(f.widget):
             if isinstance(w, INPUTS) and not isinstance(w, (widgets.Button, widgets.Checkbox)):
                 assert w.style.description_width == "initial", repr(w.description)
-            if isinstance(w, (widgets.Dropdown, widgets.IntSlider)):
+            if isinstance(w, (widgets.Dropdown, widgets.RadioButtons)):
                 assert w.layout.width == "95%", repr(w.description)
             if isinstance(w, widgets.HBox):
                 beside = [c for c in w.children if isinstance(c, INPUTS)]
@@ -343,12 +343,12 @@ def test_no_label_is_cut_off_and_no_control_sits_beside_another(path: Path) -> N
 
 
 def test_forms_set_readable_text_and_large_targets(path: Path) -> None:
-    """Each form carries the course's CSS: 14 px text, 24 px slider handles, a focus ring."""
+    """Each form carries the course's CSS: 14 px text, targets of 24 px or more, a focus ring."""
     for f in every_form(path):
         assert form_module.FORM_CLASS in f.widget._dom_classes
         css = f.widget.children[0].value
         assert "--jp-widgets-font-size: 14px" in css
-        assert "--jp-widgets-slider-handle-size: 24px" in css
+        assert "min-height: 28px; min-width: 28px" in css
         assert ":focus-visible" in css
 
 
