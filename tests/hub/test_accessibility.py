@@ -139,12 +139,13 @@ def artefact(name: str) -> Path:
     return journeys.ARTEFACTS / f"{name}.png"
 
 
-def tab_to(page: Page, target: Locator, limit: int = 40) -> None:
-    """Press Tab until ``target`` has focus (fails if it is not reached: a broken tab order)."""
+def tab_to(page: Page, target: Locator, key: str = "Tab", limit: int = 40) -> None:
+    """Press ``key`` (Tab, or Shift+Tab to go back) until ``target`` has focus (fails if it is
+    not reached: a broken tab order)."""
     for _ in range(limit):
         if target.evaluate("node => node === document.activeElement"):
             return
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
     raise AssertionError(f"Tab never reached {target}")
 
 
@@ -196,7 +197,7 @@ def test_keyboard_only_text_dropdown_and_scale(zoomed: Page, hub: Hub) -> None:
     zoomed.keyboard.press("Enter")
     kind = measures.locator(f"{FORM} select").last
     kind.wait_for()
-    tab_to(zoomed, kind)
+    tab_to(zoomed, kind, "Shift+Tab")  # the new row is just above the Add button
     zoomed.keyboard.press("ArrowDown")  # from "Not chosen yet" to the first kind: outcome
     answers = wait_saved(zoomed, hub, "change_plan", lambda a: a["measures"]["measures"][-1]["kind"],
                          "the measure's kind, chosen with the arrow keys")
@@ -215,7 +216,7 @@ def test_keyboard_only_text_dropdown_and_scale(zoomed: Page, hub: Hub) -> None:
     expect(label).to_have_text("5 strong")
     box = label.bounding_box()
     assert box and box["width"] >= 24 and box["height"] >= 24, f"a strength target under 24 by 24 px: {box}"
-    tab_to(zoomed, strongest)
+    tab_to(zoomed, strongest, "Shift+Tab")  # back from the Add button, past the row's Remove
     zoomed.keyboard.press("Space")
     wait_saved(zoomed, hub, "drivers_and_barriers", lambda a: a["force_field"]["driving"][-1]["score"] == 5,
                "the strength of a new force, set from 3 to 5 with Tab and Space")
