@@ -198,9 +198,9 @@ def test_keyboard_only_text_dropdown_and_scale(zoomed: Page, hub: Hub) -> None:
     kind = measures.locator(f"{FORM} select").last
     kind.wait_for()
     tab_to(zoomed, kind, "Shift+Tab")  # the new row is just above the Add button
-    zoomed.keyboard.press("ArrowDown")  # from "Not chosen yet" to the first kind: outcome
+    zoomed.keyboard.press("o")  # type-ahead on the closed list: "Outcome: ..."
     answers = wait_saved(zoomed, hub, "change_plan", lambda a: a["measures"]["measures"][-1]["kind"],
-                         "the measure's kind, chosen with the arrow keys")
+                         "the measure's kind, chosen by typing its first letter")
     assert answers["measures"]["measures"][-1]["kind"] == "outcome"
     assert answers["smart_aim"]["improvement"] == "Fewer redirected referrals"
 
