@@ -212,7 +212,7 @@ def test_keyboard_only_text_dropdown_and_scale(zoomed: Page, hub: Hub) -> None:
     forces.get_by_role("button", name=f"Remove driving force {before + 1}").wait_for()
     # Driving rows come first, five choices each: the new row's "5 strong" is choice 5 of row before + 1.
     strongest = forces.locator(f"{FORM} .changekit-scale input[type=radio]").nth(5 * before + 4)
-    label = forces.locator(f"{FORM} .changekit-scale label", has=strongest)
+    label = strongest.locator("xpath=..")  # ipywidgets puts each radio inside its <label>
     expect(label).to_have_text("5 strong")
     box = label.bounding_box()
     assert box and box["width"] >= 24 and box["height"] >= 24, f"a strength target under 24 by 24 px: {box}"
