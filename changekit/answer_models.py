@@ -631,7 +631,7 @@ class ForceField(Answer):
             )
         if len({f.score for f in self.driving + self.restraining}) == 1:
             todo.append(
-                Todo("forces", "Every force has the same score: move each slider to how strong "
+                Todo("forces", "Every force has the same score: set each strength to how strong "
                      "that force really is, from 1 (weak) to 5 (strong).")
             )
         todo += [

@@ -106,7 +106,8 @@ class DriverDiagramForm(Form[DriverDiagram]):
         )
         return widgets.VBox(
             [
-                widgets.HBox([self.aim, self.copy_aim_button]),
+                self.aim,
+                self.copy_aim_button,
                 heading("Primary drivers"),
                 self.primary.widget,
                 self._redraw_button(),

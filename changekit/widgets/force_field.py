@@ -27,6 +27,9 @@ from changekit.answers import DEFAULT_FILENAME
 from changekit.charts import force_field_chart
 from changekit.widgets.form import LABEL_STYLE, Form, Row, Rows, heading, text, textarea
 
+STRENGTHS = [("1 weak", 1), ("2", 2), ("3", 3), ("4", 4), ("5 strong", 5)]
+"""A force's strength: (label, score)."""
+
 
 class ForceRow(Row[Force]):
     """One force: what it is and how strong (1-5)."""
@@ -36,14 +39,18 @@ class ForceRow(Row[Force]):
         super().__init__()
         item = item or Force()
         self.description = text("Force", item.description, tooltip=f"Describe this {noun}")
-        self.score = widgets.IntSlider(
+        # Radio buttons, not a slider: ipywidgets' slider handle has no accessible name (a screen
+        # reader says only "slider"), and it cannot be given one; each radio button has its label.
+        self.score = widgets.RadioButtons(
+            options=STRENGTHS,
             value=item.score,
-            min=1,
-            max=5,
-            description="Strength (1-5)",
+            description="Strength",
             style=LABEL_STYLE,
-            tooltip="1 = weak, 5 = strong; use the arrow keys to change it",
+            tooltip="1 = weak, 5 = strong; Tab to the choice, then the arrow keys change it",
+            orientation="horizontal",
+            layout=widgets.Layout(width="95%"),
         )
+        self.score.add_class("changekit-scale")
         self.controls = [self.description, self.score]
         self.watch_redraw = [self.score]
 

@@ -14,6 +14,7 @@ drivers share.
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Callable, Sequence
 from functools import cached_property
@@ -33,8 +34,30 @@ from changekit.governance import IdentifiableDataError
 A = TypeVar("A", bound=Answer)
 P = TypeVar("P", bound=BaseModel)
 
-LABEL_STYLE = {"description_width": "14em"}
+LABEL_STYLE = {"description_width": "initial"}
+"""Each label as wide as its words: never cut off ("Process: are t...")."""
 WIDE = widgets.Layout(width="95%")
+FORM_CLASS = "changekit-form"
+FORM_CSS = f"""<style>
+.{FORM_CLASS} {{
+  --jp-widgets-font-size: 14px;
+  --jp-widgets-inline-height: 32px;
+  font-size: 14px;
+}}
+.{FORM_CLASS} .widget-html-content, .{FORM_CLASS} .widget-label,
+.{FORM_CLASS} input, .{FORM_CLASS} textarea, .{FORM_CLASS} select {{ font-size: 14px; }}
+.{FORM_CLASS} .jupyter-button {{ min-height: 32px; min-width: 32px; font-size: 14px; }}
+.{FORM_CLASS} .widget-radio-box label {{
+  min-height: 28px; min-width: 28px; padding: 0 1em 0 0.3em; display: flex; align-items: center;
+}}
+.{FORM_CLASS} .widget-radio-box input {{ width: 20px; height: 20px; margin-right: 0.4em; }}
+.{FORM_CLASS} :focus-visible {{ outline: 3px solid #000; outline-offset: 2px; }}
+</style>"""
+"""Text at least 14 px, targets (buttons, a radio button with its label) at least 24 by 24 px
+(WCAG 2.2 2.5.8), a visible focus ring."""
+RELOAD_HINT = (
+    "If this form is missing after reopening the notebook, run this cell again: your answers are saved."
+)
 NOT_CHOSEN = ""
 """Dropdown value meaning 'nothing chosen yet' (saved as ``None``)."""
 
@@ -89,6 +112,7 @@ def choice(
         description=label,
         tooltip=tooltip or label,
         style=LABEL_STYLE,
+        layout=widgets.Layout(width="95%", max_width="48em"),
     )
 
 
@@ -116,9 +140,26 @@ def note(message: str, kind: str = "info") -> str:
         kind
     ]
     return (
-        f'<div role="{"alert" if kind == "error" else "status"}" '
+        f'<div role="{"alert" if kind == "error" else "status"}" aria-live="{"assertive" if kind == "error" else "polite"}" '
         f'style="border:{border};padding:0.5em;margin:0.3em 0;white-space:pre-line">'
         f"<b>{prefix}</b>{html.escape(message)}</div>"
+    )
+
+
+def chart_img(png: bytes, alt: str) -> str:
+    """An ``<img>`` of ``png`` with ``alt``, at its own size (never shrunk below it: its text keeps
+    its size) but no wider than the page."""
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" '
+        'style="max-width:100%;height:auto">'
+    )
+
+
+def chart_alt_text(figure: Figure, title: str) -> str:
+    """The chart's text alternative: its own ``alt_text`` where the chart gives one."""
+    return getattr(figure, "alt_text", "") or (
+        f"Chart of your {title} answers, drawn from what you typed in the form above."
     )
 
 
@@ -150,11 +191,13 @@ class Row(Generic[P]):
 
     @cached_property
     def widget(self) -> widgets.Widget:
-        """The row laid out (once): title and remove button, then the controls."""
-        top = widgets.HBox([self.title, self.remove_button])
+        """The row laid out (once): title, controls, nested rows, then the remove button.
+
+        The remove button comes last so that the keyboard reaches the row's inputs first.
+        """
         nested = [rows.widget for rows in self.children]
         return widgets.VBox(
-            [top, *(self.shown or self.controls), *nested],
+            [self.title, *(self.shown or self.controls), *nested, self.remove_button],
             layout=widgets.Layout(border="1px solid #bbb", padding="0.3em", margin="0.2em 0"),
         )
 
@@ -246,7 +289,10 @@ class Form(Generic[A]):
         self.store = AnswerStore(path)
         self.notice = widgets.HTML()
         self.status = widgets.HTML()
-        self.chart = widgets.Image(format="png", layout=widgets.Layout(max_width="720px"))
+        self.chart = widgets.HTML()
+        """The chart as an ``<img>`` with its text alternative (ipywidgets' Image has no ``alt``)."""
+        self.chart_png = b""
+        """The chart's PNG bytes, as last drawn."""
         self._building = True
         self._answer: A = self._load()
         self._saved: A | None = None
@@ -254,8 +300,16 @@ class Form(Generic[A]):
         """Whether the notice shows a refusal to save a patient identifier."""
         body = self._build(self._answer)
         self.widget = widgets.VBox(
-            [heading(self.model.title, 3), widgets.HTML(self.intro), self.notice, body, self.status]
+            [
+                widgets.HTML(FORM_CSS),
+                heading(self.model.title, 3),
+                widgets.HTML(self.intro),
+                self.notice,
+                body,
+                self.status,
+            ]
         )
+        self.widget.add_class(FORM_CLASS)
         self._building = False
         self._refresh()
         self._redraw()
@@ -307,6 +361,8 @@ class Form(Generic[A]):
         bundle = self.widget._repr_mimebundle_()
         bundle["text/plain"] = f"{self.model.title} form, saved in {self.store.path.name}"
         display(bundle, raw=True)
+        # A plain output, kept in the notebook: still there when the widget is not, after a reload.
+        display({"text/html": f"<p>{RELOAD_HINT}</p>", "text/plain": RELOAD_HINT}, raw=True)
 
     # ----------------------------------------------------- for subclasses
 
@@ -342,7 +398,8 @@ class Form(Generic[A]):
         """Draw the chart for the current answer into ``chart`` (if the form has one)."""
         figure = self._figure(self._answer)
         if figure is not None:
-            self.chart.value = figure_png(figure)
+            self.chart_png = figure_png(figure)
+            self.chart.value = chart_img(self.chart_png, chart_alt_text(figure, self.model.title))
 
     def _redraw_button(self) -> widgets.Button:
         """A button that redraws the chart (text edits do not redraw, to keep typing quick)."""
@@ -385,6 +442,6 @@ class Form(Generic[A]):
             return
         items = "".join(f"<li>{html.escape(item)}</li>" for item in todo)
         self.status.value = (
-            f'<div role="status" style="border:1px dashed #888;padding:0.5em">'
+            f'<div role="status" aria-live="polite" style="border:1px dashed #888;padding:0.5em">'
             f"Answers are saved in {where} as you type. <b>Still to do:</b><ul>{items}</ul></div>"
         )

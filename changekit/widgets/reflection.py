@@ -45,7 +45,7 @@ class OutcomeSection:
                 value=name in item.dimensions,
                 description=name,
                 indent=False,
-                layout=widgets.Layout(width="16em"),
+                layout=widgets.Layout(width="auto", min_width="16em"),
             )
             for name in HLM_DIMENSIONS
         }
@@ -61,10 +61,11 @@ class OutcomeSection:
                 self.what,
                 self.so_what,
                 self.now_what,
-                widgets.HTML("Leadership dimensions this shows:"),
-                widgets.GridBox(
+                widgets.HTML(f"Leadership dimensions this shows (all {len(HLM_DIMENSIONS)}):"),
+                # Wrapped, never clipped: a fixed three-column grid cut the last ones off.
+                widgets.Box(
                     list(self.dimensions.values()),
-                    layout=widgets.Layout(grid_template_columns="repeat(3, 17em)"),
+                    layout=widgets.Layout(flex_flow="row wrap", width="100%"),
                 ),
             ]
         )

@@ -77,7 +77,8 @@ class SelfAssessmentForm(Form[SelfAssessment]):
                     [
                         heading(name),
                         widgets.HTML(f"<i>{html.escape(HLM_PROMPTS[name])}</i>"),
-                        widgets.HBox([self.performance[name], self.importance[name]]),
+                        self.performance[name],
+                        self.importance[name],
                         self.evidence[name],
                     ]
                 )

@@ -709,7 +709,7 @@ def test_forces_listed_twice_or_on_both_sides_or_all_scored_alike() -> None:
     for force in answer.driving + answer.restraining:
         force.score = 3
     assert answer.missing("forces") == [
-        ("Every force has the same score: move each slider to how strong that force really "
+        ("Every force has the same score: set each strength to how strong that force really "
         "is, from 1 (weak) to 5 (strong).")
     ]
 

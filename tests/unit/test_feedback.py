@@ -54,3 +54,24 @@ def test_tasks_take_their_own_heading() -> None:
     task = new_markdown_cell("### Marked by your tutor: the quality of your plan (4 marks)\n\n1. Aim",
                              metadata={"nbgrader": {"task": True, "grade_id": "quality", "locked": True}})
     assert graded_cell_titles([task]) == {"quality": "Marked by your tutor: the quality of your plan"}
+
+
+def test_tables_in_feedback_have_lines_and_space_between_columns() -> None:
+    """A form's answer table (e.g. the self-assessment) must not run its cells together."""
+    from changekit.grading.feedback import (
+        NBGRADER_TEMPLATES,
+        TEMPLATE_NAME,
+        FeedbackExporter,
+        template_dirs,
+    )
+
+    table = "| Dimension | My level | Level my role needs |\n|---|---|---|\n| Leading with care | proficient | strong |"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(table)])
+    bootstrap = NBGRADER_TEMPLATES.parent / "static" / "node_modules" / "bootstrap" / "dist" / "css"
+    exporter = FeedbackExporter(
+        template_name=TEMPLATE_NAME, extra_template_basedirs=template_dirs(), extra_template_paths=[str(bootstrap)]
+    )
+    resources = {"nbgrader": {"notebook": "n", "score": 0, "max_score": 0, "late_penalty": 0}}
+    page, _ = exporter.from_notebook_node(notebook, resources=resources)
+    assert "<td>proficient</td>" in page
+    assert ".rendered_html th, .rendered_html td" in page and "padding: 0.3em 0.7em" in page

@@ -289,7 +289,18 @@ def test_a_failed_save_is_shown_not_raised(path: Path, monkeypatch: pytest.Monke
     assert form.answer.statement == "an aim that cannot be saved", "the answer stays in the form"
 
 
-def test_every_control_has_a_visible_label(path: Path) -> None:
+INPUTS = (
+    widgets.Text,
+    widgets.Textarea,
+    widgets.Dropdown,
+    widgets.RadioButtons,
+    widgets.Checkbox,
+    widgets.Button,
+)
+
+
+def every_form(path: Path) -> list[form_module.Form]:
+    """Every form, each with one row added where it has rows."""
     everything = [
         forms.self_assessment(path),
         forms.stakeholders(path),
@@ -305,21 +316,64 @@ def test_every_control_has_a_visible_label(path: Path) -> None:
     everything[4].primary.add().secondary.add()
     everything[5].measures.add()
     everything[6].cycles.add()
-    inputs = (
-        widgets.Text,
-        widgets.Textarea,
-        widgets.Dropdown,
-        widgets.IntSlider,
-        widgets.Checkbox,
-        widgets.Button,
-    )
+    return everything
+
+
+def test_every_control_has_a_visible_label(path: Path) -> None:
     unlabelled = [
         repr(w)
-        for f in everything
+        for f in every_form(path)
         for w in walk(f.widget)
-        if isinstance(w, inputs) and not w.description.strip()
+        if isinstance(w, INPUTS) and not w.description.strip()
     ]
     assert unlabelled == []
+
+
+def test_no_label_is_cut_off_and_no_control_sits_beside_another(path: Path) -> None:
+    """Labels take the width of their words; dropdowns and scales take the row's width."""
+    for f in every_form(path):
+        for w in walk(f.widget):
+            if isinstance(w, INPUTS) and not isinstance(w, (widgets.Button, widgets.Checkbox)):
+                assert w.style.description_width == "initial", repr(w.description)
+            if isinstance(w, (widgets.Dropdown, widgets.RadioButtons)):
+                assert w.layout.width == "95%", repr(w.description)
+            if isinstance(w, widgets.HBox):
+                beside = [c for c in w.children if isinstance(c, INPUTS)]
+                assert len(beside) < 2, f"controls side by side get squeezed: {beside}"
+
+
+def test_forms_set_readable_text_and_large_targets(path: Path) -> None:
+    """Each form carries the course's CSS: 14 px text, targets of 24 px or more, a focus ring."""
+    for f in every_form(path):
+        assert form_module.FORM_CLASS in f.widget._dom_classes
+        css = f.widget.children[0].value
+        assert "--jp-widgets-font-size: 14px" in css
+        assert "min-height: 28px; min-width: 28px" in css
+        assert ":focus-visible" in css
+
+
+def test_still_to_do_and_errors_are_live_regions(path: Path) -> None:
+    form = forms.smart_aim(path)
+    assert 'role="status" aria-live="polite"' in form.status.value
+    form._warn("Something went wrong.", "error")
+    assert 'role="alert" aria-live="assertive"' in form.notice.value
+
+
+def test_a_row_is_read_before_its_remove_button(path: Path) -> None:
+    """The keyboard reaches a row's inputs first and its remove button last."""
+    form = forms.measures(path)
+    row = form.measures.add()
+    assert row.widget.children[-1] is row.remove_button
+    assert row.widget.children.index(row.kind) < row.widget.children.index(row.remove_button)
+
+
+def test_reflection_shows_all_nine_dimensions_in_a_wrapping_row(path: Path) -> None:
+    form = forms.reflection(path)
+    for section in form.outcomes.values():
+        boxes = [w for w in walk(section.widget) if isinstance(w, widgets.Checkbox)]
+        assert [b.description for b in boxes] == list(HLM_DIMENSIONS)
+        holder = next(w for w in walk(section.widget) if boxes[0] in getattr(w, "children", ()))
+        assert not isinstance(holder, widgets.GridBox) and holder.layout.flex_flow == "row wrap"
 
 
 def test_a_form_displays_its_widget_with_a_plain_text_fallback(
@@ -331,16 +385,20 @@ def test_a_form_displays_its_widget_with_a_plain_text_fallback(
     form._ipython_display_()
     assert shown[0]["text/plain"] == "Measures form, saved in answers.json"
     assert shown[0]["application/vnd.jupyter.widget-view+json"]["model_id"] == form.widget.model_id
+    assert shown[1]["text/plain"] == form_module.RELOAD_HINT, "a plain line under the form, kept on reload"
+    assert "run this cell again: your answers are saved" in shown[1]["text/html"]
 
 
 def test_charts_are_drawn_into_the_form(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(form_module, "figure_png", charts.figure_png)
     form = forms.self_assessment(path)
-    before = bytes(form.chart.value)
+    before = form.chart_png
     assert before.startswith(PNG_MAGIC)
     form.performance["Leading with care"].value = "exemplary"
-    after = bytes(form.chart.value)
+    after = form.chart_png
     assert after.startswith(PNG_MAGIC) and after != before
+    assert form.chart.value.startswith('<img src="data:image/png;base64,')
+    assert ' alt="' in form.chart.value and ' alt=""' not in form.chart.value, "a text alternative"
 
 
 def test_the_driver_diagram_status_compares_its_aim_with_the_saved_smart_aim(path: Path) -> None:
