@@ -118,18 +118,23 @@ def build(work: Path, submissions: int, cell_timeout: int) -> tuple[Path, Path, 
     source = nbformat.read(root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
     release = nbformat.read(root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
     for trainee in plan_cohort(source, release, submissions, profiles=VALID_PROFILES):
-        synthetic.place_submission(root, ASSIGNMENT, trainee.name, trainee.notebook, when=SUBMITTED_AT)
+        synthetic.place_submission(
+            root, ASSIGNMENT, trainee.name, trainee.notebook, when=SUBMITTED_AT
+        )
     shutil.copytree(stock, ours, ignore=shutil.ignore_patterns("jupyter-data"))
     shutil.copytree(root / "submitted", floor)
     return stock, ours, floor
 
 
-def timed_command(method: str, command: list[str], cwd: Path, env: dict[str, str], count: int,
-                  log: Path) -> Timing:
+def timed_command(
+    method: str, command: list[str], cwd: Path, env: dict[str, str], count: int, log: Path
+) -> Timing:
     """Run one command, measuring wall time, CPU time and the peak memory of its process tree."""
     started, cpu = time.perf_counter(), children_cpu()
     with open(log, "w", encoding="utf-8") as out:
-        process = subprocess.Popen(command, cwd=cwd, env=tool_env(env), stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=cwd, env=tool_env(env), stdout=out, stderr=subprocess.STDOUT
+        )
         memory = PeakMemory(process.pid)
         code = process.wait()
     wall = time.perf_counter() - started
@@ -146,8 +151,13 @@ def execute_one(folder: str, timeout: int) -> float:
     started = time.perf_counter()
     path = Path(folder) / f"{ASSIGNMENT}.ipynb"
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=timeout, allow_errors=True, kernel_name="python3",
-                   resources={"metadata": {"path": folder}}).execute()
+    NotebookClient(
+        notebook,
+        timeout=timeout,
+        allow_errors=True,
+        kernel_name="python3",
+        resources={"metadata": {"path": folder}},
+    ).execute()
     return time.perf_counter() - started
 
 
@@ -158,8 +168,13 @@ def floor(folders: list[Path], jobs: int, timeout: int) -> Timing:
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         list(pool.map(execute_one, [str(f) for f in folders], [timeout] * len(folders)))
     wall, count = time.perf_counter() - started, len(folders)
-    return Timing(f"floor: nbclient only, {jobs} at a time", wall, wall / count,
-                  (children_cpu() - cpu) / count, memory.stop())
+    return Timing(
+        f"floor: nbclient only, {jobs} at a time",
+        wall,
+        wall / count,
+        (children_cpu() - cpu) / count,
+        memory.stop(),
+    )
 
 
 def compare(stock: Path, ours: Path, cell_timeout: int) -> tuple[int, list[str]]:
@@ -168,19 +183,29 @@ def compare(stock: Path, ours: Path, cell_timeout: int) -> tuple[int, list[str]]
     for base in (stock, ours):
         with course_settings(base / "course", env_for(base, cell_timeout)).gradebook() as gradebook:
             states.append(snapshot(gradebook, ASSIGNMENT))
-    differing = [repr(k) for k in sorted(states[0].keys() | states[1].keys(), key=repr)
-                 if states[0].get(k) != states[1].get(k)]
+    differing = [
+        repr(k)
+        for k in sorted(states[0].keys() | states[1].keys(), key=repr)
+        if states[0].get(k) != states[1].get(k)
+    ]
     return len(states[0]), differing
 
 
 def machine() -> str:
-    return (f"{platform.node()}: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
-            f"{psutil.virtual_memory().total / 2**30:.0f} GB RAM, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    return (
+        f"{platform.node()}: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GB RAM, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
 
 
-def markdown(timings: list[Timing], submissions: int, compared: int, differing: list[str],
-             loads: list[tuple[float, float, float]]) -> str:
+def markdown(
+    timings: list[Timing],
+    submissions: int,
+    compared: int,
+    differing: list[str],
+    loads: list[tuple[float, float, float]],
+) -> str:
     """The results as a Markdown table with the ratios."""
     stock, ours, floor_ = timings
     cores = os.cpu_count() or 1
@@ -190,15 +215,20 @@ def markdown(timings: list[Timing], submissions: int, compared: int, differing: 
         "",
         "| method | wall time (s) | per submission (s) | CPU per submission (s) | peak memory (MB) |",
         "|---|---:|---:|---:|---:|",
-        *(f"| {t.method} | {t.wall_seconds:.0f} | {t.per_submission:.2f} | {t.cpu_per_submission:.2f} "
-          f"| {t.peak_mb:.0f} |" for t in timings),
+        *(
+            f"| {t.method} | {t.wall_seconds:.0f} | {t.per_submission:.2f} | {t.cpu_per_submission:.2f} "
+            f"| {t.peak_mb:.0f} |"
+            for t in timings
+        ),
         "",
         f"- changekit is **{stock.wall_seconds / ours.wall_seconds:.2f}x** faster than stock nbgrader.",
         f"- changekit takes **{ours.wall_seconds / floor_.wall_seconds:.2f}x** the floor's time.",
-        (f"- stock takes {stock.wall_seconds / floor_.wall_seconds:.2f}x the floor's time. Executing a "
-         f"notebook alone costs {floor_.cpu_per_submission:.2f} CPU s, so on {cores} CPUs no grader could "
-         f"beat stock's {stock.per_submission:.2f} s a submission by more than "
-         f"{stock.per_submission / (floor_.cpu_per_submission / cores):.1f}x."),
+        (
+            f"- stock takes {stock.wall_seconds / floor_.wall_seconds:.2f}x the floor's time. Executing a "
+            f"notebook alone costs {floor_.cpu_per_submission:.2f} CPU s, so on {cores} CPUs no grader could "
+            f"beat stock's {stock.per_submission:.2f} s a submission by more than "
+            f"{stock.per_submission / (floor_.cpu_per_submission / cores):.1f}x."
+        ),
         grades_line(compared, differing),
     ]
     return "\n".join(lines)
@@ -207,7 +237,10 @@ def markdown(timings: list[Timing], submissions: int, compared: int, differing: 
 def grades_line(compared: int, differing: list[str]) -> str:
     """The report's line on whether two gradings wrote identical grades."""
     return f"- Grades: {compared} gradebook entries compared, " + (
-        "all identical." if not differing else f"{len(differing)} differ: {', '.join(differing[:5])}")
+        "all identical."
+        if not differing
+        else f"{len(differing)} differ: {', '.join(differing[:5])}"
+    )
 
 
 def prepare(args: argparse.Namespace, prefix: str) -> tuple[Path, Path, Path, Path]:
@@ -221,14 +254,20 @@ def prepare(args: argparse.Namespace, prefix: str) -> tuple[Path, Path, Path, Pa
 def common_arguments(parser: argparse.ArgumentParser) -> None:
     """Options every grading benchmark takes: cell timeout, where to work, JSON output."""
     parser.add_argument("--cell-timeout", type=int, default=60, help="seconds a cell may run")
-    parser.add_argument("--workdir", type=Path, help="keep the courses here (default: a temporary folder)")
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the courses here (default: a temporary folder)"
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--submissions", type=int, default=200)
-    parser.add_argument("--jobs", type=int, default=2, help="parallel jobs for changekit and the floor")
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="parallel jobs for changekit and the floor"
+    )
     common_arguments(parser)
     args = parser.parse_args(argv)
     work, stock, ours, floor_dir = prepare(args, "changekit-bench-")
@@ -238,17 +277,31 @@ def main(argv: list[str] | None = None) -> int:
     print("stock nbgrader autograde ...", flush=True)
     loads.append(os.getloadavg())
     nbgrader_bin = str(Path(sys.executable).parent / "nbgrader")
-    stock_time = timed_command("stock `nbgrader autograde`", [nbgrader_bin, "autograde", ASSIGNMENT],
-                               stock / "course", env_for(stock, args.cell_timeout), n, work / "stock.log")
+    stock_time = timed_command(
+        "stock `nbgrader autograde`",
+        [nbgrader_bin, "autograde", ASSIGNMENT],
+        stock / "course",
+        env_for(stock, args.cell_timeout),
+        n,
+        work / "stock.log",
+    )
     print(f"  {stock_time.wall_seconds:.0f} s", flush=True)
 
     print(f"changekit grade --jobs {args.jobs} ...", flush=True)
     loads.append(os.getloadavg())
-    script = ("import sys; from changekit.grading.parallel import grade_assignment; "
-              f"r = grade_assignment({ASSIGNMENT!r}, root=sys.argv[1], jobs={args.jobs}, progress=False); "
-              "print(r.table()); sys.exit(1 if r.failed else 0)")
-    ours_time = timed_command(f"`changekit grade --jobs {args.jobs}`", [python, "-c", script, str(ours / "course")],
-                              ours / "course", env_for(ours, args.cell_timeout), n, work / "changekit.log")
+    script = (
+        "import sys; from changekit.grading.parallel import grade_assignment; "
+        f"r = grade_assignment({ASSIGNMENT!r}, root=sys.argv[1], jobs={args.jobs}, progress=False); "
+        "print(r.table()); sys.exit(1 if r.failed else 0)"
+    )
+    ours_time = timed_command(
+        f"`changekit grade --jobs {args.jobs}`",
+        [python, "-c", script, str(ours / "course")],
+        ours / "course",
+        env_for(ours, args.cell_timeout),
+        n,
+        work / "changekit.log",
+    )
     print(f"  {ours_time.wall_seconds:.0f} s", flush=True)
 
     print(f"floor: nbclient, {args.jobs} at a time ...", flush=True)
@@ -262,11 +315,21 @@ def main(argv: list[str] | None = None) -> int:
     report = markdown(timings, n, compared, differing, loads)
     print("\n" + report)
     if args.json:
-        args.json.write_text(json.dumps({
-            "date": datetime.now().isoformat(timespec="seconds"), "machine": machine(), "submissions": n,
-            "jobs": args.jobs, "timings": [asdict(t) for t in timings], "grades_compared": compared,
-            "grades_differing": differing, "load_averages": loads,
-        }, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "date": datetime.now().isoformat(timespec="seconds"),
+                    "machine": machine(),
+                    "submissions": n,
+                    "jobs": args.jobs,
+                    "timings": [asdict(t) for t in timings],
+                    "grades_compared": compared,
+                    "grades_differing": differing,
+                    "load_averages": loads,
+                },
+                indent=2,
+            )
+        )
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
     return 1 if differing else 0

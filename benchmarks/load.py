@@ -112,8 +112,14 @@ class SizingRow:
     machines: int
 
 
-def sizing_row(trainees: int, active_share: float, per_trainee_mb: float, fixed_mb: float,
-               machine_gb: float, reserve_gb: float) -> SizingRow:
+def sizing_row(
+    trainees: int,
+    active_share: float,
+    per_trainee_mb: float,
+    fixed_mb: float,
+    machine_gb: float,
+    reserve_gb: float,
+) -> SizingRow:
     """Memory and machines of ``machine_gb`` for ``trainees`` of whom ``active_share`` work at once.
 
     ``fixed_mb`` is what the hub, proxy and grading service take whatever the
@@ -132,7 +138,9 @@ def sizing_row(trainees: int, active_share: float, per_trainee_mb: float, fixed_
     return SizingRow(trainees, active, round(memory_gb, 1), machines)
 
 
-def active_per_machine(per_trainee_mb: float, fixed_mb: float, machine_gb: float, reserve_gb: float) -> int:
+def active_per_machine(
+    per_trainee_mb: float, fixed_mb: float, machine_gb: float, reserve_gb: float
+) -> int:
     """How many active trainees one machine of ``machine_gb`` holds, by memory."""
     return math.floor(((machine_gb - reserve_gb) * 1024 - fixed_mb) / per_trainee_mb)
 
@@ -164,8 +172,10 @@ def trainee_names(count: int) -> list[str]:
 def write_accounts(hub_folder: Path, trainees: int) -> dict[str, str]:
     """accounts.json for a tutor and ``trainees`` trainees, as changekit/hub/accounts.py writes it."""
     passwords = {name: uuid.uuid4().hex for name in [TUTOR, *trainee_names(trainees)]}
-    accounts = {name: {"role": "tutor" if name == TUTOR else "trainee", "hash": hash_password(password)}
-                for name, password in passwords.items()}
+    accounts = {
+        name: {"role": "tutor" if name == TUTOR else "trainee", "hash": hash_password(password)}
+        for name, password in passwords.items()
+    }
     write_private(hub_folder / "accounts.json", json.dumps(accounts, indent=1))
     return passwords
 
@@ -193,12 +203,23 @@ def start_hub(base: Path, trainees: int) -> Hub:
     env = hub_env(root, state, port)
     log = base / "hub.log"
     with log.open("w") as out:
-        process = subprocess.Popen([str(BIN / "changekit"), "start"], env=env, cwd=root,
-                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [str(BIN / "changekit"), "start"],
+            env=env,
+            cwd=root,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     hub = Hub(f"http://127.0.0.1:{port}", port, base, root, state, env, process, log, passwords)
     url = f"{hub.url}/hub/login"
-    wait_until(lambda: answers(url), "the hub's login page", PUBLISH_SECONDS_PER_ASSIGNMENT + HUB_START_SECONDS,
-               process, log)
+    wait_until(
+        lambda: answers(url),
+        "the hub's login page",
+        PUBLISH_SECONDS_PER_ASSIGNMENT + HUB_START_SECONDS,
+        process,
+        log,
+    )
     return hub
 
 
@@ -207,7 +228,9 @@ def left_over(base: Path) -> list[psutil.Process]:
     found = []
     for process in psutil.process_iter():
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            if any(str(base) in part for part in process.cmdline()) or process.cwd().startswith(str(base)):
+            if any(str(base) in part for part in process.cmdline()) or process.cwd().startswith(
+                str(base)
+            ):
                 found.append(process)
     return found
 
@@ -240,7 +263,9 @@ class Trainee:
     token: str = field(default="", repr=False)
 
 
-def hub_api(session: requests.Session, method: str, url: str, **kwargs: object) -> requests.Response:
+def hub_api(
+    session: requests.Session, method: str, url: str, **kwargs: object
+) -> requests.Response:
     """A hub API call with the session's login cookie and its XSRF token (JupyterHub asks for both)."""
     headers = {"X-XSRFToken": session.cookies.get("_xsrf", "")}
     return session.request(method, url, headers=headers, timeout=REQUEST_SECONDS, **kwargs)
@@ -253,7 +278,9 @@ def logged_in(url: str, name: str, password: str) -> tuple[requests.Session, str
     if answer.status_code != 302:
         raise RuntimeError(f"login answered {answer.status_code}")
     session.get(f"{url}/hub/home", timeout=REQUEST_SECONDS)  # sets the _xsrf cookie
-    made = hub_api(session, "POST", f"{url}/hub/api/users/{name}/tokens", json={"note": "load benchmark"})
+    made = hub_api(
+        session, "POST", f"{url}/hub/api/users/{name}/tokens", json={"note": "load benchmark"}
+    )
     made.raise_for_status()
     return session, made.json()["token"]
 
@@ -261,11 +288,14 @@ def logged_in(url: str, name: str, password: str) -> tuple[requests.Session, str
 def start_server(url: str, name: str, token: str, seconds: float) -> None:
     """Ask the hub to start ``name``'s server and follow its progress stream until it is ready."""
     auth = {"Authorization": f"token {token}"}
-    asked = requests.post(f"{url}/hub/api/users/{name}/server", headers=auth, timeout=REQUEST_SECONDS)
+    asked = requests.post(
+        f"{url}/hub/api/users/{name}/server", headers=auth, timeout=REQUEST_SECONDS
+    )
     if asked.status_code not in (201, 202):
         raise RuntimeError(f"server start answered {asked.status_code}")
-    with requests.get(f"{url}/hub/api/users/{name}/server/progress", headers=auth, stream=True,
-                      timeout=seconds) as stream:
+    with requests.get(
+        f"{url}/hub/api/users/{name}/server/progress", headers=auth, stream=True, timeout=seconds
+    ) as stream:
         for line in stream.iter_lines(decode_unicode=True):
             if not line or not line.startswith("data:"):
                 continue
@@ -282,38 +312,82 @@ def open_notebook(server: str, token: str, root: Path) -> tuple[str, list[str]]:
     auth = {"Authorization": f"token {token}"}
     folder = root / "source" / ASSIGNMENT
     for data in sorted(folder.glob("*.csv")):
-        body = {"type": "file", "format": "base64", "content": base64.b64encode(data.read_bytes()).decode()}
-        requests.put(f"{server}/api/contents/{data.name}", headers=auth, json=body,
-                     timeout=REQUEST_SECONDS).raise_for_status()
+        body = {
+            "type": "file",
+            "format": "base64",
+            "content": base64.b64encode(data.read_bytes()).decode(),
+        }
+        requests.put(
+            f"{server}/api/contents/{data.name}", headers=auth, json=body, timeout=REQUEST_SECONDS
+        ).raise_for_status()
     notebook = f"{ASSIGNMENT}.ipynb"
-    body = {"type": "notebook", "format": "json", "content": json.loads((folder / notebook).read_text())}
-    requests.put(f"{server}/api/contents/{notebook}", headers=auth, json=body,
-                 timeout=REQUEST_SECONDS).raise_for_status()
-    opened = requests.get(f"{server}/api/contents/{notebook}?content=1", headers=auth, timeout=REQUEST_SECONDS)
+    body = {
+        "type": "notebook",
+        "format": "json",
+        "content": json.loads((folder / notebook).read_text()),
+    }
+    requests.put(
+        f"{server}/api/contents/{notebook}", headers=auth, json=body, timeout=REQUEST_SECONDS
+    ).raise_for_status()
+    opened = requests.get(
+        f"{server}/api/contents/{notebook}?content=1", headers=auth, timeout=REQUEST_SECONDS
+    )
     opened.raise_for_status()
     cells = nbformat.from_dict(opened.json()["content"]).cells
-    session = requests.post(f"{server}/api/sessions", headers=auth, timeout=REQUEST_SECONDS,
-                            json={"path": notebook, "name": notebook, "type": "notebook",
-                                  "kernel": {"name": "python3"}})
+    session = requests.post(
+        f"{server}/api/sessions",
+        headers=auth,
+        timeout=REQUEST_SECONDS,
+        json={
+            "path": notebook,
+            "name": notebook,
+            "type": "notebook",
+            "kernel": {"name": "python3"},
+        },
+    )
     session.raise_for_status()
-    return session.json()["kernel"]["id"], [cell.source for cell in cells if cell.cell_type == "code"]
+    return session.json()["kernel"]["id"], [
+        cell.source for cell in cells if cell.cell_type == "code"
+    ]
 
 
 def execute_request(code: str, session: str) -> dict:
     """A Jupyter execute_request message in the websocket's JSON form."""
     return {
-        "header": {"msg_id": uuid.uuid4().hex, "msg_type": "execute_request", "session": session,
-                   "username": "load", "version": "5.3", "date": datetime.now(UTC).isoformat()},
-        "parent_header": {}, "metadata": {}, "buffers": [], "channel": "shell",
-        "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                    "allow_stdin": False, "stop_on_error": False},
+        "header": {
+            "msg_id": uuid.uuid4().hex,
+            "msg_type": "execute_request",
+            "session": session,
+            "username": "load",
+            "version": "5.3",
+            "date": datetime.now(UTC).isoformat(),
+        },
+        "parent_header": {},
+        "metadata": {},
+        "buffers": [],
+        "channel": "shell",
+        "content": {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": False,
+        },
     }
 
 
-async def run_cells(websocket_url: str, token: str, cells: list[str], cell_seconds: float) -> tuple[int, int]:
+async def run_cells(
+    websocket_url: str, token: str, cells: list[str], cell_seconds: float
+) -> tuple[int, int]:
     """Run ``cells`` one after another on the kernel; (cells run, cells that raised). Raises on a timeout."""
-    connection = await websocket_connect(HTTPRequest(websocket_url, headers={"Authorization": f"token {token}"},
-                                                     request_timeout=REQUEST_SECONDS))
+    connection = await websocket_connect(
+        HTTPRequest(
+            websocket_url,
+            headers={"Authorization": f"token {token}"},
+            request_timeout=REQUEST_SECONDS,
+        )
+    )
     session = uuid.uuid4().hex
     run = errors = 0
     try:
@@ -364,8 +438,9 @@ def simulate(hub: Hub, name: str, cell_seconds: float, spawn_seconds: float) -> 
         kernel, cells = open_notebook(server, trainee.token, hub.root)
         began = time.monotonic()
         socket_url = f"ws://127.0.0.1:{hub.port}/user/{name}/api/kernels/{kernel}/channels"
-        trainee.cells_run, trainee.cell_errors = asyncio.run(run_cells(socket_url, trainee.token, cells,
-                                                                       cell_seconds))
+        trainee.cells_run, trainee.cell_errors = asyncio.run(
+            run_cells(socket_url, trainee.token, cells, cell_seconds)
+        )
         trainee.cells_seconds = time.monotonic() - began
     except Exception as error:  # noqa: BLE001 - a failed trainee is a result, reported in the table
         trainee.failure = f"{type(error).__name__}: {error}"[:300]
@@ -376,14 +451,20 @@ def stop_servers(url: str, users: list[tuple[str, str]], seconds: float) -> None
     """Ask the hub to stop each (name, token)'s server, then poll the hub until it lists none as running."""
     for name, token in users:
         with contextlib.suppress(requests.RequestException):
-            requests.delete(f"{url}/hub/api/users/{name}/server", headers={"Authorization": f"token {token}"},
-                            timeout=REQUEST_SECONDS)
+            requests.delete(
+                f"{url}/hub/api/users/{name}/server",
+                headers={"Authorization": f"token {token}"},
+                timeout=REQUEST_SECONDS,
+            )
     deadline = time.monotonic() + seconds
     for name, token in users:
         while time.monotonic() < deadline:
             with contextlib.suppress(requests.RequestException, ValueError):
-                model = requests.get(f"{url}/hub/api/users/{name}", headers={"Authorization": f"token {token}"},
-                                     timeout=REQUEST_SECONDS).json()
+                model = requests.get(
+                    f"{url}/hub/api/users/{name}",
+                    headers={"Authorization": f"token {token}"},
+                    timeout=REQUEST_SECONDS,
+                ).json()
                 if not model.get("servers") and model.get("server") is None:
                     break
             time.sleep(0.5)
@@ -452,10 +533,22 @@ class Observer(threading.Thread):
     dilute a round's figures.
     """
 
-    def __init__(self, hub: Hub, session: requests.Session, token: str, reserve_mb: float,
-                 busy: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        session: requests.Session,
+        token: str,
+        reserve_mb: float,
+        busy: Callable[[], bool],
+    ) -> None:
         super().__init__(daemon=True)
-        self.hub, self.session, self.token, self.reserve_mb, self.busy = hub, session, token, reserve_mb, busy
+        self.hub, self.session, self.token, self.reserve_mb, self.busy = (
+            hub,
+            session,
+            token,
+            reserve_mb,
+            busy,
+        )
         self.api: list[float] = []
         self.errors = 0
         self.home: list[float] = []
@@ -512,7 +605,9 @@ class Round:
     load_before: tuple[float, float, float]
 
 
-def run_round(hub: Hub, n: int, tutor: tuple[requests.Session, str], args: argparse.Namespace) -> Round:
+def run_round(
+    hub: Hub, n: int, tutor: tuple[requests.Session, str], args: argparse.Namespace
+) -> Round:
     """N trainees at once; memory measured with every kernel alive; their servers stopped afterwards."""
     load_before = psutil.getloadavg()
     trainees: list[Trainee] = []  # each appended when that trainee is done
@@ -520,8 +615,12 @@ def run_round(hub: Hub, n: int, tutor: tuple[requests.Session, str], args: argpa
     observer.start()
     threads = []
     for name in trainee_names(n):
-        thread = threading.Thread(target=lambda name=name: trainees.append(
-            simulate(hub, name, args.cell_timeout, args.spawn_timeout)), daemon=True)
+        thread = threading.Thread(
+            target=lambda name=name: trainees.append(
+                simulate(hub, name, args.cell_timeout, args.spawn_timeout)
+            ),
+            daemon=True,
+        )
         thread.start()
         threads.append(thread)
     try:
@@ -529,7 +628,9 @@ def run_round(hub: Hub, n: int, tutor: tuple[requests.Session, str], args: argpa
             while thread.is_alive() and not observer.short_of_memory.is_set():
                 thread.join(1)
         if observer.short_of_memory.is_set():
-            raise MemoryError(f"available memory fell below {args.reserve_mb:.0f} MB during the round of {n}")
+            raise MemoryError(
+                f"available memory fell below {args.reserve_mb:.0f} MB during the round of {n}"
+            )
         memory = measure_memory(hub)
     finally:
         observer.halt.set()
@@ -541,17 +642,24 @@ def run_round(hub: Hub, n: int, tutor: tuple[requests.Session, str], args: argpa
     measured_pss = [memory.pss[t.name] for t in done if t.name in memory.pss]
     cpu = [memory.cpu[t.name] for t in done if t.name in memory.cpu]
     return Round(
-        n=n, ok=len(done), failures=[f"{t.name}: {t.failure}" for t in trainees if t.failure],
-        ready_p50=percentile(ready, 0.5) if ready else None, ready_max=max(ready) if ready else None,
+        n=n,
+        ok=len(done),
+        failures=[f"{t.name}: {t.failure}" for t in trainees if t.failure],
+        ready_p50=percentile(ready, 0.5) if ready else None,
+        ready_max=max(ready) if ready else None,
         cells_p50=percentile([t.cells_seconds for t in done], 0.5) if done else None,
-        cells_run=sum(t.cells_run for t in trainees), cell_errors=sum(t.cell_errors for t in trainees),
+        cells_run=sum(t.cells_run for t in trainees),
+        cell_errors=sum(t.cell_errors for t in trainees),
         cpu_per_trainee=sum(cpu) / len(cpu) if cpu else None,
         rss_per_trainee=sum(measured) / len(measured) if measured else None,
         pss_per_trainee=sum(measured_pss) / len(measured_pss) if measured_pss else None,
         fixed_rss=memory.fixed_rss,
-        api_p50=percentile(observer.api, 0.5), api_p95=percentile(observer.api, 0.95),
-        home_p50=percentile(observer.home, 0.5), home_p95=percentile(observer.home, 0.95),
-        requests=len(observer.api) + len(observer.home), hub_errors=observer.errors,
+        api_p50=percentile(observer.api, 0.5),
+        api_p95=percentile(observer.api, 0.95),
+        home_p50=percentile(observer.home, 0.5),
+        home_p95=percentile(observer.home, 0.95),
+        requests=len(observer.api) + len(observer.home),
+        hub_errors=observer.errors,
         lowest_available_mb=observer.lowest_available_mb,
         load_before=load_before,
     )
@@ -569,9 +677,11 @@ def table(rounds: list[Round]) -> str:
     """The rounds as a markdown table, hub times also as ratios to the first round's."""
     first = rounds[0]
     lines = [
-        ("| N | ok | ready p50 (s) | ready max (s) | cells run (errors) | cells p50 (s) | CPU per trainee (s) | RSS per trainee (MB) "
-        "| PSS per trainee (MB) "
-        "| hub API p50 / p95 (ms) | p95 vs first | /hub/home p50 / p95 (ms) | p95 vs first | load before |"),
+        (
+            "| N | ok | ready p50 (s) | ready max (s) | cells run (errors) | cells p50 (s) | CPU per trainee (s) | RSS per trainee (MB) "
+            "| PSS per trainee (MB) "
+            "| hub API p50 / p95 (ms) | p95 vs first | /hub/home p50 / p95 (ms) | p95 vs first | load before |"
+        ),
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rounds:
@@ -585,11 +695,18 @@ def table(rounds: list[Round]) -> str:
     return "\n".join(lines)
 
 
-def sizing_table(per_trainee_mb: float, fixed_mb: float, active_share: float, machine_gb: float,
-                 reserve_gb: float) -> str:
+def sizing_table(
+    per_trainee_mb: float,
+    fixed_mb: float,
+    active_share: float,
+    machine_gb: float,
+    reserve_gb: float,
+) -> str:
     """The admin guide's sizing table for 30, 100 and 500 trainees."""
-    lines = [("| trainees | active at once | memory needed (GB) | machines of "
-             f"{machine_gb:g} GB |"), "|---:|---:|---:|---:|"]
+    lines = [
+        (f"| trainees | active at once | memory needed (GB) | machines of {machine_gb:g} GB |"),
+        "|---:|---:|---:|---:|",
+    ]
     for trainees in (30, 100, 500):
         row = sizing_row(trainees, active_share, per_trainee_mb, fixed_mb, machine_gb, reserve_gb)
         lines.append(f"| {row.trainees} | {row.active} | {row.memory_gb:g} | {row.machines} |")
@@ -599,26 +716,56 @@ def sizing_table(per_trainee_mb: float, fixed_mb: float, active_share: float, ma
 def parse_series(text: str) -> list[int]:
     values = sorted({int(part) for part in text.split(",") if part.strip()})
     if not values or values[0] < 1:
-        raise argparse.ArgumentTypeError("the series is whole numbers of trainees, 1 or more, e.g. 2,5,10")
+        raise argparse.ArgumentTypeError(
+            "the series is whole numbers of trainees, 1 or more, e.g. 2,5,10"
+        )
     return values
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--series", type=parse_series, default=[2, 5, 10, 20],
-                        help="numbers of trainees at once, one round each (default 2,5,10,20)")
-    parser.add_argument("--max", type=int, default=20, help="no round above this many trainees (default 20)")
-    parser.add_argument("--cell-timeout", type=float, default=120, help="seconds one cell may take (default 120)")
-    parser.add_argument("--spawn-timeout", type=float, default=300,
-                        help="seconds to wait for a server to be ready or stopped (default 300)")
-    parser.add_argument("--reserve-mb", type=float, default=3072,
-                        help="stop when the machine's available memory would fall below this (default 3072)")
-    parser.add_argument("--active-share", type=float, default=1 / 3,
-                        help="share of a cohort assumed active at once, for the sizing table (default 1/3)")
-    parser.add_argument("--machine-gb", type=float, default=24, help="memory of one machine for the sizing (24)")
-    parser.add_argument("--machine-reserve-gb", type=float, default=4,
-                        help="memory kept free on each machine in the sizing (default 4)")
-    parser.add_argument("--workdir", type=Path, help="keep the scratch course, state and hub log here")
+    parser.add_argument(
+        "--series",
+        type=parse_series,
+        default=[2, 5, 10, 20],
+        help="numbers of trainees at once, one round each (default 2,5,10,20)",
+    )
+    parser.add_argument(
+        "--max", type=int, default=20, help="no round above this many trainees (default 20)"
+    )
+    parser.add_argument(
+        "--cell-timeout", type=float, default=120, help="seconds one cell may take (default 120)"
+    )
+    parser.add_argument(
+        "--spawn-timeout",
+        type=float,
+        default=300,
+        help="seconds to wait for a server to be ready or stopped (default 300)",
+    )
+    parser.add_argument(
+        "--reserve-mb",
+        type=float,
+        default=3072,
+        help="stop when the machine's available memory would fall below this (default 3072)",
+    )
+    parser.add_argument(
+        "--active-share",
+        type=float,
+        default=1 / 3,
+        help="share of a cohort assumed active at once, for the sizing table (default 1/3)",
+    )
+    parser.add_argument(
+        "--machine-gb", type=float, default=24, help="memory of one machine for the sizing (24)"
+    )
+    parser.add_argument(
+        "--machine-reserve-gb",
+        type=float,
+        default=4,
+        help="memory kept free on each machine in the sizing (default 4)",
+    )
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the scratch course, state and hub log here"
+    )
     parser.add_argument("--json", type=Path, help="write the results as JSON here")
     args = parser.parse_args(argv)
     series = [n for n in args.series if n <= args.max]
@@ -626,9 +773,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no round in the series is at most --max {args.max}")
 
     base = Path(tempfile.mkdtemp(prefix="load-", dir=args.workdir))
-    print(f"{platform.machine()}, {psutil.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.1f} GB, "
-          f"available {psutil.virtual_memory().available / 2**30:.1f} GB, "
-          f"load {' '.join(f'{x:.1f}' for x in psutil.getloadavg())}; scratch folder {base}", flush=True)
+    print(
+        f"{platform.machine()}, {psutil.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.1f} GB, "
+        f"available {psutil.virtual_memory().available / 2**30:.1f} GB, "
+        f"load {' '.join(f'{x:.1f}' for x in psutil.getloadavg())}; scratch folder {base}",
+        flush=True,
+    )
     rounds: list[Round] = []
     began = time.monotonic()
     hub = start_hub(base, max(series))
@@ -636,11 +786,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hub: login page answered after {time.monotonic() - began:.0f} s", flush=True)
         tutor = logged_in(hub.url, TUTOR, hub.passwords[TUTOR])
         for n in series:
-            expected = n * (rounds[-1].rss_per_trainee or FIRST_GUESS_MB if rounds else FIRST_GUESS_MB)
+            expected = n * (
+                rounds[-1].rss_per_trainee or FIRST_GUESS_MB if rounds else FIRST_GUESS_MB
+            )
             available = psutil.virtual_memory().available / 2**20
             if available - expected < args.reserve_mb:
-                print(f"Stopping before N={n}: {available:.0f} MB available, about {expected:.0f} MB needed, "
-                      f"{args.reserve_mb:.0f} MB to keep free.")
+                print(
+                    f"Stopping before N={n}: {available:.0f} MB available, about {expected:.0f} MB needed, "
+                    f"{args.reserve_mb:.0f} MB to keep free."
+                )
                 break
             print(f"round N={n} ...", flush=True)
             try:
@@ -649,15 +803,21 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"Stopped: {error}.")
                 break
             rounds.append(result)
-            print(f"  N={n}: {result.ok} ok, RSS per trainee {number(result.rss_per_trainee)} MB, "
-                  f"hub API p95 {result.api_p95:.0f} ms ({result.hub_errors} hub answers not 200), "
-                  f"ready p50 {number(result.ready_p50, 1)} s", flush=True)
+            print(
+                f"  N={n}: {result.ok} ok, RSS per trainee {number(result.rss_per_trainee)} MB, "
+                f"hub API p95 {result.api_p95:.0f} ms ({result.hub_errors} hub answers not 200), "
+                f"ready p50 {number(result.ready_p50, 1)} s",
+                flush=True,
+            )
             for failure in result.failures:
                 print(f"  failed: {failure}")
     finally:
         left = stop_everything(hub)
-        print("Stopped the hub; no process of the scratch course left." if not left else
-              "Killed processes left after `changekit stop`:\n  " + "\n  ".join(left))
+        print(
+            "Stopped the hub; no process of the scratch course left."
+            if not left
+            else "Killed processes left after `changekit stop`:\n  " + "\n  ".join(left)
+        )
         if args.workdir is None:
             shutil.rmtree(base, ignore_errors=True)
     if not rounds:
@@ -669,12 +829,18 @@ def main(argv: list[str] | None = None) -> int:
     if measured:
         worst = max(r.rss_per_trainee for r in measured)
         fixed = max(r.fixed_rss for r in rounds)
-        print(f"\nHub, proxy and grading service together (RSS): {fixed:.0f} MB. Sizing from the largest "
-              f"RSS per trainee measured ({worst:.0f} MB), {args.active_share:.0%} active at once, "
-              f"{args.machine_reserve_gb:g} GB kept free per machine:\n")
-        print(sizing_table(worst, fixed, args.active_share, args.machine_gb, args.machine_reserve_gb))
-        print(f"\nActive trainees one {args.machine_gb:g} GB machine holds by memory: "
-              f"{active_per_machine(worst, fixed, args.machine_gb, args.machine_reserve_gb)}")
+        print(
+            f"\nHub, proxy and grading service together (RSS): {fixed:.0f} MB. Sizing from the largest "
+            f"RSS per trainee measured ({worst:.0f} MB), {args.active_share:.0%} active at once, "
+            f"{args.machine_reserve_gb:g} GB kept free per machine:\n"
+        )
+        print(
+            sizing_table(worst, fixed, args.active_share, args.machine_gb, args.machine_reserve_gb)
+        )
+        print(
+            f"\nActive trainees one {args.machine_gb:g} GB machine holds by memory: "
+            f"{active_per_machine(worst, fixed, args.machine_gb, args.machine_reserve_gb)}"
+        )
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rounds], indent=1))
     return 0

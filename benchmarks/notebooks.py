@@ -43,7 +43,9 @@ def peak_rss(process: psutil.Process, stop: threading.Event, peak: list[int]) ->
     """Keep the largest resident memory of ``process`` (and its children) seen until ``stop``."""
     while not stop.is_set():
         try:
-            total = process.memory_info().rss + sum(c.memory_info().rss for c in process.children(recursive=True))
+            total = process.memory_info().rss + sum(
+                c.memory_info().rss for c in process.children(recursive=True)
+            )
             peak[0] = max(peak[0], total)
         except psutil.Error:
             return
@@ -58,8 +60,13 @@ def cpu_seconds(process: psutil.Process) -> float:
 
 def run(notebook: nbformat.NotebookNode, folder: Path) -> tuple[float, float, int]:
     """Wall seconds to start a kernel and run every cell in ``folder``, the kernel's CPU seconds and peak bytes."""
-    client = NotebookClient(notebook, timeout=TIMEOUT_SECONDS, kernel_name="python3",
-                            resources={"metadata": {"path": str(folder)}}, allow_errors=True)
+    client = NotebookClient(
+        notebook,
+        timeout=TIMEOUT_SECONDS,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(folder)}},
+        allow_errors=True,
+    )
     began = time.monotonic()
     with client.setup_kernel():
         kernel = psutil.Process(client.km.provisioner.process.pid)
@@ -83,13 +90,17 @@ def measure(path: Path | None, scratch: Path) -> tuple[float, float, int]:
     folder = scratch / path.parent.name
     shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(path.parent, folder)
-    if path.parent.name == "notebooks":  # the tutor dashboard reads the course's gradebook from its folder
+    if (
+        path.parent.name == "notebooks"
+    ):  # the tutor dashboard reads the course's gradebook from its folder
         shutil.copy(ROOT / "nbgrader_config.py", scratch)
     return run(nbformat.read(folder / path.name, as_version=4), folder)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -103,14 +114,19 @@ def main() -> None:
                 entry["seconds"].append(seconds)
                 entry["cpu"].append(cpu)
                 entry["mb"].append(memory / 2**20)
-                print(f"{name}: {seconds:.1f} s, kernel CPU {cpu:.1f} s, {memory / 2**20:.0f} MB", flush=True)
+                print(
+                    f"{name}: {seconds:.1f} s, kernel CPU {cpu:.1f} s, {memory / 2**20:.0f} MB",
+                    flush=True,
+                )
     empty = {key: statistics.median(results["(empty notebook)"][key]) for key in ("seconds", "cpu")}
     print("\n| notebook | wall s | wall vs empty | kernel CPU s | CPU vs empty | peak kernel MB |")
     print("|---|---|---|---|---|---|")
     for name, entry in results.items():
         wall, cpu = statistics.median(entry["seconds"]), statistics.median(entry["cpu"])
-        print(f"| {name} | {wall:.1f} | {wall / empty['seconds']:.1f}x | {cpu:.1f} | {cpu / empty['cpu']:.1f}x "
-              f"| {max(entry['mb']):.0f} |")
+        print(
+            f"| {name} | {wall:.1f} | {wall / empty['seconds']:.1f}x | {cpu:.1f} | {cpu / empty['cpu']:.1f}x "
+            f"| {max(entry['mb']):.0f} |"
+        )
     print(f"(medians of {args.rounds} rounds)")
     print(f"\nload average at the end: {psutil.getloadavg()}")
     if args.json:

@@ -68,7 +68,11 @@ def measure(path: Path, how: str) -> dict[str, float]:
     """One read of ``path`` by ``how`` ("pandas" or "changekit") in a fresh process."""
     env = {**os.environ, "CHANGEKIT_COURSE_ROOT": str(data_dir().parent)}
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path), how], capture_output=True, text=True, check=True, env=env
+        [sys.executable, "-c", CHILD, str(path), how],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -99,10 +103,16 @@ def extract(folder: Path, *, rows: int | None = None, megabytes: int | None = No
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--sizes", nargs="+", default=["sample", "million", "200mb"],
-                        choices=["sample", "million", "200mb"])
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        default=["sample", "million", "200mb"],
+        choices=["sample", "million", "200mb"],
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="changekit-read-bench-") as scratch:
         folder = Path(scratch)
@@ -111,8 +121,10 @@ def main() -> None:
             "million": lambda: extract(folder, rows=ONE_MILLION),
             "200mb": lambda: extract(folder, megabytes=TARGET_MB),
         }
-        print("| file | rows | MB | pandas s | changekit s | time ratio | pandas peak MB "
-              "| changekit peak MB | memory ratio | changekit peak / file size | size guard |")
+        print(
+            "| file | rows | MB | pandas s | changekit s | time ratio | pandas peak MB "
+            "| changekit peak MB | memory ratio | changekit peak / file size | size guard |"
+        )
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         for size in args.sizes:
             path = files[size]()

@@ -54,8 +54,14 @@ def timed_start(root: Path, env: dict[str, str], url: str, log: Path) -> float:
     """Seconds from `changekit start` to a 200 from the login page; the hub is stopped afterwards."""
     began = time.monotonic()
     with log.open("a") as out:
-        hub = subprocess.Popen([str(BIN / "changekit"), "start"], cwd=root, env=env,
-                               stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        hub = subprocess.Popen(
+            [str(BIN / "changekit"), "start"],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         while time.monotonic() - began < CEILING_SECONDS:
             if hub.poll() is not None:
@@ -68,7 +74,9 @@ def timed_start(root: Path, env: dict[str, str], url: str, log: Path) -> float:
             time.sleep(0.05)
         raise RuntimeError(f"no login page within {CEILING_SECONDS} s; see {log}")
     finally:
-        subprocess.run([str(BIN / "changekit"), "stop"], cwd=root, env=env, check=False, capture_output=True)
+        subprocess.run(
+            [str(BIN / "changekit"), "stop"], cwd=root, env=env, check=False, capture_output=True
+        )
         try:
             hub.wait(timeout=60)
         except subprocess.TimeoutExpired:
@@ -84,7 +92,9 @@ def bare_jupyter() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3, help="second starts to time (default 3)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="restart-bench-") as scratch:
@@ -93,8 +103,12 @@ def main() -> None:
         for part in COURSE_PARTS:
             (shutil.copytree if (ROOT / part).is_dir() else shutil.copy)(ROOT / part, root / part)
         port = free_port()
-        env = dict(os.environ, CHANGEKIT_STATE_DIR=str(state), CHANGEKIT_PORT=str(port),
-                   PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+        env = dict(
+            os.environ,
+            CHANGEKIT_STATE_DIR=str(state),
+            CHANGEKIT_PORT=str(port),
+            PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        )
         url, log = f"http://127.0.0.1:{port}", Path(scratch) / "hub.log"
         first = timed_start(root, env, url, log)
         starts, bare = [], []
@@ -104,9 +118,13 @@ def main() -> None:
             bare.append(bare_jupyter())
         start, baseline = statistics.median(starts), statistics.median(bare)
         print(f"first start (releases every assignment): {first:.1f} s")
-        print(f"second start, median of {args.runs}:       {start:.1f} s  {[round(s, 1) for s in starts]}")
+        print(
+            f"second start, median of {args.runs}:       {start:.1f} s  {[round(s, 1) for s in starts]}"
+        )
         print(f"bare `jupyter --version`, median of {len(bare)}: {baseline:.2f} s")
-        print(f"ratio second start / bare Jupyter:       {start / baseline:.1f}x (goal: at most 8x)")
+        print(
+            f"ratio second start / bare Jupyter:       {start / baseline:.1f}x (goal: at most 8x)"
+        )
         print(f"load average during the run: {os.getloadavg()}")
 
 

@@ -217,10 +217,14 @@ class Part(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-FIRST_CHECKS_PASSED = "First checks passed for {what}. More checks are run when your work is marked."
+FIRST_CHECKS_PASSED = (
+    "First checks passed for {what}. More checks are run when your work is marked."
+)
 """What a visible check prints when it passes (hidden checks follow at marking)."""
 
-RUN_AGAIN = "After changing the form, run the cell that shows your saved answer again, then this one."
+RUN_AGAIN = (
+    "After changing the form, run the cell that shows your saved answer again, then this one."
+)
 """What a check that fails adds: the check reads the answer as that cell loaded it."""
 
 
@@ -259,7 +263,7 @@ class Answer(Part):
         if part is not None and part not in self.parts:
             raise KeyError(
                 f'The {self.title} form has no part called "{part}"; its parts are: '
-                f'{", ".join(self.parts)}.'
+                f"{', '.join(self.parts)}."
             )
         return [item.text for item in self.todo(**context) if part in (None, item.part)]
 
@@ -384,7 +388,9 @@ class SelfAssessment(Answer):
         top = self.development_priorities()[:PRIORITIES_WITH_EXAMPLE]
         unexampled = [name for name in top if name not in examples]
         if unexampled:
-            todo.append(f"Give an example for your top development priorities: {_names(unexampled)}.")
+            todo.append(
+                f"Give an example for your top development priorities: {_names(unexampled)}."
+            )
         words = word_count(self.development_plan)
         if words < MIN_DEVELOPMENT_PLAN_WORDS:
             todo.append(
@@ -616,23 +622,34 @@ class ForceField(Answer):
         todo = []
         if word_count(self.change) < MIN_CHANGE_WORDS:
             todo.append(
-                Todo("change", f"Describe the change you want to make in a sentence of at least "
-                     f"{MIN_CHANGE_WORDS} words.")
+                Todo(
+                    "change",
+                    f"Describe the change you want to make in a sentence of at least "
+                    f"{MIN_CHANGE_WORDS} words.",
+                )
             )
         sides = (("driving", self.driving), ("restraining", self.restraining))
-        todo += [Todo("forces", text) for side, forces in sides for text in _force_todo(side, forces)]
+        todo += [
+            Todo("forces", text) for side, forces in sides for text in _force_todo(side, forces)
+        ]
         shared = {f.description.strip().lower() for f in self.driving} & {
             f.description.strip().lower() for f in self.restraining
         } - {""}
         if shared:
             todo.append(
-                Todo("forces", "A force cannot both drive and restrain the change: split "
-                     f"'{min(shared)}' into the part that helps and the part that hinders.")
+                Todo(
+                    "forces",
+                    "A force cannot both drive and restrain the change: split "
+                    f"'{min(shared)}' into the part that helps and the part that hinders.",
+                )
             )
         if len({f.score for f in self.driving + self.restraining}) == 1:
             todo.append(
-                Todo("forces", "Every force has the same score: set each strength to how strong "
-                     "that force really is, from 1 (weak) to 5 (strong).")
+                Todo(
+                    "forces",
+                    "Every force has the same score: set each strength to how strong "
+                    "that force really is, from 1 (weak) to 5 (strong).",
+                )
             )
         todo += [
             Todo("totals", f"Add at least one {side} force, with its score.")
@@ -646,8 +663,11 @@ class ForceField(Answer):
         words = word_count(self.plan)
         if words < MIN_FORCE_PLAN_WORDS:
             todo.append(
-                Todo("plan", f"Write your plan to weaken the strongest restraining force: at least "
-                     f"{MIN_FORCE_PLAN_WORDS} words (you have {words}).")
+                Todo(
+                    "plan",
+                    f"Write your plan to weaken the strongest restraining force: at least "
+                    f"{MIN_FORCE_PLAN_WORDS} words (you have {words}).",
+                )
             )
         return todo
 
@@ -765,7 +785,9 @@ class SmartAim(Answer):
             todo = ["Write your aim in one sentence (or fill in the parts and build it)."]
         else:
             checks = self.check()
-            todo = [SMART_ADVICE[name] for name in ("specific", "number", "date") if not checks[name]]
+            todo = [
+                SMART_ADVICE[name] for name in ("specific", "number", "date") if not checks[name]
+            ]
         if _blank(self.measure):  # with it, the aim is measurable (``check()["measure"]``)
             todo.append(SMART_ADVICE["measured_by"])
         return [Todo("aim", text) for text in todo]
@@ -788,7 +810,6 @@ class SmartAim(Answer):
 def _figures(text: str) -> set[str]:
     """The numbers written in figures in ``text`` ("35%", "31 March 2027" -> 35, 31, 2027)."""
     return set(re.findall(r"\d+", text))
-
 
 
 class SecondaryDriver(Part):
@@ -829,7 +850,9 @@ class DriverDiagram(Answer):
         todo = []
         if _blank(self.aim):
             todo.append("Write the aim at the left of the diagram (your SMART aim).")
-        elif isinstance(smart_aim, SmartAim) and not _figures(smart_aim.statement) <= _figures(self.aim):
+        elif isinstance(smart_aim, SmartAim) and not _figures(smart_aim.statement) <= _figures(
+            self.aim
+        ):
             todo.append(
                 "Make the diagram's aim your SMART aim: press 'Use my SMART aim' "
                 "(its figures are not all in the diagram's aim)."
@@ -1030,13 +1053,20 @@ class Reflection(Answer):
             gaps = [f"'{label}'" for label, text in labelled if _blank(text)]
             if gaps:
                 todo.append(
-                    Todo(key, f"{key}: write the {_names(gaps)} part{'s' if len(gaps) > 1 else ''}.")
+                    Todo(
+                        key, f"{key}: write the {_names(gaps)} part{'s' if len(gaps) > 1 else ''}."
+                    )
                 )
-            short = [f"'{label}'" for label, text in labelled if _too_short(text, MIN_REFLECTION_WORDS)]
+            short = [
+                f"'{label}'" for label, text in labelled if _too_short(text, MIN_REFLECTION_WORDS)
+            ]
             if short:
                 todo.append(
-                    Todo(key, f"{key}: write at least {MIN_REFLECTION_WORDS} words (three or four "
-                         f"sentences) in the {_names(short)} part{'s' if len(short) > 1 else ''}.")
+                    Todo(
+                        key,
+                        f"{key}: write at least {MIN_REFLECTION_WORDS} words (three or four "
+                        f"sentences) in the {_names(short)} part{'s' if len(short) > 1 else ''}.",
+                    )
                 )
             if not item.dimensions:
                 todo.append(Todo(key, f"{key}: link at least one leadership dimension."))
@@ -1078,10 +1108,14 @@ class DirectoryEntry(Part):
 
     service: str = Field("", description="the service's name")
     accepts: str = Field("", description="the referrals it accepts")
-    does_not_accept: str = Field("", description="what it does not accept, and where those go instead")
+    does_not_accept: str = Field(
+        "", description="what it does not accept, and where those go instead"
+    )
     age_range: str = Field("", description="the ages it sees, e.g. '0-5 years'")
     how_to_refer: str = Field("", description="the form, system or letter a referrer uses")
-    contact_route: str = Field("", description="a phone line, email or referral inbox (no patient details)")
+    contact_route: str = Field(
+        "", description="a phone line, email or referral inbox (no patient details)"
+    )
     concerns: str = Field("", description="the concerns it takes, separated by ';'")
 
     def concern_list(self) -> list[str]:
@@ -1117,15 +1151,21 @@ class ServicesDirectory(Answer):
     def todo(self, **context: Answer | None) -> list[Todo]:
         todo = []
         if _blank(self.area):
-            todo.append("Say which patch the directory covers (the area, and the ages if you wish).")
+            todo.append(
+                "Say which patch the directory covers (the area, and the ages if you wish)."
+            )
         if len(self.services) < MIN_DIRECTORY_SERVICES:
             todo.append(
                 f"List at least {MIN_DIRECTORY_SERVICES} services (you have {len(self.services)})."
             )
         for n, entry in enumerate(self.services, 1):
-            gaps = [what for field, what in DIRECTORY_FIELDS.items() if _blank(getattr(entry, field))]
+            gaps = [
+                what for field, what in DIRECTORY_FIELDS.items() if _blank(getattr(entry, field))
+            ]
             if gaps:
-                label = f"service {n}" + ("" if _blank(entry.service) else f" ({entry.service.strip()})")
+                label = f"service {n}" + (
+                    "" if _blank(entry.service) else f" ({entry.service.strip()})"
+                )
                 todo.append(f"Fill in {label}: {_names(gaps)}.")
         names = [entry.service.strip().casefold() for entry in self.named()]
         if len(set(names)) < len(names):
@@ -1135,16 +1175,28 @@ class ServicesDirectory(Answer):
     def to_markdown(self) -> str:
         rows = (
             (
-                md_cell(e.service), md_cell(e.accepts), md_cell(e.does_not_accept), md_cell(e.age_range),
-                md_cell(e.how_to_refer), md_cell(e.contact_route), md_cell(e.concerns),
+                md_cell(e.service),
+                md_cell(e.accepts),
+                md_cell(e.does_not_accept),
+                md_cell(e.age_range),
+                md_cell(e.how_to_refer),
+                md_cell(e.contact_route),
+                md_cell(e.concerns),
             )
             for e in self.services
         )
-        headers = ("Service", "Accepts", "Does not accept", "Ages", "How to refer", "Contact", "Concerns")
+        headers = (
+            "Service",
+            "Accepts",
+            "Does not accept",
+            "Ages",
+            "How to refer",
+            "Contact",
+            "Concerns",
+        )
         table = md_table(headers, rows) if self.services else NOT_ANSWERED
-        return (
-            f"### {self.title}\n\n**Patch:** {md_paragraph(self.area)}\n\n{table}"
-            + md_missing(self.missing())
+        return f"### {self.title}\n\n**Patch:** {md_paragraph(self.area)}\n\n{table}" + md_missing(
+            self.missing()
         )
 
 
@@ -1177,24 +1229,42 @@ def model_for(key: str) -> type[Answer]:
 # and 3 to 5 quotes chosen for a commissioner's report.
 
 THEMES: dict[str, tuple[str, str]] = {
-    "same_day_access": ("Same-day GP appointment",
-                        "Could not get, or did not expect to get, a GP appointment today."),
-    "self_care_confidence": ("Confidence to manage at home",
-                             "Unsure what is normal, what to look for, or when to worry."),
-    "gp_expertise": ("Doubts about GPs and children",
-                     "Feels GPs lack paediatric expertise; wants a children's specialist."),
-    "out_of_hours": ("Evenings, nights and weekends",
-                     "The child was ill when the practice was closed."),
-    "trust_in_hospital": ("Trust in the hospital",
-                          "Tests, specialists and admission all in one place; seen today."),
-    "previous_experience": ("Previous experience",
-                            "A past experience, good or bad, of the GP, 111 or the hospital."),
-    "advice_from_others": ("Advice from 111 or others",
-                           "Sent or advised by NHS 111, a pharmacist, family or friends."),
-    "language_and_system": ("Language and knowing the system",
-                            "Language barriers, or not knowing how local services work."),
-    "practical_barriers": ("Practical barriers",
-                           "Work, transport, other children, phone lines at 8am."),
+    "same_day_access": (
+        "Same-day GP appointment",
+        "Could not get, or did not expect to get, a GP appointment today.",
+    ),
+    "self_care_confidence": (
+        "Confidence to manage at home",
+        "Unsure what is normal, what to look for, or when to worry.",
+    ),
+    "gp_expertise": (
+        "Doubts about GPs and children",
+        "Feels GPs lack paediatric expertise; wants a children's specialist.",
+    ),
+    "out_of_hours": (
+        "Evenings, nights and weekends",
+        "The child was ill when the practice was closed.",
+    ),
+    "trust_in_hospital": (
+        "Trust in the hospital",
+        "Tests, specialists and admission all in one place; seen today.",
+    ),
+    "previous_experience": (
+        "Previous experience",
+        "A past experience, good or bad, of the GP, 111 or the hospital.",
+    ),
+    "advice_from_others": (
+        "Advice from 111 or others",
+        "Sent or advised by NHS 111, a pharmacist, family or friends.",
+    ),
+    "language_and_system": (
+        "Language and knowing the system",
+        "Language barriers, or not knowing how local services work.",
+    ),
+    "practical_barriers": (
+        "Practical barriers",
+        "Work, transport, other children, phone lines at 8am.",
+    ),
 }
 """The codebook: theme key -> (short label, what it covers)."""
 
@@ -1245,13 +1315,20 @@ class QuoteCoding(Answer):
             todo.append(Todo("coded", "Code the quotes: none has been coded yet."))
         uncoded = [quote_id for quote_id, code in self.codes.items() if not code.themes]
         if uncoded:
-            shown = ", ".join(uncoded[:8]) + (f" and {len(uncoded) - 8} more" if len(uncoded) > 8 else "")
-            todo.append(Todo("coded", f"Give at least one theme to every quote; not yet coded: {shown}."))
+            shown = ", ".join(uncoded[:8]) + (
+                f" and {len(uncoded) - 8} more" if len(uncoded) > 8 else ""
+            )
+            todo.append(
+                Todo("coded", f"Give at least one theme to every quote; not yet coded: {shown}.")
+            )
         low, high = REPORT_PICKS
         picked = len(self.chosen())
         if not low <= picked <= high:
             todo.append(
-                Todo("picks", f"Tick 'use in report' for {low} to {high} quotes (you have ticked {picked}).")
+                Todo(
+                    "picks",
+                    f"Tick 'use in report' for {low} to {high} quotes (you have ticked {picked}).",
+                )
             )
         return todo
 

@@ -440,8 +440,15 @@ def run_first(*names: str, cell: str, hint: str = "") -> None:
         )
 
 
-def bring_forward(store: AnswerStore, key: str, model: type[BaseModel], earlier: str | os.PathLike[str],
-                  name: str, *, step: str = "step 5") -> str:
+def bring_forward(
+    store: AnswerStore,
+    key: str,
+    model: type[BaseModel],
+    earlier: str | os.PathLike[str],
+    name: str,
+    *,
+    step: str = "step 5",
+) -> str:
     """Copy the answer saved under ``key`` in an earlier assignment's answers file into ``store``, once.
 
     ``earlier`` is that file (e.g. ``../drivers_and_barriers/answers.json``);
@@ -455,8 +462,10 @@ def bring_forward(store: AnswerStore, key: str, model: type[BaseModel], earlier:
     if key in store.keys():  # noqa: SIM118 (the store's keys, read from its file: not a dict)
         return f"Your {name} is already in this assignment: update it in {step} if you need to."
     if key not in AnswerStore(earlier).keys():  # noqa: SIM118
-        return (f"No {name} to bring forward: {earlier} is not there or has none saved. "
-                f"Fill in the {name} form in {step} from scratch.")
+        return (
+            f"No {name} to bring forward: {earlier} is not there or has none saved. "
+            f"Fill in the {name} form in {step} from scratch."
+        )
     try:
         answer = AnswerStore(earlier).load(key, model)
     except DataError as error:

@@ -36,12 +36,30 @@ AUDIT_END = date(2026, 3, 31)
 
 #: Bank holidays in England, 2024 to 2026 (gov.uk/bank-holidays): not working days.
 ENGLAND_BANK_HOLIDAYS: tuple[date, ...] = (
-    date(2024, 1, 1), date(2024, 3, 29), date(2024, 4, 1), date(2024, 5, 6),
-    date(2024, 5, 27), date(2024, 8, 26), date(2024, 12, 25), date(2024, 12, 26),
-    date(2025, 1, 1), date(2025, 4, 18), date(2025, 4, 21), date(2025, 5, 5),
-    date(2025, 5, 26), date(2025, 8, 25), date(2025, 12, 25), date(2025, 12, 26),
-    date(2026, 1, 1), date(2026, 4, 3), date(2026, 4, 6), date(2026, 5, 4),
-    date(2026, 5, 25), date(2026, 8, 31), date(2026, 12, 25), date(2026, 12, 28),
+    date(2024, 1, 1),
+    date(2024, 3, 29),
+    date(2024, 4, 1),
+    date(2024, 5, 6),
+    date(2024, 5, 27),
+    date(2024, 8, 26),
+    date(2024, 12, 25),
+    date(2024, 12, 26),
+    date(2025, 1, 1),
+    date(2025, 4, 18),
+    date(2025, 4, 21),
+    date(2025, 5, 5),
+    date(2025, 5, 26),
+    date(2025, 8, 25),
+    date(2025, 12, 25),
+    date(2025, 12, 26),
+    date(2026, 1, 1),
+    date(2026, 4, 3),
+    date(2026, 4, 6),
+    date(2026, 5, 4),
+    date(2026, 5, 25),
+    date(2026, 8, 31),
+    date(2026, 12, 25),
+    date(2026, 12, 28),
 )
 
 #: NRAD (RCP 2014): of the 195 asthma deaths its panels reviewed in detail, 39% had been
@@ -55,18 +73,18 @@ QS25_URL = "https://www.nice.org.uk/guidance/qs25/chapter/Quality-statements"
 QS25_STATEMENTS: dict[int, str] = {
     1: "People aged 5 years and over with suspected asthma have objective tests to support diagnosis.",
     2: "People aged 5 years and over with asthma discuss and agree a documented personalised "
-       "action plan.",
+    "action plan.",
     3: "People with asthma have their asthma control monitored at every asthma review.",
     4: "People who receive treatment in an emergency care setting for an asthma attack are "
-       "followed up by their general practice within 2 working days of discharge.",
+    "followed up by their general practice within 2 working days of discharge.",
     5: "People with suspected severe asthma are referred to a specialist multidisciplinary "
-       "severe asthma service.",
+    "severe asthma service.",
 }
 #: Two statements of the 2013 standard that NICE says may still be useful locally.
 QS25_RETIRED_STATEMENTS: dict[str, str] = {
     "annual_review": "People with asthma receive a structured review at least annually.",
     "inhaler_technique": "People with asthma are given specific training and assessment in "
-                         "inhaler technique before starting any new inhaler treatment.",
+    "inhaler technique before starting any new inhaler treatment.",
 }
 
 
@@ -86,25 +104,55 @@ class Measure:
     national_source: str | None = None
 
 
-_ASTHMA_UK = ("Asthma UK annual asthma survey 2017 (self-selected, all ages; the charity "
-              "is now Asthma + Lung UK)")
+_ASTHMA_UK = (
+    "Asthma UK annual asthma survey 2017 (self-selected, all ages; the charity "
+    "is now Asthma + Lung UK)"
+)
 
 #: The measures in the order the audit reports them.
 MEASURES: tuple[Measure, ...] = (
-    Measure("objective_test", "Objective test at diagnosis", "QS25 statement 1",
-            "children diagnosed at age 5 or over"),
-    Measure("action_plan", "Documented personalised action plan", "QS25 statement 2",
-            "all children on the register", 0.44, _ASTHMA_UK),
-    Measure("control_assessed", "Control assessed at review", "QS25 statement 3",
-            "children reviewed in the audit year"),
-    Measure("followup_2wd", "Follow-up within 2 working days of emergency care",
-            "QS25 statement 4", "children treated in hospital or out of hours for an attack"),
-    Measure("annual_review", "Asthma review in the last 12 months",
-            "retired QS25 statement, still audited", "all children on the register",
-            0.77, _ASTHMA_UK),
-    Measure("inhaler_technique", "Inhaler technique checked in the last 12 months",
-            "retired QS25 statement, still audited", "all children on the register",
-            0.76, _ASTHMA_UK),
+    Measure(
+        "objective_test",
+        "Objective test at diagnosis",
+        "QS25 statement 1",
+        "children diagnosed at age 5 or over",
+    ),
+    Measure(
+        "action_plan",
+        "Documented personalised action plan",
+        "QS25 statement 2",
+        "all children on the register",
+        0.44,
+        _ASTHMA_UK,
+    ),
+    Measure(
+        "control_assessed",
+        "Control assessed at review",
+        "QS25 statement 3",
+        "children reviewed in the audit year",
+    ),
+    Measure(
+        "followup_2wd",
+        "Follow-up within 2 working days of emergency care",
+        "QS25 statement 4",
+        "children treated in hospital or out of hours for an attack",
+    ),
+    Measure(
+        "annual_review",
+        "Asthma review in the last 12 months",
+        "retired QS25 statement, still audited",
+        "all children on the register",
+        0.77,
+        _ASTHMA_UK,
+    ),
+    Measure(
+        "inhaler_technique",
+        "Inhaler technique checked in the last 12 months",
+        "retired QS25 statement, still audited",
+        "all children on the register",
+        0.76,
+        _ASTHMA_UK,
+    ),
 )
 MEASURE_KEYS: tuple[str, ...] = tuple(m.key for m in MEASURES)
 
@@ -154,8 +202,12 @@ def read_asthma_register(path: str | Path | None = None) -> pd.DataFrame:
     path = Path(path) if path is not None else data_dir() / "asthma_register.csv"
     register = read_table(path, REGISTER_SCHEMA)
     require_unique(
-        register, "child_id", path, problem="repeat the same child",
-        why="The register needs one row per child.", fix="remove the duplicate rows from the extract",
+        register,
+        "child_id",
+        path,
+        problem="repeat the same child",
+        why="The register needs one row per child.",
+        fix="remove the duplicate rows from the extract",
     )
     late = register["age_at_diagnosis"] > register["age_years"]
     if late.any():
@@ -261,9 +313,16 @@ def practice_measures(indicators: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for key in MEASURE_KEYS:
         counts = measure_cases(indicators, key).groupby("practice_code")[key].agg(["sum", "count"])
-        rows.append(pd.DataFrame({"practice_code": counts.index, "measure": key,
-                                  "k": counts["sum"].astype(int).to_numpy(),
-                                  "n": counts["count"].astype(int).to_numpy()}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "practice_code": counts.index,
+                    "measure": key,
+                    "k": counts["sum"].astype(int).to_numpy(),
+                    "n": counts["count"].astype(int).to_numpy(),
+                }
+            )
+        )
     table = pd.concat(rows, ignore_index=True)
     table["p"] = table["k"] / table["n"]
     return table
@@ -283,13 +342,22 @@ def qs25_summary(indicators: pd.DataFrame) -> pd.DataFrame:
         cases = measure_cases(indicators, measure.key)
         result = proportion(int(cases[measure.key].sum()), len(cases))
         national = np.nan if measure.national is None else measure.national
-        rows.append({
-            "measure": measure.key, "label": measure.label, "standard": measure.standard,
-            "k": result.successes, "n": result.total, "p": result.p,
-            "low": result.low, "high": result.high,
-            "national": national, "national_source": measure.national_source or "",
-            "gap_to_standard": 1 - result.p, "gap_to_national": national - result.p,
-        })
+        rows.append(
+            {
+                "measure": measure.key,
+                "label": measure.label,
+                "standard": measure.standard,
+                "k": result.successes,
+                "n": result.total,
+                "p": result.p,
+                "low": result.low,
+                "high": result.high,
+                "national": national,
+                "national_source": measure.national_source or "",
+                "gap_to_standard": 1 - result.p,
+                "gap_to_national": national - result.p,
+            }
+        )
     return carry(pd.DataFrame(rows).set_index("measure"), indicators)
 
 
@@ -304,14 +372,25 @@ def nrad_flags(
     ``no_review`` (no asthma review in the audit year), ``no_action_plan`` and ``recall_first`` (excess reliever use together with
     no review or no action plan: the children to call in first).
     """
-    _require(register, ["child_id", "practice_code", "saba_items_12m", "ics_items_12m",
-                              "last_review_date", "action_plan"])
+    _require(
+        register,
+        [
+            "child_id",
+            "practice_code",
+            "saba_items_12m",
+            "ics_items_12m",
+            "last_review_date",
+            "action_plan",
+        ],
+    )
     start, end = pd.Timestamp(audit_start(audit_end)), pd.Timestamp(audit_end)
     flags = register[["child_id", "practice_code", "saba_items_12m", "ics_items_12m"]].copy()
     flags["excess_reliever"] = register["saba_items_12m"] > saba_threshold
     flags["no_review"] = ~_within(register["last_review_date"], start, end)
     flags["no_action_plan"] = ~register["action_plan"].astype(bool)
-    flags["recall_first"] = flags["excess_reliever"] & (flags["no_review"] | flags["no_action_plan"])
+    flags["recall_first"] = flags["excess_reliever"] & (
+        flags["no_review"] | flags["no_action_plan"]
+    )
     return flags
 
 
@@ -330,19 +409,29 @@ def plot_against_national(summary: pd.DataFrame, *, title: str) -> Figure:
     ax.barh(y, summary["p"], color=PALE, edgecolor="black", label="This borough (95% CI)")
     ax.errorbar(summary["p"], y, xerr=errors, fmt="none", ecolor="black", capsize=3)
     national = summary["national"].notna().to_numpy()
-    ax.scatter(summary["national"][national], y[national], marker="D", color="black", zorder=3,
-               label="National (Asthma UK 2017)")
+    ax.scatter(
+        summary["national"][national],
+        y[national],
+        marker="D",
+        color="black",
+        zorder=3,
+        label="National (Asthma UK 2017)",
+    )
     ax.set_yticks(y, summary["label"])
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.set(xlim=(0, 1), title=title, xlabel="Children who had it (of those eligible)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
-    table = pd.DataFrame({
-        "measure": summary["label"],
-        "this borough": [percent(p, 0) for p in summary["p"]],
-        "95% interval": [f"{percent(lo, 0)} to {percent(hi, 0)}"
-                         for lo, hi in zip(summary["low"], summary["high"], strict=True)],
-        "national": [percent(v, 0) for v in summary["national"]],
-    }).set_index("measure")
+    table = pd.DataFrame(
+        {
+            "measure": summary["label"],
+            "this borough": [percent(p, 0) for p in summary["p"]],
+            "95% interval": [
+                f"{percent(lo, 0)} to {percent(hi, 0)}"
+                for lo, hi in zip(summary["low"], summary["high"], strict=True)
+            ],
+            "national": [percent(v, 0) for v in summary["national"]],
+        }
+    ).set_index("measure")
     return finish(
         fig,
         alt_text=(
@@ -378,4 +467,9 @@ def _check_measure(measure: str) -> None:
 
 def _require(frame: pd.DataFrame, columns: list[str]) -> None:
     """The shared column check, with this module's advice."""
-    require_columns(frame, columns, "the table", 'Read the register with read_asthma_register() and pass that table (or the output of qs25_indicators) unchanged.')
+    require_columns(
+        frame,
+        columns,
+        "the table",
+        "Read the register with read_asthma_register() and pass that table (or the output of qs25_indicators) unchanged.",
+    )

@@ -93,7 +93,9 @@ class ChartFigure(Figure):
         from IPython.display import display
 
         png = figure_png(self, dpi=2 * SCREEN_DPI)  # drawn at twice the size: sharp at 200% zoom
-        width = int.from_bytes(png[16:20], "big") // 2  # shown at its 100 dpi size (PNG's IHDR width)
+        width = (
+            int.from_bytes(png[16:20], "big") // 2
+        )  # shown at its 100 dpi size (PNG's IHDR width)
         display(
             {"image/png": png, "text/plain": alt_text(self)},
             metadata={"image/png": {"width": width}},
@@ -137,8 +139,16 @@ def finish(
     figure.table = table  # type: ignore[attr-defined]
     figure.synthetic = synthetic or getattr(figure, "synthetic", False)  # type: ignore[attr-defined]
     if synthetic and not any(text.get_text() == CAPTION for text in figure.texts):
-        figure.text(0.0, 1.0, CAPTION, ha="left", va="bottom", fontsize=MIN_FONT_PT + 1,
-                    fontweight="bold", color=INK)
+        figure.text(
+            0.0,
+            1.0,
+            CAPTION,
+            ha="left",
+            va="bottom",
+            fontsize=MIN_FONT_PT + 1,
+            fontweight="bold",
+            color=INK,
+        )
     for ax in figure.axes:  # ticks are made again at each draw, from these settings
         for axis in (ax.xaxis, ax.yaxis):
             labels = axis.get_ticklabels()
@@ -239,15 +249,23 @@ def radar_chart(answer: SelfAssessment) -> Figure:
             "Level my role needs": [r.importance or "not rated" for r in answer.ratings.values()],
         }
     )
-    below = [n for n, r in answer.ratings.items() if r.performance and r.importance
-             and LEVELS.index(r.performance) < LEVELS.index(r.importance)]
+    below = [
+        n
+        for n, r in answer.ratings.items()
+        if r.performance
+        and r.importance
+        and LEVELS.index(r.performance) < LEVELS.index(r.importance)
+    ]
     return finish(
         figure,
         alt_text=(
             "Radar chart of the nine Healthcare Leadership Model dimensions: my level against "
             "the level my role needs. "
-            + (f"Below what the role needs: {', '.join(below)}." if below
-               else "No rated dimension is below what the role needs.")
+            + (
+                f"Below what the role needs: {', '.join(below)}."
+                if below
+                else "No rated dimension is below what the role needs."
+            )
         ),
         table=table,
     )
@@ -496,9 +514,7 @@ def driver_diagram_chart(answer: DriverDiagram) -> Figure:
             "secondary": "Secondary drivers",
             "idea": "Change ideas",
         }[name]
-        ax.text(
-            x + width / 2, top + 0.8, title, ha="center", va="bottom", fontweight="bold"
-        )
+        ax.text(x + width / 2, top + 0.8, title, ha="center", va="bottom", fontweight="bold")
     ax.set_xlim(-0.2, columns["idea"] + width + 0.2)
     ax.set_ylim(-0.7, top + 1.3)
     ax.axis("off")
@@ -509,7 +525,9 @@ def driver_diagram_chart(answer: DriverDiagram) -> Figure:
         for m, secondary in enumerate(primary.secondary, 1):
             rows_of_table.append((f"Secondary driver {n}.{m}", secondary.text))
             rows_of_table += [
-                (f"Change idea for {n}.{m}", idea) for idea in secondary.change_ideas if idea.strip()
+                (f"Change idea for {n}.{m}", idea)
+                for idea in secondary.change_ideas
+                if idea.strip()
             ]
     ideas = sum(row[0].startswith("Change idea") for row in rows_of_table)
     secondaries = sum(len(p.secondary) for p in answer.primary)

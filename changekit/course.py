@@ -58,7 +58,9 @@ def tool_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 def nbgrader(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
     """Run one ``nbgrader`` command in ``cwd``; return its output or raise CourseError."""
     command = [str(Path(sys.executable).parent / "nbgrader"), *args]
-    done = subprocess.run(command, cwd=cwd, env=tool_env(env), capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command, cwd=cwd, env=tool_env(env), capture_output=True, text=True, check=False
+    )
     output = done.stdout + done.stderr
     if done.returncode != 0:
         raise CourseError(f"'nbgrader {' '.join(args)}' failed in {cwd}:\n{output}")
@@ -94,7 +96,9 @@ def source_digest(root: Path, assignment: str, ignore: list[str]) -> str:
     digest.update(repr(course_calendar(root).due.get(assignment)).encode() + b"\0")
     for path in sorted(folder.rglob("*")):
         parts = path.relative_to(folder).parts
-        if path.is_dir() or any(fnmatch.fnmatch(part, pattern) for part in parts for pattern in ignore):
+        if path.is_dir() or any(
+            fnmatch.fnmatch(part, pattern) for part in parts for pattern in ignore
+        ):
             continue
         digest.update("/".join(parts).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -105,8 +109,12 @@ def published_record(state: Path) -> Path:
     return state / "published.json"
 
 
-def publish(root: Path | None = None, env: dict[str, str] | None = None, state: Path | None = None,
-            force: list[str] | None = None) -> tuple[list[str], list[str]]:
+def publish(
+    root: Path | None = None,
+    env: dict[str, str] | None = None,
+    state: Path | None = None,
+    force: list[str] | None = None,
+) -> tuple[list[str], list[str]]:
     """Generate and release to the exchange every assignment whose source changed since it was last released.
 
     Returns (released now, unchanged). An unchanged course costs a few file
@@ -120,12 +128,19 @@ def publish(root: Path | None = None, env: dict[str, str] | None = None, state: 
     state = state or state_dir()
     config = course_config(root)
     record = published_record(state)
-    recorded = json.loads(record.read_text()) if record.exists() and database_exists(config.CourseDirectory.db_url) else {}
+    recorded = (
+        json.loads(record.read_text())
+        if record.exists() and database_exists(config.CourseDirectory.db_url)
+        else {}
+    )
     ignore = list(config.CourseDirectory.ignore)
-    digests = {assignment: source_digest(root, assignment, ignore) for assignment in assignments(root)}
+    digests = {
+        assignment: source_digest(root, assignment, ignore) for assignment in assignments(root)
+    }
     outbound = Path(config.Exchange.root) / config.CourseDirectory.course_id / "outbound"
     stale = [
-        assignment for assignment, digest in digests.items()
+        assignment
+        for assignment, digest in digests.items()
         if assignment in (force or ())
         or recorded.get(assignment) != digest
         or not (outbound / assignment).is_dir()
@@ -141,7 +156,15 @@ def publish(root: Path | None = None, env: dict[str, str] | None = None, state: 
     for assignment in stale:
         due = calendar.due_utc(assignment)
         if due is not None:  # so the formgrader shows it, and the dashboard knows what is overdue
-            nbgrader("db", "assignment", "add", assignment, f"--duedate={due.isoformat(sep=' ')} UTC", cwd=root, env=env)
+            nbgrader(
+                "db",
+                "assignment",
+                "add",
+                assignment,
+                f"--duedate={due.isoformat(sep=' ')} UTC",
+                cwd=root,
+                env=env,
+            )
     name_trainees(root, env, state)
     return stale, [a for a in digests if a not in stale]
 
@@ -182,7 +205,11 @@ def data_copies(root: Path | None = None) -> list[tuple[Path, Path]]:
 
 def stale_copies(root: Path | None = None) -> list[Path]:
     """Copies in ``source/`` that differ from their canonical file in ``data/``."""
-    return [copy for original, copy in data_copies(root) if not filecmp.cmp(original, copy, shallow=False)]
+    return [
+        copy
+        for original, copy in data_copies(root)
+        if not filecmp.cmp(original, copy, shallow=False)
+    ]
 
 
 def refresh_data(root: Path | None = None) -> list[Path]:

@@ -24,13 +24,17 @@ def publish(assignments: list[str]) -> int:
     known = course.assignments(settings.root)
     unknown = sorted(set(assignments) - set(known))
     if unknown:
-        raise course.CourseError(f"No assignment called {', '.join(unknown)} in {settings.root / 'source'}; "
-                                 f"the assignments are: {', '.join(known)}")
+        raise course.CourseError(
+            f"No assignment called {', '.join(unknown)} in {settings.root / 'source'}; "
+            f"the assignments are: {', '.join(known)}"
+        )
     released, unchanged = course.publish(settings.root, state=settings.state, force=assignments)
     for assignment in released:
         print(f"released {assignment}")
     if unchanged:
-        print(f"unchanged since last released (name one to release it again): {', '.join(unchanged)}")
+        print(
+            f"unchanged since last released (name one to release it again): {', '.join(unchanged)}"
+        )
     return 0
 
 

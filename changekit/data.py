@@ -239,7 +239,12 @@ def _check_formulas(path: Path, cells: pd.DataFrame) -> None:
         found: dict[str, list[int]] = {}
         for row, values in enumerate(sheet.iter_rows(min_row=2, values_only=True)):
             for col, value in enumerate(values[: cells.shape[1]]):
-                if isinstance(value, str) and value.startswith("=") and row < len(cells) and cells.iat[row, col] == "":
+                if (
+                    isinstance(value, str)
+                    and value.startswith("=")
+                    and row < len(cells)
+                    and cells.iat[row, col] == ""
+                ):
                     found.setdefault(cells.columns[col], []).append(row + 2)
     finally:
         workbook.close()
@@ -335,8 +340,11 @@ def _check_layout(cells: pd.DataFrame, path: Path) -> None:
     unnamed = [c for c in cells.columns if not c or c.startswith("Unnamed:")]
     if len(unnamed) >= max(2, len(cells.columns) / 2):
         filled = (cells.head(10) != "").sum(axis=1)
-        where = (f"the column names seem to be in row {int(filled.to_numpy().argmax()) + 2}" if len(filled)
-                 else "no row below it holds data")
+        where = (
+            f"the column names seem to be in row {int(filled.to_numpy().argmax()) + 2}"
+            if len(filled)
+            else "no row below it holds data"
+        )
         raise DataError(
             f"Could not use {file_label(path)}: row 1 looks like a title or a merged heading, not the column "
             f"names ({len(unnamed)} of its {len(cells.columns)} cells are empty); {where}. To fix: delete the "
@@ -353,7 +361,9 @@ def _check_layout(cells: pd.DataFrame, path: Path) -> None:
             )
 
 
-def _rename(cells: pd.DataFrame, columns: Mapping[str, str], schema: Schema, path: Path) -> pd.DataFrame:
+def _rename(
+    cells: pd.DataFrame, columns: Mapping[str, str], schema: Schema, path: Path
+) -> pd.DataFrame:
     """The file's columns renamed to the course's as ``columns`` maps them ({name in the file: course's name})."""
     if not columns:
         return cells
@@ -366,7 +376,9 @@ def _rename(cells: pd.DataFrame, columns: Mapping[str, str], schema: Schema, pat
         lines += [f"- '{name}' is not one of the course's columns." for name in wrong]
         lines.append(f"The file's columns: {', '.join(map(repr, cells.columns))}.")
         lines.append(f"The course's columns: {', '.join(map(repr, schema.names))}.")
-        lines.append("To fix: write columns={'name in your file': 'course name', ...} with names from these lists.")
+        lines.append(
+            "To fix: write columns={'name in your file': 'course name', ...} with names from these lists."
+        )
         raise DataError("\n".join(lines))
     return cells.rename(columns={found[name_key(name)]: course for name, course in columns.items()})
 
@@ -480,8 +492,17 @@ def _to_number(
 _TIME_OF_DAY = r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$"
 #: Date formats read, in order: ISO, then UK day-first ones as clinical systems and Excel write them.
 DAY_FIRST_FORMATS = (
-    "%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y",
-    "%d-%b-%y", "%d-%b-%Y", "%d %b %Y", "%d %B %Y", "%d %b %y", "%d-%B-%Y",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d/%m/%y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d-%b-%y",
+    "%d-%b-%Y",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%d %b %y",
+    "%d-%B-%Y",
 )
 #: US month-first formats: never used to read a date, only to explain why one was refused.
 MONTH_FIRST_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y")
@@ -512,7 +533,9 @@ def _to_date(
     A time of day is dropped. US month/day order is never guessed: cells that
     only make sense that way are reported as such.
     """
-    days = on_distinct(cells.where(filled), lambda text: text.str.replace(_TIME_OF_DAY, "", regex=True))
+    days = on_distinct(
+        cells.where(filled), lambda text: text.str.replace(_TIME_OF_DAY, "", regex=True)
+    )
     values = on_distinct(days, lambda text: _parse(text, DAY_FIRST_FORMATS))
     bad = filled & values.isna()
     if not bad.any():
@@ -523,8 +546,11 @@ def _to_date(
         _Problem(column.name, spreadsheet_rows(rows), quoted_values(cells[rows]), expected, fix)
         for rows, expected, fix in (
             (month_first, "day/month/year, as UK systems write dates", US_ORDER_FIX),
-            (unreadable, "a date such as 31/03/2024, 31-Mar-24, 31 March 2024 or 2024-03-31",
-             "write dates as day/month/year or year-month-day"),
+            (
+                unreadable,
+                "a date such as 31/03/2024, 31-Mar-24, 31 March 2024 or 2024-03-31",
+                "write dates as day/month/year or year-month-day",
+            ),
         )
         if rows.any()
     ]
@@ -569,11 +595,14 @@ def _convert(cells: pd.DataFrame, schema: Schema, path: Path) -> pd.DataFrame:
         table[column.name], found = _CONVERTERS[column.kind](raw, filled, column)
         problems += found
         if column.kind == "date" and not found and day_first_guessed(raw[filled]):
-            warnings.warn(DataNote(
-                f"In {file_label(path)}, every date in column '{column.name}' could be day/month or "
-                "month/day (such as 03/04/2025): they were read as day/month/year, as UK systems write "
-                "them. If yours writes month/day/year, convert the column before reading it."
-            ), stacklevel=4)
+            warnings.warn(
+                DataNote(
+                    f"In {file_label(path)}, every date in column '{column.name}' could be day/month or "
+                    "month/day (such as 03/04/2025): they were read as day/month/year, as UK systems write "
+                    "them. If yours writes month/day/year, convert the column before reading it."
+                ),
+                stacklevel=4,
+            )
     if problems:
         heading = (
             f"Could not use {file_label(path)}: {len(problems)} problem(s) to fix "
@@ -615,7 +644,9 @@ def read_table(
     for name, recoder in (recode or {}).items():
         cells[name] = recoder(cells[name], path)
     table = _convert(cells, schema, path)
-    return synthetic.mark(table) if synthetic.is_sample_file(path) else table  # for charts' captions
+    return (
+        synthetic.mark(table) if synthetic.is_sample_file(path) else table
+    )  # for charts' captions
 
 
 def checked_cells(path: str | Path) -> pd.DataFrame:

@@ -24,13 +24,19 @@ def check_choice(name: str, options: Iterable[object], namespace: Mapping[str, o
     choices = list(dict.fromkeys(options))
     listed = ", ".join(repr(c) for c in choices)
     if name not in namespace:
-        raise AssertionError(f"`{name}` is not set yet: set it in the cell above to one of {listed}, then run it.")
+        raise AssertionError(
+            f"`{name}` is not set yet: set it in the cell above to one of {listed}, then run it."
+        )
     value = namespace[name]
     if value not in choices:
-        near = [c for c in choices if isinstance(c, str) and str(value).strip().lower() == c.lower()]
+        near = [
+            c for c in choices if isinstance(c, str) and str(value).strip().lower() == c.lower()
+        ]
         hint = f" Write it exactly as listed: {near[0]!r}." if near else ""
         raise AssertionError(
             f"`{name}` is {value!r}, which is not one of the options. Choose one of: {listed}.{hint}"
         )
-    print(f"Recorded: {name} = {value!r}. This decision is marked when you submit; your "
-          "feedback then says whether it matches what the data show, and why.")
+    print(
+        f"Recorded: {name} = {value!r}. This decision is marked when you submit; your "
+        "feedback then says whether it matches what the data show, and why."
+    )

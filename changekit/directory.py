@@ -81,8 +81,11 @@ def build_directory_html(services: pd.DataFrame, *, title: str = DEFAULT_TITLE) 
     anchors = _anchors([_text(row["service"]) for row in rows])
     body = [
         f"<h1>{escape(title)}</h1>",
-        *([f'<p class="synthetic">{CAPTION}: every service here is made up.</p>']
-          if is_synthetic(services) else []),
+        *(
+            [f'<p class="synthetic">{CAPTION}: every service here is made up.</p>']
+            if is_synthetic(services)
+            else []
+        ),
         '<p class="screen-only"><a href="#services">Skip to the list of services</a></p>',
         _index(rows, anchors),
         '<main id="services">',
@@ -188,7 +191,9 @@ def _text(value: object) -> str:
 def _check_columns(services: pd.DataFrame) -> None:
     """Every column the page needs is present; otherwise say which are missing."""
     require_columns(
-        services, REQUIRED_COLUMNS, "the services table",
+        services,
+        REQUIRED_COLUMNS,
+        "the services table",
         "The directory needs them: read the file with read_services(...) or rename the "
         "columns to match services.csv.",
     )

@@ -16,7 +16,7 @@ from IPython.display import HTML
 RIGHT_CLICK = (
     "To save a file to your computer, right-click the file in the file browser on the left and "
     "choose Download (double-clicking a Word file opens it as text and says it is "
-    "\"not UTF-8 encoded\")."
+    '"not UTF-8 encoded").'
 )
 
 

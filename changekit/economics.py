@@ -67,7 +67,9 @@ STAFF_ITEMS: dict[str, tuple[str, float]] = {
 SETUP_ITEM = "clinic_setup"
 #: Every unit cost the model needs.
 COST_ITEMS: tuple[str, ...] = tuple(
-    dict.fromkeys([*ACTIVITY_ITEMS.values(), *(item for item, _ in STAFF_ITEMS.values()), SETUP_ITEM])
+    dict.fromkeys(
+        [*ACTIVITY_ITEMS.values(), *(item for item, _ in STAFF_ITEMS.values()), SETUP_ITEM]
+    )
 )
 
 #: Plain-English names for charts and messages.
@@ -143,7 +145,10 @@ def read_unit_costs(path: str | Path | None = None) -> pd.DataFrame:
     path = Path(path) if path is not None else data_dir() / "unit_costs.csv"
     table = read_table(path, UNIT_COSTS_SCHEMA)
     require_unique(
-        table, "item", path, problem="name the same cost",
+        table,
+        "item",
+        path,
+        problem="name the same cost",
         fix="keep one row per item (change the cost there instead of adding a row)",
     )
     bad_year = ~table["price_year"].str.fullmatch(r"\d{4}/\d{2}")
@@ -165,7 +170,9 @@ def read_baby_clinic(path: str | Path | None = None) -> pd.DataFrame:
     path = Path(path) if path is not None else data_dir() / "baby_clinic.csv"
     clinic = read_table(path, BABY_CLINIC_SCHEMA)
     if clinic.empty:
-        raise DataError(f"{path.name} has no months (row 2 onwards is empty). Add one row per month.")
+        raise DataError(
+            f"{path.name} has no months (row 2 onwards is empty). Add one row per month."
+        )
     out_of_order = clinic["month"].diff() <= pd.Timedelta(0)
     if out_of_order.any():
         raise DataError(
@@ -271,7 +278,9 @@ def monthly_running_cost(activity: ClinicActivity, costs: Mapping[str, float]) -
     )
 
 
-def gross_saving(activity: ClinicActivity, costs: Mapping[str, float], *, months: int = 12) -> float:
+def gross_saving(
+    activity: ClinicActivity, costs: Mapping[str, float], *, months: int = 12
+) -> float:
     """The cost of the contacts avoided over ``months`` months (GBP)."""
     return _check_months(months) * monthly_gross_saving(activity, costs)
 
@@ -283,7 +292,9 @@ def clinic_cost(activity: ClinicActivity, costs: Mapping[str, float], *, months:
 
 def net_saving(activity: ClinicActivity, costs: Mapping[str, float], *, months: int = 12) -> float:
     """Gross saving minus the clinic's cost over ``months`` months (GBP; negative is a loss)."""
-    return gross_saving(activity, costs, months=months) - clinic_cost(activity, costs, months=months)
+    return gross_saving(activity, costs, months=months) - clinic_cost(
+        activity, costs, months=months
+    )
 
 
 def setup_cost(costs: Mapping[str, float]) -> float:
@@ -359,7 +370,9 @@ def spread_saving(
     if isinstance(sites, bool) or not isinstance(sites, int | np.integer) or sites < 0:
         raise DataError(f"sites is {sites!r}; give the number of new practices as a whole number.")
     if effect < 0:
-        raise DataError(f"effect is {effect!r}; give the share of the effect kept, e.g. 0.7 for 70%.")
+        raise DataError(
+            f"effect is {effect!r}; give the share of the effect kept, e.g. 0.7 for 70%."
+        )
     infants = activity.infants if infants_per_site is None else infants_per_site
     if infants <= 0:
         raise DataError(f"infants_per_site is {infants!r}; it must be more than 0.")
@@ -391,7 +404,9 @@ def one_way_sensitivity(
     every input at its base value).
     """
     if not 0 <= low <= high:
-        raise DataError(f"low ({low}) and high ({high}) must satisfy 0 <= low <= high, e.g. 0.5 and 1.5.")
+        raise DataError(
+            f"low ({low}) and high ({high}) must satisfy 0 <= low <= high, e.g. 0.5 and 1.5."
+        )
     ranges = dict(ranges or {})
     unknown = sorted(set(ranges) - set(COST_ITEMS) - set(ACTIVITY_ITEMS))
     if unknown:
@@ -406,14 +421,25 @@ def one_way_sensitivity(
         base = float(costs[name] if is_cost else activity.avoided_per_month[name])
         at_low, at_high = ranges.get(name, (base * low, base * high))
         nets = [_net_with(activity, costs, name, value, months) for value in (at_low, at_high)]
-        rows.append({
-            "parameter": name, "label": LABELS[name],
-            "kind": "unit cost" if is_cost else "contacts avoided per month",
-            "base": base, "low": float(at_low), "high": float(at_high),
-            "net_at_low": nets[0], "net_at_high": nets[1],
-            "swing": abs(nets[1] - nets[0]), "base_net": base_net,
-        })
-    table = pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+        rows.append(
+            {
+                "parameter": name,
+                "label": LABELS[name],
+                "kind": "unit cost" if is_cost else "contacts avoided per month",
+                "base": base,
+                "low": float(at_low),
+                "high": float(at_high),
+                "net_at_low": nets[0],
+                "net_at_high": nets[1],
+                "swing": abs(nets[1] - nets[0]),
+                "base_net": base_net,
+            }
+        )
+    table = (
+        pd.DataFrame(rows)
+        .sort_values("swing", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
     table.attrs[ATTR] = activity.synthetic
     return table
 
@@ -438,26 +464,41 @@ def plot_tornado(
     fig, ax = new_figure(10, 0.5 * len(table) + 2, ax=ax)
     base = float(table["base_net"].iloc[0])
     y = np.arange(len(table))[::-1]
-    for column, style in (("net_at_low", {"color": "white", "hatch": "///"}),
-                          ("net_at_high", {"color": PALE})):
+    for column, style in (
+        ("net_at_low", {"color": "white", "hatch": "///"}),
+        ("net_at_high", {"color": PALE}),
+    ):
         ax.barh(y, table[column] - base, left=base, edgecolor="black", **style)
     ax.axvline(base, color="black", linewidth=1.2)
     ax.axvline(0, color="black", linestyle=":", linewidth=1)
-    ticks = [f"{row.label} ({_value_text(row, 'low')} to {_value_text(row, 'high')})"
-             for row in table.itertuples()]
+    ticks = [
+        f"{row.label} ({_value_text(row, 'low')} to {_value_text(row, 'high')})"
+        for row in table.itertuples()
+    ]
     ax.set_yticks(y, ticks)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: format_gbp(value)))
-    ax.set(title=title, xlabel=f"Net saving (base case {format_gbp(base)}; dotted line: break-even)")
-    ax.legend(handles=[Patch(facecolor="white", edgecolor="black", hatch="///", label="Input at low value"),
-                       Patch(facecolor=PALE, edgecolor="black", label="Input at high value")],
-              loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
-    words = pd.DataFrame({
-        "input": table["label"],
-        "low value": [_value_text(row, "low") for row in table.itertuples()],
-        "high value": [_value_text(row, "high") for row in table.itertuples()],
-        "net saving at low": table["net_at_low"].map(format_gbp),
-        "net saving at high": table["net_at_high"].map(format_gbp),
-    }).set_index("input")
+    ax.set(
+        title=title, xlabel=f"Net saving (base case {format_gbp(base)}; dotted line: break-even)"
+    )
+    ax.legend(
+        handles=[
+            Patch(facecolor="white", edgecolor="black", hatch="///", label="Input at low value"),
+            Patch(facecolor=PALE, edgecolor="black", label="Input at high value"),
+        ],
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        fontsize="small",
+        frameon=False,
+    )
+    words = pd.DataFrame(
+        {
+            "input": table["label"],
+            "low value": [_value_text(row, "low") for row in table.itertuples()],
+            "high value": [_value_text(row, "high") for row in table.itertuples()],
+            "net saving at low": table["net_at_low"].map(format_gbp),
+            "net saving at high": table["net_at_high"].map(format_gbp),
+        }
+    ).set_index("input")
     widest = table.iloc[0]
     return finish(
         fig,
@@ -497,16 +538,20 @@ def plot_break_even(
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: format_gbp(value)))
     ax.set(title=title, xlabel="Months since the clinic opened", ylabel="Net saving so far")
     ax.legend(loc="upper left", fontsize="small")
-    reached = (f"It breaks even in month {month}." if month is not None and month <= months
-               else f"It does not break even within {months} months.")
+    reached = (
+        f"It breaks even in month {month}."
+        if month is not None and month <= months
+        else f"It does not break even within {months} months."
+    )
     return finish(
         fig,
         alt_text=(
             f"Line chart: {title}, month 1 to {months}. It starts at {format_gbp(cumulative[0])} "
             f"(the set-up cost included) and reaches {format_gbp(cumulative[-1])}. {reached}"
         ),
-        table=pd.DataFrame({"month": x, "net saving so far": [format_gbp(v) for v in cumulative]})
-        .set_index("month"),
+        table=pd.DataFrame(
+            {"month": x, "net saving so far": [format_gbp(v) for v in cumulative]}
+        ).set_index("month"),
         synthetic=activity.synthetic,
     )
 
@@ -523,7 +568,9 @@ def outline_text(activity: ClinicActivity, costs: Mapping[str, float], *, months
     )
 
 
-def cost_sliders(activity: ClinicActivity, cost_table: pd.DataFrame, *, months: int = 12) -> widgets.VBox:
+def cost_sliders(
+    activity: ClinicActivity, cost_table: pd.DataFrame, *, months: int = 12
+) -> widgets.VBox:
     """One labelled slider per unit cost (0 to 3 times its value) and the outline, recomputed live.
 
     Each slider's label shows the item and its price year; moving any slider
@@ -533,9 +580,14 @@ def cost_sliders(activity: ClinicActivity, cost_table: pd.DataFrame, *, months: 
     years = dict(zip(cost_table["item"], cost_table["price_year"], strict=True))
     sliders = {
         item: widgets.FloatSlider(
-            value=costs[item], min=0.0, max=3 * costs[item] or 100.0, step=max(costs[item] / 100, 0.5),
-            description=f"{LABELS[item]}, £ ({years[item]})", readout_format=",.0f",
-            continuous_update=False, style={"description_width": "280px"},
+            value=costs[item],
+            min=0.0,
+            max=3 * costs[item] or 100.0,
+            step=max(costs[item] / 100, 0.5),
+            description=f"{LABELS[item]}, £ ({years[item]})",
+            readout_format=",.0f",
+            continuous_update=False,
+            style={"description_width": "280px"},
             layout=widgets.Layout(width="640px"),
         )
         for item in COST_ITEMS
@@ -561,8 +613,9 @@ def format_gbp(value: float) -> str:
 # ---------------------------------------------------------------- helpers
 
 
-def _net_with(activity: ClinicActivity, costs: Mapping[str, float], name: str, value: float,
-              months: int) -> float:
+def _net_with(
+    activity: ClinicActivity, costs: Mapping[str, float], name: str, value: float, months: int
+) -> float:
     """Net saving with one cost item, or one kind of contact avoided, set to ``value``."""
     if name in COST_ITEMS:
         return net_saving(activity, {**costs, name: value}, months=months)
@@ -592,8 +645,11 @@ def _check_costs(costs: Mapping[str, float]) -> None:
             f"The costs have no {', '.join(map(repr, missing))}. Make them with "
             "unit_costs(read_unit_costs(...)) and add a row to the unit-cost table for each."
         )
-    bad = [item for item in COST_ITEMS
-           if not isinstance(costs[item], int | float | np.number) or not costs[item] >= 0]
+    bad = [
+        item
+        for item in COST_ITEMS
+        if not isinstance(costs[item], int | float | np.number) or not costs[item] >= 0
+    ]
     if bad:
         raise DataError(
             f"The cost of {', '.join(map(repr, bad))} is not a number of 0 or more. "
@@ -604,10 +660,17 @@ def _check_costs(costs: Mapping[str, float]) -> None:
 def _check_months(months: int) -> int:
     """A horizon is a whole number of months, at least 1."""
     if isinstance(months, bool) or not isinstance(months, int | np.integer) or months < 1:
-        raise DataError(f"months is {months!r}; give a whole number of months, at least 1 (e.g. 12).")
+        raise DataError(
+            f"months is {months!r}; give a whole number of months, at least 1 (e.g. 12)."
+        )
     return int(months)
 
 
 def _require(frame: pd.DataFrame, columns: list[str]) -> None:
     """The shared column check, with this module's advice."""
-    require_columns(frame, columns, "the table", 'Pass the table read_baby_clinic() (or one_way_sensitivity()) returned, unchanged.')
+    require_columns(
+        frame,
+        columns,
+        "the table",
+        "Pass the table read_baby_clinic() (or one_way_sensitivity()) returned, unchanged.",
+    )

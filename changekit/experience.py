@@ -36,7 +36,13 @@ from changekit.synthetic import is_synthetic
 from changekit.tables import require_unique, rows_where
 
 WEEKDAYS: tuple[str, ...] = (
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
 )
 ARRIVAL_MODES: tuple[str, ...] = ("walk-in", "ambulance")
 REFERRAL_SOURCES: tuple[str, ...] = ("parent", "NHS 111", "GP", "other")
@@ -97,7 +103,11 @@ def read_quotes(path: str | Path | None = None) -> pd.DataFrame:
     path = data_dir() / "parent_quotes.csv" if path is None else Path(path)
     table = read_table(path, QUOTES)
     require_unique(
-        table, "quote_id", path, problem="share an id", fix="renumber the repeated ids",
+        table,
+        "quote_id",
+        path,
+        problem="share an id",
+        fix="renumber the repeated ids",
         why="Each quote needs its own id (Q01, Q02, ...) so that its coding can be saved.",
     )
     return table
@@ -178,7 +188,9 @@ def _day_range(first: str, last: str, text: str) -> tuple[str, ...]:
             "Fri, Sat or Sun."
         ) from None
     if end < start:
-        raise DataError(f"In the opening hours {text!r}, the days run backwards; write e.g. Mon-Fri.")
+        raise DataError(
+            f"In the opening hours {text!r}, the days run backwards; write e.g. Mon-Fri."
+        )
     return WEEKDAYS[start : end + 1]
 
 
@@ -210,9 +222,13 @@ def arrival_hour(attendances: pd.DataFrame) -> pd.Series:
 def in_hours(attendances: pd.DataFrame, hours: OpeningHours = GP_CORE_HOURS) -> pd.Series:
     """True for each attendance that arrived while the service in ``hours`` was open."""
     require_columns(attendances, ("arrival_weekday", "arrival_time"), "the attendances table")
-    minute = arrival_hour(attendances) * 60 + attendances["arrival_time"].str.slice(3, 5).astype(int)
-    flags = [hours.is_open(day, int(m)) for day, m in zip(attendances["arrival_weekday"], minute,
-                                                           strict=True)]
+    minute = arrival_hour(attendances) * 60 + attendances["arrival_time"].str.slice(3, 5).astype(
+        int
+    )
+    flags = [
+        hours.is_open(day, int(m))
+        for day, m in zip(attendances["arrival_weekday"], minute, strict=True)
+    ]
     return pd.Series(flags, index=attendances.index, name="in_hours", dtype=bool)
 
 
@@ -245,10 +261,16 @@ def arrivals_by_hour(attendances: pd.DataFrame) -> pd.DataFrame:
     require_columns(attendances, ("arrival_weekday", "arrival_time"), "the attendances table")
     weekend = attendances["arrival_weekday"].isin(WEEKDAYS[5:])
     hour = arrival_hour(attendances)
-    table = pd.DataFrame({
-        "Monday to Friday": hour[~weekend].value_counts(normalize=True),
-        "Saturday and Sunday": hour[weekend].value_counts(normalize=True),
-    }).reindex(range(24), fill_value=0.0).fillna(0.0)
+    table = (
+        pd.DataFrame(
+            {
+                "Monday to Friday": hour[~weekend].value_counts(normalize=True),
+                "Saturday and Sunday": hour[weekend].value_counts(normalize=True),
+            }
+        )
+        .reindex(range(24), fill_value=0.0)
+        .fillna(0.0)
+    )
     table.index.name = "hour"
     return table
 
@@ -266,16 +288,28 @@ def plot_arrivals(
     shares = arrivals_by_hour(attendances)
     fig, ax = new_figure(10, 5.5)
     for (column, values), (colour, style, marker) in zip(shares.items(), PALETTE, strict=False):
-        ax.plot(values.index + 0.5, values.to_numpy(), linestyle=style, marker=marker,
-                color=colour, markerfacecolor="white", label=column)
+        ax.plot(
+            values.index + 0.5,
+            values.to_numpy(),
+            linestyle=style,
+            marker=marker,
+            color=colour,
+            markerfacecolor="white",
+            label=column,
+        )
     shade = {"facecolor": PALE, "edgecolor": GREY, "hatch": "..", "linewidth": 0}
     for session in hours.sessions:
         if set(session.days) & set(WEEKDAYS[:5]):
             ax.axvspan(session.opens / 60, session.closes / 60, zorder=0, **shade)
     ax.fill_between([], [], label=f"Open on weekdays: {hours.name}", **shade)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
-    ax.set(title=title, xlabel="Hour of arrival (24-hour clock)",
-           ylabel="Share of the period's arrivals", xlim=(0, 24), xticks=range(0, 25, 2))
+    ax.set(
+        title=title,
+        xlabel="Hour of arrival (24-hour clock)",
+        ylabel="Share of the period's arrivals",
+        xlim=(0, 24),
+        xticks=range(0, 25, 2),
+    )
     ax.legend(loc="upper left")
     table = shares.map(percent)
     table.index = [f"{hour:02d}:00-{hour:02d}:59" for hour in shares.index]
@@ -287,7 +321,8 @@ def plot_arrivals(
             f"Line chart: {title}. The share of arrivals in each hour of the day, Monday to "
             f"Friday and at weekends, with the hours practices are open on weekdays "
             f"({hours.name}) shaded. Busiest hour: "
-            + "; ".join(f"{column} {hour}" for column, hour in busiest.items()) + "."
+            + "; ".join(f"{column} {hour}" for column, hour in busiest.items())
+            + "."
         ),
         table=table,
         synthetic=is_synthetic(attendances),
@@ -299,7 +334,9 @@ def plot_arrivals(
 
 def coding_table(coding: QuoteCoding, quotes: pd.DataFrame | None = None) -> str:
     """The coding as a Markdown table (with the quotes' text, one row per quote, if ``quotes`` is given)."""
-    return coding.table(None if quotes is None else dict(zip(quotes["quote_id"], quotes["quote"], strict=True)))
+    return coding.table(
+        None if quotes is None else dict(zip(quotes["quote_id"], quotes["quote"], strict=True))
+    )
 
 
 def theme_counts(coding: QuoteCoding) -> pd.DataFrame:
@@ -349,9 +386,18 @@ class CodingAgreement:
         )
         if self.differences.empty:
             return summary
-        texts = {} if quotes is None else dict(zip(quotes["quote_id"], quotes["quote"], strict=True))
-        rows = [[quote_id, md_cell(texts.get(quote_id, "")), md_cell(row["yours"]), md_cell(row["tutors"])]
-                for quote_id, row in self.differences.iterrows()]
+        texts = (
+            {} if quotes is None else dict(zip(quotes["quote_id"], quotes["quote"], strict=True))
+        )
+        rows = [
+            [
+                quote_id,
+                md_cell(texts.get(quote_id, "")),
+                md_cell(row["yours"]),
+                md_cell(row["tutors"]),
+            ]
+            for quote_id, row in self.differences.iterrows()
+        ]
         headers = ["Quote", "What the parent said", "Your themes", "Tutor's themes"]
         if quotes is None:
             headers.pop(1)
@@ -367,7 +413,9 @@ def coding_agreement(coding: QuoteCoding, tutor: Mapping[str, Iterable[str]]) ->
     """
     unknown = sorted({t for themes in tutor.values() for t in themes} - set(THEMES))
     if unknown:
-        raise DataError(f"The tutor's coding uses themes that are not in the codebook: {', '.join(unknown)}.")
+        raise DataError(
+            f"The tutor's coding uses themes that are not in the codebook: {', '.join(unknown)}."
+        )
     differences, agreeing = {}, 0
     for quote_id, tutor_themes in tutor.items():
         theirs = set(tutor_themes)

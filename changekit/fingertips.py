@@ -61,8 +61,18 @@ FINGERTIPS = Schema(
 )
 ENGLAND = "England"
 #: The columns of ``area_in_context``'s table, in order.
-CONTEXT_COLUMNS = ("indicator", "period", "place", "name", "value", "lower_95", "upper_95", "count",
-                   "denominator", "compared_to_england")
+CONTEXT_COLUMNS = (
+    "indicator",
+    "period",
+    "place",
+    "name",
+    "value",
+    "lower_95",
+    "upper_95",
+    "count",
+    "denominator",
+    "compared_to_england",
+)
 SOURCE = "Source: OHID Fingertips"
 
 
@@ -98,8 +108,10 @@ def fetch_fingertips(indicator_ids: Iterable[int], area_type_id: int) -> pd.Data
     table = frame.astype(str).replace({"nan": ""})
     missing = [name for name in FINGERTIPS.names if name not in table.columns]
     if missing:
-        raise DataError(f"Fingertips answered without the columns {', '.join(map(repr, missing))}; "
-                        "download the CSV from its website instead.")
+        raise DataError(
+            f"Fingertips answered without the columns {', '.join(map(repr, missing))}; "
+            "download the CSV from its website instead."
+        )
     for column in FINGERTIPS.columns:
         if column.kind != "text":
             table[column.name] = pd.to_numeric(table[column.name], errors="coerce")
@@ -143,8 +155,11 @@ def area_in_context(table: pd.DataFrame, area: str) -> pd.DataFrame:
         if own.empty:
             continue
         latest = own.sort_values("period_order").iloc[-1]
-        same = of_indicator[(of_indicator["Time period"] == latest["Time period"])
-                            & (of_indicator["Sex"] == latest["Sex"]) & (of_indicator["Age"] == latest["Age"])]
+        same = of_indicator[
+            (of_indicator["Time period"] == latest["Time period"])
+            & (of_indicator["Sex"] == latest["Sex"])
+            & (of_indicator["Age"] == latest["Age"])
+        ]
         places = {
             "area": same[same["Area Code"] == latest["Area Code"]],
             "region": same[same["Area Code"] == latest.get("Parent Code", "")],
@@ -154,9 +169,20 @@ def area_in_context(table: pd.DataFrame, area: str) -> pd.DataFrame:
             if found.empty:
                 continue
             row = found.iloc[0]
-            rows.append((indicator, latest["Time period"], place, row["Area Name"], row["Value"],
-                         row["Lower CI 95.0 limit"], row["Upper CI 95.0 limit"], row["Count"], row["Denominator"],
-                         row.get("Compared to England value or percentiles", "")))
+            rows.append(
+                (
+                    indicator,
+                    latest["Time period"],
+                    place,
+                    row["Area Name"],
+                    row["Value"],
+                    row["Lower CI 95.0 limit"],
+                    row["Upper CI 95.0 limit"],
+                    row["Count"],
+                    row["Denominator"],
+                    row.get("Compared to England value or percentiles", ""),
+                )
+            )
     return carry(pd.DataFrame(rows, columns=list(CONTEXT_COLUMNS)), table)
 
 
@@ -180,20 +206,41 @@ def plot_area_in_context(context: pd.DataFrame, *, synthetic: bool | None = None
         for position, (_, row) in enumerate(rows.iterrows()):
             marker, face = _PLACE_STYLE[row["place"]]
             error = [[row["value"] - row["lower_95"]], [row["upper_95"] - row["value"]]]
-            ax.errorbar(row["value"], -position, xerr=None if np.isnan(error).any() else error, fmt=marker,
-                        markerfacecolor=face, markeredgecolor="black", ecolor="black", capsize=4, markersize=8)
+            ax.errorbar(
+                row["value"],
+                -position,
+                xerr=None if np.isnan(error).any() else error,
+                fmt=marker,
+                markerfacecolor=face,
+                markeredgecolor="black",
+                ecolor="black",
+                capsize=4,
+                markersize=8,
+            )
             compared = str(row["compared_to_england"] or "").lower()
-            versus = f" ({compared} than England)" if compared in {"higher", "lower"} else (
-                " (similar to England)" if compared == "similar" else "")
-            ax.annotate(f"{row['name']} {row['value']:,.1f}{versus}", (row["value"], -position), xytext=(0, 7),
-                        textcoords="offset points", ha="center", fontsize="small")
+            versus = (
+                f" ({compared} than England)"
+                if compared in {"higher", "lower"}
+                else (" (similar to England)" if compared == "similar" else "")
+            )
+            ax.annotate(
+                f"{row['name']} {row['value']:,.1f}{versus}",
+                (row["value"], -position),
+                xytext=(0, 7),
+                textcoords="offset points",
+                ha="center",
+                fontsize="small",
+            )
         ax.margins(x=0.25)
         ax.set_yticks([])
         ax.set_ylim(-len(rows) + 0.3, 0.9)
         ax.set_title(f"{indicator} ({rows['period'].iloc[0]})", loc="left", fontsize="medium")
     fig.supxlabel(f"{SOURCE}; bars are 95% confidence intervals as published.")
-    table = context[["indicator", "period", "name", "value", "lower_95", "upper_95"]].rename(columns={
-        "lower_95": "lower 95% limit", "upper_95": "upper 95% limit"}).set_index("indicator")
+    table = (
+        context[["indicator", "period", "name", "value", "lower_95", "upper_95"]]
+        .rename(columns={"lower_95": "lower 95% limit", "upper_95": "upper 95% limit"})
+        .set_index("indicator")
+    )
     return finish(
         fig,
         alt_text=(

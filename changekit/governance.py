@@ -50,9 +50,13 @@ _FULL_DATE = (
     r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}"
     r"|\d{1,2}(?:st|nd|rd|th)?[ /-][A-Za-z]{3,9},?[ /-]\d{2,4}"
 )
-_BIRTH_DATE_COLUMN = re.compile(r"\b(dob|d o b|date of birth|birth ?date|birthday|date born|born)\b")
-_PERSON = (r"(patient|pt|child|children|baby|infant|mother|mum|father|dad|parent|carer|guardian|client|pupil"
-           r"|person|young person)s?")
+_BIRTH_DATE_COLUMN = re.compile(
+    r"\b(dob|d o b|date of birth|birth ?date|birthday|date born|born)\b"
+)
+_PERSON = (
+    r"(patient|pt|child|children|baby|infant|mother|mum|father|dad|parent|carer|guardian|client|pupil"
+    r"|person|young person)s?"
+)
 _BIRTH_WORDS = r"(?:d\.? ?o\.? ?b\b\.?|date of birth|birth ?date|birthday|born)"
 # In free text a full date is a date of birth only when a word next to it says so
 # ("DOB: 03/04/2019", "born on 3 March 2019", "12.05.2018 (date of birth)"): a
@@ -242,7 +246,11 @@ def _header_findings(df: pd.DataFrame) -> list[Finding]:
     findings = []
     for check in (_NHS_CHECK, _POSTCODE_CHECK):
         for position in np.flatnonzero(check.detect("", headers).to_numpy(dtype=bool)):
-            findings.append(Finding(f"{POSITION}{int(position) + 1} (its name in row 1)", [1], check.what, check.fix))
+            findings.append(
+                Finding(
+                    f"{POSITION}{int(position) + 1} (its name in row 1)", [1], check.what, check.fix
+                )
+            )
     return findings
 
 
@@ -271,7 +279,9 @@ def mask(text: str) -> str:
     return re.sub(rf"(?<![A-Za-z0-9]){_POSTCODE}(?![A-Za-z0-9])", "[postcode hidden]", hidden)
 
 
-def check_no_identifiers(df: pd.DataFrame, *, source: str = "this table", place_names: Iterable[str] = ()) -> None:
+def check_no_identifiers(
+    df: pd.DataFrame, *, source: str = "this table", place_names: Iterable[str] = ()
+) -> None:
     """Raise ``IdentifiableDataError`` if any column holds patient-identifiable data.
 
     Looks for NHS numbers with a valid check digit (plain, spaced 3-3-4 or with
@@ -333,13 +343,19 @@ def check_free_text(answer: object, *, form: str) -> None:
         for check in identifiers_in_text(text)
     ]
     if problems:
-        raise IdentifiableDataError("\n".join([
-            f'Not saved: your "{form}" answer looks like it holds patient-identifiable data.',
-            *problems,
-            ("What you typed is still in the form; your last saved answer is kept. Take the "
-             "identifier out and the form saves again."),
-            WHY,
-        ]))
+        raise IdentifiableDataError(
+            "\n".join(
+                [
+                    f'Not saved: your "{form}" answer looks like it holds patient-identifiable data.',
+                    *problems,
+                    (
+                        "What you typed is still in the form; your last saved answer is kept. Take the "
+                        "identifier out and the form saves again."
+                    ),
+                    WHY,
+                ]
+            )
+        )
 
 
 def _integer_columns(table: pd.DataFrame) -> list[str]:

@@ -75,7 +75,9 @@ POPULATION = Schema(
         Column("cost_gbp", "number", minimum=0),
     ),
 )
-SEGMENT_NEEDS = Schema("segment_needs", (Column("segment", allowed=tuple(SEGMENTS)), Column("need")))
+SEGMENT_NEEDS = Schema(
+    "segment_needs", (Column("segment", allowed=tuple(SEGMENTS)), Column("need"))
+)
 SERVICE_MAP = Schema(
     "service_map", (Column("service"), Column("provider"), Column("hours"), Column("need"))
 )
@@ -118,13 +120,16 @@ def segment_summary(population: pd.DataFrame) -> pd.DataFrame:
     """
     require_columns(population, ("segment", "ltc_count", "cost_gbp"), "the population table")
     grouped = population.groupby("segment", sort=False)
-    table = pd.DataFrame({
-        "children": grouped.size(),
-        "with_ltc": grouped["ltc_count"].apply(lambda counts: float((counts > 0).mean())),
-        "cost_gbp": grouped["cost_gbp"].sum(),
-    })
-    table = table.reindex([s for s in SEGMENTS if s in table.index] +
-                          [s for s in table.index if s not in SEGMENTS])
+    table = pd.DataFrame(
+        {
+            "children": grouped.size(),
+            "with_ltc": grouped["ltc_count"].apply(lambda counts: float((counts > 0).mean())),
+            "cost_gbp": grouped["cost_gbp"].sum(),
+        }
+    )
+    table = table.reindex(
+        [s for s in SEGMENTS if s in table.index] + [s for s in table.index if s not in SEGMENTS]
+    )
     table.insert(0, "name", [SEGMENTS.get(s, s) for s in table.index])
     table.insert(2, "share", table["children"] / table["children"].sum())
     table["cost_share"] = table["cost_gbp"] / table["cost_gbp"].sum()
@@ -143,8 +148,11 @@ def rate_table(
     and segments in CC4C order.
     """
     require_columns(population, [*services, *([by] if by else [])], "the population table")
-    groups = population.groupby(by, sort=True) if by else population.groupby(
-        pd.Series("all children", index=population.index, name="group"))
+    groups = (
+        population.groupby(by, sort=True)
+        if by
+        else population.groupby(pd.Series("all children", index=population.index, name="group"))
+    )
     table = groups[list(services)].sum().div(groups.size(), axis=0) * 1000
     table.insert(0, "children", groups.size())
     return _in_natural_order(table)
@@ -209,10 +217,12 @@ def children_for_share(costs: Iterable[float], share: float = 0.5) -> float:
 def cost_curve(costs: Iterable[float]) -> pd.DataFrame:
     """The Pareto (concentration) curve: cumulative shares of children and of cost, costliest first."""
     ranked = _costs(costs)
-    return pd.DataFrame({
-        "children_share": np.arange(1, ranked.size + 1) / ranked.size,
-        "cost_share": ranked.cumsum() / ranked.sum(),
-    })
+    return pd.DataFrame(
+        {
+            "children_share": np.arange(1, ranked.size + 1) / ranked.size,
+            "cost_share": ranked.cumsum() / ranked.sum(),
+        }
+    )
 
 
 def plot_pareto(
@@ -226,30 +236,48 @@ def plot_pareto(
     """
     curve = cost_curve(costs)
     fig, ax = new_figure(8, 6)
-    ax.plot(curve["children_share"], curve["cost_share"], color="black", linestyle="-",
-            label="Children, costliest first")
+    ax.plot(
+        curve["children_share"],
+        curve["cost_share"],
+        color="black",
+        linestyle="-",
+        label="Children, costliest first",
+    )
     ax.plot([0, 1], [0, 1], color=GREY, linestyle="--", label="If every child cost the same")
     for mark in marks:
         share = share_of_cost(costs, mark)
         ax.plot([mark], [share], marker="o", color="black", linestyle="")
-        ax.annotate(f"{mark:.0%} of children: {share:.0%} of cost", (mark, share),
-                    xytext=(10, -14), textcoords="offset points")
+        ax.annotate(
+            f"{mark:.0%} of children: {share:.0%} of cost",
+            (mark, share),
+            xytext=(10, -14),
+            textcoords="offset points",
+        )
     ax.xaxis.set_major_formatter(PercentFormatter(xmax=1))
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1))
-    ax.set(title=title, xlabel="Share of children (costliest first)",
-           ylabel="Share of the total cost", xlim=(0, 1), ylim=(0, 1.02))
+    ax.set(
+        title=title,
+        xlabel="Share of children (costliest first)",
+        ylabel="Share of the total cost",
+        xlim=(0, 1),
+        ylim=(0, 1.02),
+    )
     ax.legend(loc="lower right")
     steps = sorted({0.01, 0.05, 0.1, 0.2, 0.5, *marks})
-    table = pd.DataFrame({
-        "costliest children": [percent(step, 0) for step in steps],
-        "share of the total cost": [percent(share_of_cost(costs, step), 0) for step in steps],
-    }).set_index("costliest children")
+    table = pd.DataFrame(
+        {
+            "costliest children": [percent(step, 0) for step in steps],
+            "share of the total cost": [percent(share_of_cost(costs, step), 0) for step in steps],
+        }
+    ).set_index("costliest children")
     return finish(
         fig,
         alt_text=(
             f"Pareto (cost concentration) curve: {title}. "
-            + "; ".join(f"the costliest {m:.0%} of children carry {share_of_cost(costs, m):.0%} "
-                        "of the cost" for m in marks)
+            + "; ".join(
+                f"the costliest {m:.0%} of children carry {share_of_cost(costs, m):.0%} of the cost"
+                for m in marks
+            )
             + ". A straight diagonal would mean every child cost the same."
         ),
         table=table,
@@ -285,8 +313,10 @@ def variation_by_group(
             f"The reference group {reference!r} is not in the column '{group}'. "
             f"Its groups are: {', '.join(map(str, table.index))}."
         )
-    rates = [rate_per_1000(int(e), int(c), confidence=confidence)
-             for e, c in zip(table["events"], table["children"], strict=True)]
+    rates = [
+        rate_per_1000(int(e), int(c), confidence=confidence)
+        for e, c in zip(table["events"], table["children"], strict=True)
+    ]
     table["rate"] = [r.rate for r in rates]
     table["low"] = [r.low for r in rates]
     table["high"] = [r.high for r in rates]
@@ -327,12 +357,15 @@ def gap_summary(gaps: pd.DataFrame, population: pd.DataFrame | None = None) -> p
     """
     require_columns(gaps, ("segment", "need", "gap"), "the gaps table")
     grouped = gaps.groupby("segment", sort=False)
-    table = pd.DataFrame({
-        "needs": grouped.size(),
-        "unmet": grouped["gap"].sum().astype(int),
-        "unmet_needs": grouped.apply(lambda g: "; ".join(g.loc[g["gap"], "need"]),
-                                     include_groups=False),
-    })
+    table = pd.DataFrame(
+        {
+            "needs": grouped.size(),
+            "unmet": grouped["gap"].sum().astype(int),
+            "unmet_needs": grouped.apply(
+                lambda g: "; ".join(g.loc[g["gap"], "need"]), include_groups=False
+            ),
+        }
+    )
     if population is not None:
         summary = segment_summary(population)
         table = table.join(summary[["children", "cost_share"]])

@@ -120,7 +120,11 @@ def server_settings(root: Path) -> dict[str, str]:
     path = root / SERVER_SETTINGS
     lines = path.read_text().splitlines() if path.is_file() else []
     pairs = (line.partition("=") for line in lines)
-    return {key.strip(): value.strip() for key, _, value in pairs if key.strip().startswith("CHANGEKIT_") and value}
+    return {
+        key.strip(): value.strip()
+        for key, _, value in pairs
+        if key.strip().startswith("CHANGEKIT_") and value
+    }
 
 
 def number(env: Mapping[str, str], name: str, default: Number) -> Number:
@@ -133,10 +137,14 @@ def number(env: Mapping[str, str], name: str, default: Number) -> Number:
     try:
         value = kind(text)
     except ValueError:
-        raise SettingsError(f"{name} must be a {'whole ' if kind is int else ''}number, not {text!r}: "
-                            f"set it to one, or unset it for the default ({default}).") from None
+        raise SettingsError(
+            f"{name} must be a {'whole ' if kind is int else ''}number, not {text!r}: "
+            f"set it to one, or unset it for the default ({default})."
+        ) from None
     if value < 0:
-        raise SettingsError(f"{name} cannot be negative ({text}): set it to {default} or more, or unset it.")
+        raise SettingsError(
+            f"{name} cannot be negative ({text}): set it to {default} or more, or unset it."
+        )
     return value
 
 

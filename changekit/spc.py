@@ -317,7 +317,15 @@ def xmr(
         [_xmr_limits(y[start:stop], screen_outliers) for start, stop in starts], ignore_index=True
     )
     return _chart(
-        x, y, limits, starts, improvement, shift_run, trend_run, kind="xmr", sources=[values, labels]
+        x,
+        y,
+        limits,
+        starts,
+        improvement,
+        shift_run,
+        trend_run,
+        kind="xmr",
+        sources=[values, labels],
     )
 
 
@@ -347,7 +355,14 @@ def p_chart(
         [_p_limits(k[start:stop], n[start:stop]) for start, stop in starts], ignore_index=True
     )
     return _chart(
-        x, k / n, limits, starts, improvement, shift_run, trend_run, kind="p",
+        x,
+        k / n,
+        limits,
+        starts,
+        improvement,
+        shift_run,
+        trend_run,
+        kind="p",
         sources=[numerators, denominators, labels],
     )
 
@@ -763,7 +778,9 @@ def plot_spc(
             )
     handles = [
         Line2D([], [], color=COLOURS["mean"], label="Average"),
-        Line2D([], [], color=COLOURS["limits"], linestyle="--", label="Usual range (process limits)"),
+        Line2D(
+            [], [], color=COLOURS["limits"], linestyle="--", label="Usual range (process limits)"
+        ),
     ]
     if target is not None:
         ax.axhline(target, color=COLOURS["target"], linestyle="-.", linewidth=1.2)

@@ -98,8 +98,10 @@ class Rate:
     confidence: float = 0.95
 
     def __str__(self) -> str:
-        return (f"{self.rate:,.1f} per 1,000 ({self.confidence:.0%} CI "
-                f"{self.low:,.1f} to {self.high:,.1f})")
+        return (
+            f"{self.rate:,.1f} per 1,000 ({self.confidence:.0%} CI "
+            f"{self.low:,.1f} to {self.high:,.1f})"
+        )
 
 
 def proportion(successes: int, total: int, *, confidence: float = 0.95) -> Proportion:
@@ -244,11 +246,16 @@ def funnel_table(
     return carry(table, frame)
 
 
-_FLAG_WORDS = {"above": "above the usual range", "below": "below the usual range",
-               "within": "within the usual range"}
+_FLAG_WORDS = {
+    "above": "above the usual range",
+    "below": "below the usual range",
+    "within": "within the usual range",
+}
 
 
-def funnel_in_words(table: pd.DataFrame, *, levels: Sequence[float] = DEFAULT_LEVELS) -> pd.DataFrame:
+def funnel_in_words(
+    table: pd.DataFrame, *, levels: Sequence[float] = DEFAULT_LEVELS
+) -> pd.DataFrame:
     """A ``funnel_table`` (or some of its rows) to show people: columns in words, % as %.
 
     One row per group: how many had the outcome, out of how many, the
@@ -265,8 +272,12 @@ def funnel_in_words(table: pd.DataFrame, *, levels: Sequence[float] = DEFAULT_LE
     words["out of"] = table["n"]
     words["%"] = table["p"].map(percent)
     if f"lower_{label}" in table.columns:
-        words[f"lowest usual % ({_level_text(widest)} limits)"] = table[f"lower_{label}"].map(percent)
-        words[f"highest usual % ({_level_text(widest)} limits)"] = table[f"upper_{label}"].map(percent)
+        words[f"lowest usual % ({_level_text(widest)} limits)"] = table[f"lower_{label}"].map(
+            percent
+        )
+        words[f"highest usual % ({_level_text(widest)} limits)"] = table[f"upper_{label}"].map(
+            percent
+        )
     if "flag" in table.columns:
         words["compared with the average"] = table["flag"].map(_FLAG_WORDS)
     return words
@@ -320,8 +331,11 @@ def plot_funnel(
         alt_text=(
             f"Funnel plot: {title}. {len(table)} groups by size, against the {centre.lower()} of "
             f"{target:.1%} and its {' and '.join(_level_text(v) for v in sorted(levels))} limits. "
-            + (f"Outside the {_level_text(max(levels))} limits: {', '.join(outside)}."
-               if outside else f"Every group lies within the {_level_text(max(levels))} limits.")
+            + (
+                f"Outside the {_level_text(max(levels))} limits: {', '.join(outside)}."
+                if outside
+                else f"Every group lies within the {_level_text(max(levels))} limits."
+            )
         ),
         table=funnel_in_words(
             table[[c for c in ("k", "n", "p") if c in table.columns]]

@@ -31,11 +31,16 @@ from tests.hub import journeys
 from tests.processes import describe, session_marker, started_by
 
 settings.register_profile(
-    "ci", derandomize=True, deadline=None, print_blob=True,
+    "ci",
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 #: Seconds a process that is already stopping may take to exit before it counts as left behind.
 EXIT_GRACE_SECONDS = 15
@@ -55,14 +60,18 @@ def nothing_left_running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
                 process.kill()
             except psutil.NoSuchProcess:
                 pass
-        pytest.fail(f"the tests left {len(left)} process(es) running (now killed):\n{listed}", pytrace=False)
+        pytest.fail(
+            f"the tests left {len(left)} process(es) running (now killed):\n{listed}", pytrace=False
+        )
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless, driven by Playwright (the hub, inert-HTML and production tests)."""
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=journeys.CHROMIUM, args=journeys.CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=journeys.CHROMIUM, args=journeys.CHROMIUM_ARGS
+        )
         try:
             yield chromium
         finally:
@@ -98,4 +107,3 @@ def text_file(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return write
-

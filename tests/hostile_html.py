@@ -16,8 +16,16 @@ ANSWER_TEXT = "The funnel shows two practices above the upper limit"
 #: Words of the HTML output that must still be shown.
 OUTPUT_TEXT = "Output table caption"
 ONE_PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-NAMES = ("img-onerror", "script", "svg-onload", "javascript-link", "iframe", "form", "output-script",
-         "output-img-onerror")
+NAMES = (
+    "img-onerror",
+    "script",
+    "svg-onload",
+    "javascript-link",
+    "iframe",
+    "form",
+    "output-script",
+    "output-img-onerror",
+)
 
 
 def _run(name: str, beacon: str) -> str:
@@ -27,15 +35,17 @@ def _run(name: str, beacon: str) -> str:
 
 def written_answer(beacon: str) -> str:
     """A markdown answer: real words, then every kind of live HTML a trainee could type."""
-    return "\n\n".join([
-        f"{ANSWER_TEXT}, so I would ask both about their referral letters.",
-        f'<img src="x" onerror="{_run("img-onerror", beacon)}">',
-        f"<script>{_run('script', beacon)}</script>",
-        f'<svg onload="{_run("svg-onload", beacon)}"></svg>',
-        f'<a href="javascript:{_run("javascript-link", beacon)}">Read my reasoning</a>',
-        f'<iframe src="{beacon}/iframe"></iframe>',
-        f'<form action="{beacon}/form"><button>Send the form</button></form>',
-    ])
+    return "\n\n".join(
+        [
+            f"{ANSWER_TEXT}, so I would ask both about their referral letters.",
+            f'<img src="x" onerror="{_run("img-onerror", beacon)}">',
+            f"<script>{_run('script', beacon)}</script>",
+            f'<svg onload="{_run("svg-onload", beacon)}"></svg>',
+            f'<a href="javascript:{_run("javascript-link", beacon)}">Read my reasoning</a>',
+            f'<iframe src="{beacon}/iframe"></iframe>',
+            f'<form action="{beacon}/form"><button>Send the form</button></form>',
+        ]
+    )
 
 
 def output_html(beacon: str) -> str:
@@ -61,18 +71,43 @@ def display_code(beacon: str) -> str:
 
 def hostile_notebook(beacon: str) -> nbformat.NotebookNode:
     """A small graded notebook: a written answer and an output with payloads, as autograde leaves it."""
-    answer = nbformat.v4.new_markdown_cell(written_answer(beacon), metadata={"nbgrader": {
-        "grade": True, "solution": True, "locked": False, "points": 2, "grade_id": "interpret",
-        "schema_version": 3, "score": 1.0,
-    }})
-    code = nbformat.v4.new_code_cell("show()", metadata={"nbgrader": {
-        "grade": False, "solution": True, "locked": False, "grade_id": "show", "schema_version": 3,
-    }}, outputs=[
-        nbformat.v4.new_output("display_data", data={"text/html": output_html(beacon), "text/plain": "<HTML>"}),
-        nbformat.v4.new_output("display_data", data={"image/png": ONE_PIXEL_PNG, "text/plain": "<Figure>"}),
-    ])
-    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Task 9\n\nInterpret the funnel."),
-                                           answer, code])
+    answer = nbformat.v4.new_markdown_cell(
+        written_answer(beacon),
+        metadata={
+            "nbgrader": {
+                "grade": True,
+                "solution": True,
+                "locked": False,
+                "points": 2,
+                "grade_id": "interpret",
+                "schema_version": 3,
+                "score": 1.0,
+            }
+        },
+    )
+    code = nbformat.v4.new_code_cell(
+        "show()",
+        metadata={
+            "nbgrader": {
+                "grade": False,
+                "solution": True,
+                "locked": False,
+                "grade_id": "show",
+                "schema_version": 3,
+            }
+        },
+        outputs=[
+            nbformat.v4.new_output(
+                "display_data", data={"text/html": output_html(beacon), "text/plain": "<HTML>"}
+            ),
+            nbformat.v4.new_output(
+                "display_data", data={"image/png": ONE_PIXEL_PNG, "text/plain": "<Figure>"}
+            ),
+        ],
+    )
+    return nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("# Task 9\n\nInterpret the funnel."), answer, code]
+    )
 
 
 class _LiveParts(HTMLParser):

@@ -36,8 +36,21 @@ class Server:
     def create_database(self, name: str) -> str:
         """Create ``name``; return its URL."""
         psql = Path(server_bin()) / "psql"
-        run_as_postgres([str(psql), "-h", str(self.socket_dir), "-p", str(self.port), "-d", "postgres",
-                         "-v", "ON_ERROR_STOP=1", "-c", f'CREATE DATABASE "{name}"'])
+        run_as_postgres(
+            [
+                str(psql),
+                "-h",
+                str(self.socket_dir),
+                "-p",
+                str(self.port),
+                "-d",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                f'CREATE DATABASE "{name}"',
+            ]
+        )
         return self.url(name)
 
 
@@ -52,7 +65,9 @@ def skip_reason() -> str | None:
     if os.geteuid() != 0:
         return "PostgreSQL tests start a server as the postgres account: run as root (as CI does)"
     if server_bin() is None or shutil.which("runuser") is None:
-        return "PostgreSQL is not installed: `make test` installs Debian's postgresql when run as root"
+        return (
+            "PostgreSQL is not installed: `make test` installs Debian's postgresql when run as root"
+        )
     try:
         import psycopg  # noqa: F401
     except ImportError:
@@ -61,8 +76,9 @@ def skip_reason() -> str | None:
 
 
 def run_as_postgres(command: list[str]) -> str:
-    done = subprocess.run(["runuser", "-u", "postgres", "--", *command], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        ["runuser", "-u", "postgres", "--", *command], capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
     return done.stdout
@@ -93,12 +109,17 @@ def postgres_server() -> Iterator[Server]:
         shutil.chown(folder, "postgres")
     pg_ctl = [str(binaries / "pg_ctl"), "-D", str(data), "-l", str(base / "postgres.log")]
     try:
-        run_as_postgres([str(binaries / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres"])
+        run_as_postgres(
+            [str(binaries / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres"]
+        )
         port = free_port()
         options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
         run_as_postgres([*pg_ctl, "-o", options, "-w", "-t", str(READY_SECONDS), "start"])
         yield Server(port, sockets)
     finally:
-        subprocess.run(["runuser", "-u", "postgres", "--", *pg_ctl, "-m", "fast", "-w", "stop"],
-                       capture_output=True, check=False)
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", *pg_ctl, "-m", "fast", "-w", "stop"],
+            capture_output=True,
+            check=False,
+        )
         shutil.rmtree(base, ignore_errors=True)

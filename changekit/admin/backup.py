@@ -48,7 +48,9 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 PARTS = ("course", "state", "exchange", "hub", "homes")
 #: Folder names never backed up: rebuilt from the lock file or by tools, or runtime only.
-LEFT_OUT = frozenset({".venv", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", "node_modules"})
+LEFT_OUT = frozenset(
+    {".venv", ".git", "__pycache__", ".pytest_cache", ".ruff_cache", "node_modules"}
+)
 #: Files never backed up: they describe processes, not data.
 RUNTIME_FILES = frozenset({"jupyterhub.pid", "jupyterhub-proxy.pid"})
 SPOOL_BYTES = 16 * 2**20
@@ -94,7 +96,11 @@ def parts_of(locations: Locations) -> list[Part]:
             found[name] = path
     parts = []
     for name, path in found.items():
-        outer = [(other, where) for other, where in found.items() if other != name and where in path.parents]
+        outer = [
+            (other, where)
+            for other, where in found.items()
+            if other != name and where in path.parents
+        ]
         if outer:
             other, where = max(outer, key=lambda pair: len(pair[1].parts))
             parts.append(Part(name, path, other, path.relative_to(where).as_posix()))
@@ -130,7 +136,10 @@ class ArchiveWriter:
     def add_file(self, path: Path, name: str, like: os.stat_result | None = None) -> bool:
         """Add one regular file, read once into a spooled copy; False if it vanished meanwhile."""
         try:
-            with open(path, "rb") as handle, tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as copy:
+            with (
+                open(path, "rb") as handle,
+                tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as copy,
+            ):
                 info = self.tar.gettarinfo(fileobj=handle, arcname=name)
                 info.type, info.linkname = tarfile.REGTYPE, ""  # a hard-linked file is stored whole
                 hashing = _Hashing(handle)
@@ -139,7 +148,11 @@ class ArchiveWriter:
                 info.size = copy.tell()
                 copy.seek(0)
                 if like is not None:
-                    info.mode, info.uid, info.gid = stat.S_IMODE(like.st_mode), like.st_uid, like.st_gid
+                    info.mode, info.uid, info.gid = (
+                        stat.S_IMODE(like.st_mode),
+                        like.st_uid,
+                        like.st_gid,
+                    )
                     info.uname = info.gname = ""
                 self.tar.addfile(info, copy)
         except FileNotFoundError:
@@ -164,8 +177,11 @@ def _walk(part: Part, leave_out: set[Path]) -> Iterator[tuple[Path, str]]:
     for folder, subfolders, files in os.walk(part.path):
         here = Path(folder)
         links = [s for s in subfolders if (here / s).is_symlink()]  # stored as links, not followed
-        subfolders[:] = sorted(s for s in subfolders
-                               if s not in links and s not in LEFT_OUT and here / s not in leave_out)
+        subfolders[:] = sorted(
+            s
+            for s in subfolders
+            if s not in links and s not in LEFT_OUT and here / s not in leave_out
+        )
         relative = here.relative_to(part.path)
         yield here, (Path(part.name) / relative).as_posix()
         for name in sorted(files + links):
@@ -204,7 +220,9 @@ def _place(path: Path, parts: list[Part]) -> dict[str, str]:
     return {"part": part.name, "relative": path.relative_to(part.path).as_posix()}
 
 
-def _add_database(writer: ArchiveWriter, name: str, url: str, parts: list[Part], summary: Summary) -> dict | None:
+def _add_database(
+    writer: ArchiveWriter, name: str, url: str, parts: list[Part], summary: Summary
+) -> dict | None:
     """Add a consistent copy of one database; its manifest entry, or None if it does not exist yet."""
     kind = databases.kind(url)
     with tempfile.TemporaryDirectory() as scratch:
@@ -212,7 +230,11 @@ def _add_database(writer: ArchiveWriter, name: str, url: str, parts: list[Part],
         if not databases.copy_database(url, copy):
             summary.databases.append(f"{name}: none yet at {databases.safe_url(url)}")
             return None
-        entry: dict[str, Any] = {"kind": kind, "url": databases.safe_url(url), "member": f"databases/{name}"}
+        entry: dict[str, Any] = {
+            "kind": kind,
+            "url": databases.safe_url(url),
+            "member": f"databases/{name}",
+        }
         original = databases.sqlite_path(url)
         if original is not None:
             entry.update(_place(original, parts))
@@ -234,17 +256,25 @@ def backup(locations: Locations, archive: Path | None = None) -> Summary:
     if archive.exists():
         raise AdminError(f"{archive} already exists; give another name with --out.")
     parts = parts_of(locations)
-    db_files = {name: databases.sqlite_path(url) for name, url in
-                (("gradebook", locations.gradebook_url), ("hub", locations.hub_db_url))}
+    db_files = {
+        name: databases.sqlite_path(url)
+        for name, url in (("gradebook", locations.gradebook_url), ("hub", locations.hub_db_url))
+    }
     leave_out = {archive.parent, *(p.path for p in parts)}
     for path in db_files.values():
         leave_out |= _database_sidecars(path) if path else set()
     summary = Summary(archive)
-    os.close(os.open(archive, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # owner-only from the start
+    os.close(
+        os.open(archive, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    )  # owner-only from the start
     manifest: dict[str, Any] = {
-        "format": FORMAT, "course_id": locations.course_id, "host": socket.gethostname(),
+        "format": FORMAT,
+        "course_id": locations.course_id,
+        "host": socket.gethostname(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "parts": {p.name: {"path": str(p.path), "inside": p.inside, "relative": p.relative} for p in parts},
+        "parts": {
+            p.name: {"path": str(p.path), "inside": p.inside, "relative": p.relative} for p in parts
+        },
         "databases": {},
     }
     try:
@@ -252,7 +282,10 @@ def backup(locations: Locations, archive: Path | None = None) -> Summary:
             writer = ArchiveWriter(tar)
             for part in parts:
                 _add_part(writer, part, leave_out - {part.path}, summary)
-            for name, url in (("gradebook", locations.gradebook_url), ("hub", locations.hub_db_url)):
+            for name, url in (
+                ("gradebook", locations.gradebook_url),
+                ("hub", locations.hub_db_url),
+            ):
                 entry = _add_database(writer, name, url, parts, summary)
                 if entry is not None:
                     manifest["databases"][name] = entry
@@ -274,9 +307,13 @@ def read_manifest(tar: tarfile.TarFile, archive: Path) -> dict[str, Any]:
         member = tar.getmember(MANIFEST)
         content = json.loads(tar.extractfile(member).read())  # type: ignore[union-attr]
     except (KeyError, AttributeError, json.JSONDecodeError):
-        raise AdminError(f"{archive} is not a backup made by 'changekit backup' (it has no manifest).") from None
+        raise AdminError(
+            f"{archive} is not a backup made by 'changekit backup' (it has no manifest)."
+        ) from None
     if content.get("format") != FORMAT:
-        raise AdminError(f"{archive} is in backup format {content.get('format')!r}; this changekit reads {FORMAT}.")
+        raise AdminError(
+            f"{archive} is in backup format {content.get('format')!r}; this changekit reads {FORMAT}."
+        )
     return content
 
 
@@ -303,10 +340,15 @@ def targets_for(manifest: dict[str, Any], given: dict[str, Path | None]) -> dict
 
 def _check_empty(targets: dict[str, Path]) -> None:
     """Refuse to restore over anything: every target must be missing or an empty folder."""
-    occupied = [f"{name} -> {path}" for name, path in targets.items() if path.exists() and any(path.iterdir())]
+    occupied = [
+        f"{name} -> {path}"
+        for name, path in targets.items()
+        if path.exists() and any(path.iterdir())
+    ]
     if occupied:
         raise AdminError(
-            "Restore writes only into new or empty folders, and these are not empty: " + "; ".join(occupied)
+            "Restore writes only into new or empty folders, and these are not empty: "
+            + "; ".join(occupied)
             + ". Give new folders (--course, --state, --exchange, --hub-dir, --homes), or move the "
             "old ones aside first."
         )
@@ -323,7 +365,9 @@ def _keep_attributes(member: tarfile.TarInfo, destination: str) -> tarfile.TarIn
     return member
 
 
-def _database_places(dbs: dict[str, Any], targets: dict[str, Path], scratch: Path) -> dict[str, Path]:
+def _database_places(
+    dbs: dict[str, Any], targets: dict[str, Path], scratch: Path
+) -> dict[str, Path]:
     """Archive member -> where it is restored: a SQLite copy goes back in place, a dump to ``scratch``."""
     places = {}
     for entry in dbs.values():
@@ -335,7 +379,9 @@ def _database_places(dbs: dict[str, Any], targets: dict[str, Path], scratch: Pat
             places[entry["member"]] = Path(entry["path"])
     taken = [str(path) for path in places.values() if path.exists()]
     if taken:
-        raise AdminError(f"Restore never overwrites a database, and {', '.join(taken)} exists; move it aside first.")
+        raise AdminError(
+            f"Restore never overwrites a database, and {', '.join(taken)} exists; move it aside first."
+        )
     return places
 
 
@@ -362,7 +408,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def restore(archive: Path, given: dict[str, Path | None], database_urls: dict[str, str | None]) -> Summary:
+def restore(
+    archive: Path, given: dict[str, Path | None], database_urls: dict[str, str | None]
+) -> Summary:
     """Put a backup back: folders into new or empty places, databases back, every file checked.
 
     ``given`` maps part names to new places (None: see ``targets_for``);
@@ -392,14 +440,23 @@ def restore(archive: Path, given: dict[str, Path | None], database_urls: dict[st
     return summary
 
 
-def _restore_from(tar: tarfile.TarFile, archive: Path, given: dict[str, Path | None],
-                  database_urls: dict[str, str | None], summary: Summary) -> None:
+def _restore_from(
+    tar: tarfile.TarFile,
+    archive: Path,
+    given: dict[str, Path | None],
+    database_urls: dict[str, str | None],
+    summary: Summary,
+) -> None:
     """The body of ``restore``: check the targets, extract, verify, load databases."""
     manifest = read_manifest(tar, archive)
     targets = targets_for(manifest, given)
     dbs = manifest["databases"]
     _check_empty(targets)
-    postgres = {name: database_urls.get(name) for name, entry in dbs.items() if entry["kind"] == "postgresql"}
+    postgres = {
+        name: database_urls.get(name)
+        for name, entry in dbs.items()
+        if entry["kind"] == "postgresql"
+    }
     missing = [name for name, url in postgres.items() if not url]
     if missing:
         raise AdminError(
@@ -435,7 +492,9 @@ def _restore_from(tar: tarfile.TarFile, archive: Path, given: dict[str, Path | N
         for name, entry in dbs.items():
             if entry["kind"] == "postgresql":
                 databases.load_postgresql(postgres[name], written[entry["member"]])  # type: ignore[arg-type]
-                summary.databases.append(f"{name}: loaded into {databases.safe_url(postgres[name])}")
+                summary.databases.append(
+                    f"{name}: loaded into {databases.safe_url(postgres[name])}"
+                )
             else:
                 summary.databases.append(f"{name}: {written[entry['member']]}")
     summary.files.pop("databases", None)
@@ -443,7 +502,11 @@ def _restore_from(tar: tarfile.TarFile, archive: Path, given: dict[str, Path | N
 
 def _verify(checksums: dict[str, str], written: dict[str, Path]) -> None:
     """Every file the manifest lists was restored with the same content; ``AdminError`` otherwise."""
-    wrong = [name for name, digest in checksums.items() if name in written and _sha256(written[name]) != digest]
+    wrong = [
+        name
+        for name, digest in checksums.items()
+        if name in written and _sha256(written[name]) != digest
+    ]
     absent = [name for name in checksums if name not in written]
     if wrong or absent:
         raise AdminError(

@@ -22,9 +22,13 @@ def backup(out: Path | None = None, **where: Path | str | None) -> int:
     from changekit.admin.locations import locate
 
     summary = write_backup(locate(**where), out)
-    print(f"Backup written: {summary.archive} ({summary.size / 2**20:.1f} MB, readable by you only)")
+    print(
+        f"Backup written: {summary.archive} ({summary.size / 2**20:.1f} MB, readable by you only)"
+    )
     print("\n".join(summary.lines()))
-    print("Copy it off this server (it holds trainees' work and the hub's secrets: keep it encrypted).")
+    print(
+        "Copy it off this server (it holds trainees' work and the hub's secrets: keep it encrypted)."
+    )
     return 0
 
 
@@ -34,7 +38,9 @@ def restore(archive: Path, **where: Path | str | None) -> int:
     from changekit.admin.backup import restore as put_back
 
     folders = {part: where.get(part) for part in PARTS}
-    summary = put_back(archive, folders, {"gradebook": where.get("gradebook_url"), "hub": where.get("hub_db_url")})
+    summary = put_back(
+        archive, folders, {"gradebook": where.get("gradebook_url"), "hub": where.get("hub_db_url")}
+    )
     print(f"Restored from {summary.archive}; every file matches its checksum in the backup:")
     print("\n".join(summary.lines()))
     return 0
@@ -49,8 +55,14 @@ def _confirmed(name: str) -> bool:
     return answer.strip() == name
 
 
-def forget(trainee: str, *, yes: bool = False, hub_url: str | None = None, hub_token: str | None = None,
-           **where: Path | str | None) -> int:
+def forget(
+    trainee: str,
+    *,
+    yes: bool = False,
+    hub_url: str | None = None,
+    hub_token: str | None = None,
+    **where: Path | str | None,
+) -> int:
     """Find, confirm, erase and report everything the course holds about one trainee."""
     from changekit.admin.forget import HubApi, erase, find, search_roots, traces
     from changekit.admin.locations import locate
@@ -58,13 +70,17 @@ def forget(trainee: str, *, yes: bool = False, hub_url: str | None = None, hub_t
     locations = locate(**where)
     token = hub_token or os.environ.get("CHANGEKIT_HUB_TOKEN")
     if hub_url and not token:
-        raise AdminError("--hub-url needs a token with the admin:users scope: put it in $CHANGEKIT_HUB_TOKEN "
-                         "(or give --hub-token). Nothing was removed.")
+        raise AdminError(
+            "--hub-url needs a token with the admin:users scope: put it in $CHANGEKIT_HUB_TOKEN "
+            "(or give --hub-token). Nothing was removed."
+        )
     hub = HubApi(hub_url, token) if hub_url else None
     plan = find(trainee, locations, hub)
     if not plan.items:
-        raise AdminError(f"Nothing about '{trainee}' was found in the gradebook, course, exchange, exports, homes "
-                         "or hub logins. Check the spelling (user names are case-sensitive).")
+        raise AdminError(
+            f"Nothing about '{trainee}' was found in the gradebook, course, exchange, exports, homes "
+            "or hub logins. Check the spelling (user names are case-sensitive)."
+        )
     print(f"Found for '{trainee}':")
     print("\n".join(f"    {item.description}" for item in plan.items))
     if not yes and not _confirmed(trainee):

@@ -56,8 +56,13 @@ def copy_sqlite(source: Path, destination: Path) -> None:
 
 def _libpq_environment(url: URL) -> dict[str, str]:
     """Connection settings for pg_dump and psql as libpq variables (a password never on the command line)."""
-    settings = {"PGHOST": url.host, "PGPORT": url.port, "PGUSER": url.username,
-                "PGPASSWORD": url.password, "PGDATABASE": url.database}
+    settings = {
+        "PGHOST": url.host,
+        "PGPORT": url.port,
+        "PGUSER": url.username,
+        "PGPASSWORD": url.password,
+        "PGDATABASE": url.database,
+    }
     return {**os.environ, **{name: str(value) for name, value in settings.items() if value}}
 
 
@@ -75,8 +80,16 @@ def _postgres_tool(name: str, url: str) -> str:
 
 def dump_postgresql(url: str, destination: Path) -> None:
     """A plain-SQL dump of a PostgreSQL database made with ``pg_dump`` (a consistent snapshot)."""
-    command = [_postgres_tool("pg_dump", url), "--no-owner", "--no-privileges", "--file", str(destination)]
-    done = subprocess.run(command, env=_libpq_environment(make_url(url)), capture_output=True, text=True, check=False)
+    command = [
+        _postgres_tool("pg_dump", url),
+        "--no-owner",
+        "--no-privileges",
+        "--file",
+        str(destination),
+    ]
+    done = subprocess.run(
+        command, env=_libpq_environment(make_url(url)), capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise AdminError(f"pg_dump could not copy {safe_url(url)}: {done.stderr.strip()}")
 
@@ -84,8 +97,17 @@ def dump_postgresql(url: str, destination: Path) -> None:
 def check_empty_postgresql(url: str) -> None:
     """``AdminError`` unless the PostgreSQL database at ``url`` can be reached and has no tables yet."""
     query = "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
-    command = [_postgres_tool("psql", url), "--no-psqlrc", "--tuples-only", "--no-align", "--command", query]
-    done = subprocess.run(command, env=_libpq_environment(make_url(url)), capture_output=True, text=True, check=False)
+    command = [
+        _postgres_tool("psql", url),
+        "--no-psqlrc",
+        "--tuples-only",
+        "--no-align",
+        "--command",
+        query,
+    ]
+    done = subprocess.run(
+        command, env=_libpq_environment(make_url(url)), capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise AdminError(f"psql cannot reach {safe_url(url)}: {done.stderr.strip()}")
     if done.stdout.strip() != "0":
@@ -97,8 +119,17 @@ def check_empty_postgresql(url: str) -> None:
 
 def load_postgresql(url: str, dump: Path) -> None:
     """Load a ``pg_dump`` file into an empty PostgreSQL database (stops at the first error)."""
-    command = [_postgres_tool("psql", url), "--quiet", "--set", "ON_ERROR_STOP=1", "--file", str(dump)]
-    done = subprocess.run(command, env=_libpq_environment(make_url(url)), capture_output=True, text=True, check=False)
+    command = [
+        _postgres_tool("psql", url),
+        "--quiet",
+        "--set",
+        "ON_ERROR_STOP=1",
+        "--file",
+        str(dump),
+    ]
+    done = subprocess.run(
+        command, env=_libpq_environment(make_url(url)), capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise AdminError(
             f"psql could not load the gradebook into {safe_url(url)}: {done.stderr.strip()} "

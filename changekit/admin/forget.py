@@ -98,7 +98,8 @@ class HubApi:
 
     def _call(self, method: str, name: str) -> int:
         request = urllib.request.Request(
-            f"{self.url.rstrip('/')}/hub/api/users/{name}", method=method,
+            f"{self.url.rstrip('/')}/hub/api/users/{name}",
+            method=method,
             headers={"Authorization": f"token {self.token}"},
         )
         try:
@@ -107,10 +108,14 @@ class HubApi:
         except urllib.error.HTTPError as error:
             if error.code == 404:
                 return 404
-            raise AdminError(f"The hub at {self.url} refused {method} for user '{name}' ({error.code} "
-                             f"{error.reason}); the token needs the admin:users scope.") from None
+            raise AdminError(
+                f"The hub at {self.url} refused {method} for user '{name}' ({error.code} "
+                f"{error.reason}); the token needs the admin:users scope."
+            ) from None
         except urllib.error.URLError as error:
-            raise AdminError(f"The hub at {self.url} cannot be reached ({error.reason}); check --hub-url.") from None
+            raise AdminError(
+                f"The hub at {self.url} cannot be reached ({error.reason}); check --hub-url."
+            ) from None
 
     def has_user(self, name: str) -> bool:
         return self._call("GET", name) == 200
@@ -156,10 +161,13 @@ def _gradebook_items(plan: Plan, locations: Locations) -> None:
         if path is not None:
             _vacuum(path)
 
-    plan.items.append(Item(
-        f"gradebook: student '{plan.name}' with {count} submissions and their grades and comments "
-        f"({databases.safe_url(locations.gradebook_url)})", erase,
-    ))
+    plan.items.append(
+        Item(
+            f"gradebook: student '{plan.name}' with {count} submissions and their grades and comments "
+            f"({databases.safe_url(locations.gradebook_url)})",
+            erase,
+        )
+    )
 
 
 def _moderation_items(plan: Plan, locations: Locations) -> None:
@@ -178,7 +186,9 @@ def _moderation_items(plan: Plan, locations: Locations) -> None:
         if path is not None:
             _vacuum(path)
 
-    plan.items.append(Item(f"moderation log: {count} rows naming '{plan.name}' as trainee or marker", erase))
+    plan.items.append(
+        Item(f"moderation log: {count} rows naming '{plan.name}' as trainee or marker", erase)
+    )
 
 
 def _vacuum(path: Path) -> None:
@@ -193,7 +203,9 @@ def _vacuum(path: Path) -> None:
 def _submission_folders(plan: Plan, locations: Locations) -> list[Path]:
     """The trainee's folders in the course and their inbound submissions in the exchange."""
     course_folders = [folder / plan.name for folder in locations.submissions]
-    inbound = sorted((locations.exchange / locations.course_id / "inbound").glob(f"{glob_escape(plan.name)}+*"))
+    inbound = sorted(
+        (locations.exchange / locations.course_id / "inbound").glob(f"{glob_escape(plan.name)}+*")
+    )
     return [path for path in course_folders if path.exists()] + inbound
 
 
@@ -212,7 +224,9 @@ def _feedback_files(folders: Iterable[Path], locations: Locations) -> list[Path]
     found = set()
     for secret_file in (f for folder in folders for f in folder.rglob("submission_secret.txt")):
         secret = secret_file.read_text()
-        notebooks = {p.stem for p in secret_file.parent.iterdir() if p.suffix in (".ipynb", ".html")}
+        notebooks = {
+            p.stem for p in secret_file.parent.iterdir() if p.suffix in (".ipynb", ".html")
+        }
         for notebook_id in notebooks:
             candidate = outbox / f"{notebook_hash(secret=secret, notebook_id=notebook_id)}.html"
             if candidate.exists():
@@ -224,7 +238,10 @@ def _export_rows(plan: Plan, locations: Locations) -> None:
     """Rows naming the trainee in CSV exports (``changekit export`` writes a ``student`` column) and in
     the roster (``username``, ``changekit roster``)."""
     rosters = [locations.state / ROSTER_FILE, locations.course / ROSTER_FILE]
-    for export in [*sorted((locations.state / "exports").glob("*.csv")), *(r for r in rosters if r.is_file())]:
+    for export in [
+        *sorted((locations.state / "exports").glob("*.csv")),
+        *(r for r in rosters if r.is_file()),
+    ]:
         with open(export, newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.reader(handle))
         key = "username" if export.name == ROSTER_FILE else "student"
@@ -233,10 +250,12 @@ def _export_rows(plan: Plan, locations: Locations) -> None:
         column = rows[0].index(key)
         kept = [row for row in rows if len(row) <= column or row[column] != plan.name]
         if len(kept) < len(rows):
-            plan.items.append(Item(
-                f"export: {len(rows) - len(kept)} row(s) in {export}",
-                lambda export=export, kept=kept: _write_csv(export, kept),
-            ))
+            plan.items.append(
+                Item(
+                    f"export: {len(rows) - len(kept)} row(s) in {export}",
+                    lambda export=export, kept=kept: _write_csv(export, kept),
+                )
+            )
 
 
 def _write_csv(path: Path, rows: list[list[str]]) -> None:
@@ -252,14 +271,22 @@ def _local_hub_items(plan: Plan, locations: Locations) -> None:
         accounts = json.loads(accounts_file.read_text())
         if plan.name in accounts:
             del accounts[plan.name]
-            plan.items.append(Item(f"local hub login: '{plan.name}' in {accounts_file}",
-                                   lambda: write_private(accounts_file, json.dumps(accounts, indent=1))))
+            plan.items.append(
+                Item(
+                    f"local hub login: '{plan.name}' in {accounts_file}",
+                    lambda: write_private(accounts_file, json.dumps(accounts, indent=1)),
+                )
+            )
     if credentials.is_file():
         lines = credentials.read_text().splitlines(keepends=True)
         kept = [line for line in lines if line.split()[1:2] != [plan.name]]
         if len(kept) < len(lines):
-            plan.items.append(Item(f"local hub password: the line for '{plan.name}' in {credentials}",
-                                   lambda: write_private(credentials, "".join(kept))))
+            plan.items.append(
+                Item(
+                    f"local hub password: the line for '{plan.name}' in {credentials}",
+                    lambda: write_private(credentials, "".join(kept)),
+                )
+            )
 
 
 def _hub_knows(path: Path, name: str) -> bool:
@@ -304,18 +331,28 @@ def _hub_user(plan: Plan, locations: Locations, hub: HubApi | None) -> None:
     """The hub's user record: through the REST API, straight from a stopped hub's database, or a note."""
     if hub is not None:
         if hub.has_user(plan.name):
-            plan.items.append(Item(f"hub user '{plan.name}' (via the hub's REST API at {hub.url})",
-                                   lambda: hub.delete_user(plan.name)))
+            plan.items.append(
+                Item(
+                    f"hub user '{plan.name}' (via the hub's REST API at {hub.url})",
+                    lambda: hub.delete_user(plan.name),
+                )
+            )
         return
     path = databases.sqlite_path(locations.hub_db_url)
     if path is None:
-        plan.notes.append(f"If the hub knows '{plan.name}', delete the user on its Admin page "
-                          "(or run again with --hub-url and a token).")
+        plan.notes.append(
+            f"If the hub knows '{plan.name}', delete the user on its Admin page "
+            "(or run again with --hub-url and a token)."
+        )
     elif not path.is_file() or not _hub_knows(path, plan.name):
         return
     elif not hub_running(locations.hub):
-        plan.items.append(Item(f"hub user '{plan.name}' in the stopped hub's database {path}",
-                               lambda: _delete_stopped_hub_user(locations.hub_db_url, path, plan.name)))
+        plan.items.append(
+            Item(
+                f"hub user '{plan.name}' in the stopped hub's database {path}",
+                lambda: _delete_stopped_hub_user(locations.hub_db_url, path, plan.name),
+            )
+        )
     else:
         plan.notes.append(
             f"The running hub's database ({path}) still has the user '{plan.name}' (name, last login). "
@@ -328,7 +365,9 @@ def find(name: str, locations: Locations, hub: HubApi | None = None) -> Plan:
     """Look everywhere for the trainee's data; the plan lists what to erase and what to tell the admin."""
     check_name(name)
     plan = Plan(name)
-    _hub_user(plan, locations, hub)  # first: a hub that refuses the token stops forget before anything is erased
+    _hub_user(
+        plan, locations, hub
+    )  # first: a hub that refuses the token stops forget before anything is erased
     _gradebook_items(plan, locations)
     _moderation_items(plan, locations)
     folders = _submission_folders(plan, locations)
@@ -342,8 +381,10 @@ def find(name: str, locations: Locations, hub: HubApi | None = None) -> Plan:
     _local_hub_items(plan, locations)
     plan.notes += [
         f"If '{name}' has a Unix account on this server (production), remove it: deluser --remove-home {name}",
-        (f"The hub's log (journalctl -u jupyterhub) and backups made before today still mention '{name}'; "
-         "they are removed by your retention schedule (README, 'Data protection')."),
+        (
+            f"The hub's log (journalctl -u jupyterhub) and backups made before today still mention '{name}'; "
+            "they are removed by your retention schedule (README, 'Data protection')."
+        ),
     ]
     return plan
 
@@ -361,7 +402,8 @@ def erase(plan: Plan) -> list[str]:
             reason = getattr(error, "strerror", None) or error
             raise AdminError(
                 f"Stopped: could not remove {item.description} ({reason}). Removed so far: "
-                + ("; ".join(removed) or "nothing") + ". Fix the cause (a permission: run as root; a locked "
+                + ("; ".join(removed) or "nothing")
+                + ". Fix the cause (a permission: run as root; a locked "
                 "database: try again in a minute) and run forget again: it carries on with what is left."
             ) from None
         removed.append(item.description)
@@ -371,7 +413,10 @@ def erase(plan: Plan) -> list[str]:
 def _files(root: Path) -> Iterator[Path]:
     """Every file under ``root``, without the Python environment, caches or backups."""
     for path in root.rglob("*"):
-        if LEFT_OUT.isdisjoint(path.relative_to(root).parts) and "backups" not in path.relative_to(root).parts:
+        if (
+            LEFT_OUT.isdisjoint(path.relative_to(root).parts)
+            and "backups" not in path.relative_to(root).parts
+        ):
             yield path
 
 

@@ -74,6 +74,10 @@ def locate(**given: str | Path | None) -> Locations:
         hub_db_url=settings.hub_db_url,
         submissions=tuple(
             (course / name).resolve()
-            for name in (folders.submitted_directory, folders.autograded_directory, folders.feedback_directory)
+            for name in (
+                folders.submitted_directory,
+                folders.autograded_directory,
+                folders.feedback_directory,
+            )
         ),
     )

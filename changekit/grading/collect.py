@@ -86,8 +86,9 @@ def extensions_in(gradebook: Gradebook, assignment: str) -> dict[str, timedelta]
     }
 
 
-def grant_extension(settings: Settings, assignment: str, trainee: str, *,
-                    days: int = 0, hours: int = 0) -> timedelta | None:
+def grant_extension(
+    settings: Settings, assignment: str, trainee: str, *, days: int = 0, hours: int = 0
+) -> timedelta | None:
     """Give ``trainee`` an extension on ``assignment`` (replacing any earlier one); 0 and 0 removes it.
 
     Days are London calendar days (see ``deadlines.extension_for``). Works
@@ -96,13 +97,19 @@ def grant_extension(settings: Settings, assignment: str, trainee: str, *,
     extension now in force.
     """
     if days < 0 or hours < 0:
-        raise DataError(f"An extension cannot be negative (asked for {days} days and {hours} hours).")
+        raise DataError(
+            f"An extension cannot be negative (asked for {days} days and {hours} hours)."
+        )
     with Gradebook(settings.db_url, settings.course_id) as gradebook:
         if assignment not in {a.name for a in gradebook.assignments}:
-            raise DataError(f"There is no assignment '{assignment}' in the gradebook: release it first.")
+            raise DataError(
+                f"There is no assignment '{assignment}' in the gradebook: release it first."
+            )
         due = due_in_gradebook(gradebook, settings.root, assignment)
         if due is None:
-            raise DataError(f"'{assignment}' has no due date: give it one in {CALENDAR_FILE}, then grant the extension.")
+            raise DataError(
+                f"'{assignment}' has no due date: give it one in {CALENDAR_FILE}, then grant the extension."
+            )
         gradebook.update_or_create_student(trainee)
         try:
             gradebook.find_submission(assignment, trainee)

@@ -55,22 +55,39 @@ def load(root: Path | None = None, env: dict[str, str] | None = None) -> Cohort:
     """Read the course gradebook (``root``: the course folder, default this one)."""
     settings = course_settings(root, env)
     if not settings.has_gradebook:
-        return Cohort(pd.DataFrame(columns=GRADE_COLUMNS).astype(GRADE_TYPES),
-                      pd.DataFrame(columns=["assignment", "duedate"]), [], settings.db_url)
+        return Cohort(
+            pd.DataFrame(columns=GRADE_COLUMNS).astype(GRADE_TYPES),
+            pd.DataFrame(columns=["assignment", "duedate"]),
+            [],
+            settings.db_url,
+        )
     with settings.gradebook() as gradebook:
         assignments = pd.DataFrame(
             [{"assignment": a.name, "duedate": a.duedate} for a in gradebook.assignments],
             columns=["assignment", "duedate"],
         )
-        return Cohort(grade_table(gradebook), assignments, sorted(s.id for s in gradebook.students),
-                      settings.db_url)
+        return Cohort(
+            grade_table(gradebook),
+            assignments,
+            sorted(s.id for s in gradebook.students),
+            settings.db_url,
+        )
 
 
 def submissions(cohort: Cohort) -> pd.DataFrame:
     """One row per submission: when, how late, autograded score and whether anything is left to do."""
     grades = cohort.grades
-    columns = ["student", "assignment", "timestamp", "duedate", "seconds_late", "auto_score", "auto_max",
-               "autograded", "to_mark"]
+    columns = [
+        "student",
+        "assignment",
+        "timestamp",
+        "duedate",
+        "seconds_late",
+        "auto_score",
+        "auto_max",
+        "autograded",
+        "to_mark",
+    ]
     if grades.empty:
         return pd.DataFrame(columns=columns)
     auto = grades["kind"] == "auto"
@@ -80,11 +97,19 @@ def submissions(cohort: Cohort) -> pd.DataFrame:
         unscored_test=auto & grades["score"].isna(),
         waiting=~auto & grades["needs_manual_grade"],
     )
-    table = frame.groupby(["student", "assignment"], sort=False).agg(
-        timestamp=("timestamp", "first"), duedate=("duedate", "first"), seconds_late=("seconds_late", "first"),
-        auto_score=("auto_score", "sum"), auto_max=("auto_max", "sum"),
-        unscored=("unscored_test", "any"), to_mark=("waiting", "sum"),
-    ).reset_index()
+    table = (
+        frame.groupby(["student", "assignment"], sort=False)
+        .agg(
+            timestamp=("timestamp", "first"),
+            duedate=("duedate", "first"),
+            seconds_late=("seconds_late", "first"),
+            auto_score=("auto_score", "sum"),
+            auto_max=("auto_max", "sum"),
+            unscored=("unscored_test", "any"),
+            to_mark=("waiting", "sum"),
+        )
+        .reset_index()
+    )
     table["autograded"] = ~table.pop("unscored")
     return table[columns]
 
@@ -107,7 +132,11 @@ def status(cohort: Cohort, *, now: datetime | None = None) -> pd.DataFrame:
         for assignment in names:
             if (student, assignment) in subs.index:
                 sub = subs.loc[(student, assignment)]
-                text = "on time" if not sub["seconds_late"] else f"late ({late_text(sub['seconds_late'])})"
+                text = (
+                    "on time"
+                    if not sub["seconds_late"]
+                    else f"late ({late_text(sub['seconds_late'])})"
+                )
                 row[assignment] = text if sub["autograded"] else f"{text}, NOT AUTOGRADED"
             else:
                 overdue = pd.notna(due.get(assignment)) and due[assignment] < now
@@ -120,11 +149,15 @@ def late(cohort: Cohort) -> pd.DataFrame:
     """Submissions that came in after their due date (extensions allowed for), latest first, in London time."""
     subs = submissions(cohort)
     table = subs[subs["seconds_late"] > 0].sort_values("seconds_late", ascending=False)
-    return pd.DataFrame({
-        "trainee": table["student"], "assignment": table["assignment"],
-        "submitted": table["timestamp"].map(london_text), "due": table["duedate"].map(london_text),
-        "late by": table["seconds_late"].map(late_text),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "trainee": table["student"],
+            "assignment": table["assignment"],
+            "submitted": table["timestamp"].map(london_text),
+            "due": table["duedate"].map(london_text),
+            "late by": table["seconds_late"].map(late_text),
+        }
+    ).reset_index(drop=True)
 
 
 def to_mark(cohort: Cohort) -> pd.DataFrame:
@@ -138,7 +171,8 @@ def to_mark(cohort: Cohort) -> pd.DataFrame:
     autograded = ~grades.set_index(["student", "assignment"]).index.isin(failed)
     waiting = grades[(grades["kind"] == "manual") & grades["needs_manual_grade"] & autograded]
     table = waiting.groupby(["assignment", "grade_id"], sort=False)["student"].agg(
-        waiting="size", trainees=lambda s: ", ".join(sorted(s)))
+        waiting="size", trainees=lambda s: ", ".join(sorted(s))
+    )
     return table.reset_index().rename(columns={"grade_id": "question"})
 
 
@@ -152,20 +186,27 @@ def feedback_readiness(cohort: Cohort) -> pd.DataFrame:
     for assignment, grades in cohort.grades.groupby("assignment", sort=False):
         waiting = waiting_for_a_mark(grades)
         warning = unmarked_feedback_warning(grades, str(assignment))
-        rows.append({
-            "assignment": assignment,
-            "submissions": grades["student"].nunique(),
-            "not yet marked": len(waiting),
-            "trainees waiting": waiting["student"].nunique(),
-            "feedback": f"WAIT: {warning}" if warning else "ready to release",
-        })
-    return pd.DataFrame(rows, columns=["assignment", "submissions", "not yet marked", "trainees waiting", "feedback"])
+        rows.append(
+            {
+                "assignment": assignment,
+                "submissions": grades["student"].nunique(),
+                "not yet marked": len(waiting),
+                "trainees waiting": waiting["student"].nunique(),
+                "feedback": f"WAIT: {warning}" if warning else "ready to release",
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["assignment", "submissions", "not yet marked", "trainees waiting", "feedback"],
+    )
 
 
 def not_autograded(cohort: Cohort) -> pd.DataFrame:
     """Submissions whose tests have no score: autograding failed, so look at them and regrade."""
     subs = submissions(cohort)
-    return subs.loc[~subs["autograded"].astype(bool), ["student", "assignment", "timestamp"]].reset_index(drop=True)
+    return subs.loc[
+        ~subs["autograded"].astype(bool), ["student", "assignment", "timestamp"]
+    ].reset_index(drop=True)
 
 
 def question_difficulty(cohort: Cohort) -> pd.DataFrame:
@@ -177,16 +218,24 @@ def question_difficulty(cohort: Cohort) -> pd.DataFrame:
     """
     grades = cohort.grades.dropna(subset=["score"])
     grades = grades[~grades["needs_manual_grade"] & (grades["max_score"] > 0)]
-    table = grades.assign(percent=100 * grades["score"] / grades["max_score"],
-                          full=grades["score"] >= grades["max_score"])
+    table = grades.assign(
+        percent=100 * grades["score"] / grades["max_score"],
+        full=grades["score"] >= grades["max_score"],
+    )
     summary = table.groupby(["assignment", "grade_id"], sort=False).agg(
-        kind=("kind", "first"), marked=("score", "size"), mean_percent=("percent", "mean"),
-        full_marks_percent=("full", "mean"))
+        kind=("kind", "first"),
+        marked=("score", "size"),
+        mean_percent=("percent", "mean"),
+        full_marks_percent=("full", "mean"),
+    )
     summary["full_marks_percent"] *= 100
     summary = summary.reset_index().rename(columns={"grade_id": "question"})
     order = {name: position for position, name in enumerate(dict.fromkeys(summary["assignment"]))}
-    summary = summary.sort_values(["assignment", "mean_percent"], kind="stable",
-                                  key=lambda c: c.map(order) if c.name == "assignment" else c)
+    summary = summary.sort_values(
+        ["assignment", "mean_percent"],
+        kind="stable",
+        key=lambda c: c.map(order) if c.name == "assignment" else c,
+    )
     return summary.round(1).reset_index(drop=True)
 
 
@@ -233,11 +282,21 @@ def plot_scores(cohort: Cohort, *, bins: int = 10) -> Figure:
     edges = np.linspace(0, 100, bins + 1)
     medians = {}
     for ax, name in zip(axes, names, strict=True):
-        percent = 100 * subs.loc[subs["assignment"] == name, "auto_score"] / subs.loc[subs["assignment"] == name, "auto_max"]
+        percent = (
+            100
+            * subs.loc[subs["assignment"] == name, "auto_score"]
+            / subs.loc[subs["assignment"] == name, "auto_max"]
+        )
         ax.hist(percent, bins=edges, color=GREYS[1], edgecolor="black", hatch="//")
-        ax.axvline(percent.median(), color="black", linestyle="--", label=f"median {percent.median():.0f}%")
+        ax.axvline(
+            percent.median(), color="black", linestyle="--", label=f"median {percent.median():.0f}%"
+        )
         medians[name] = (len(percent), f"{percent.median():.0f}%")
-        ax.set_title(f"{name}: {len(percent)} submission{'s' if len(percent) != 1 else ''}", loc="left", fontsize=10)
+        ax.set_title(
+            f"{name}: {len(percent)} submission{'s' if len(percent) != 1 else ''}",
+            loc="left",
+            fontsize=10,
+        )
         ax.set_ylabel("Trainees")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="upper left", frameon=False)
@@ -249,7 +308,8 @@ def plot_scores(cohort: Cohort, *, bins: int = 10) -> Figure:
         alt_text=(
             f"Histograms of autograded scores, one per assignment ({len(names)}), as a percentage "
             "of the autograded marks, with each median marked: "
-            + "; ".join(f"{name} median {median}" for name, (_, median) in medians.items()) + "."
+            + "; ".join(f"{name} median {median}" for name, (_, median) in medians.items())
+            + "."
         ),
         table=table.rename_axis("assignment"),
     )
@@ -262,21 +322,34 @@ def plot_questions(cohort: Cohort) -> Figure:
         return _message_figure(NO_SUBMISSIONS)
     names = list(dict.fromkeys(table["assignment"]))
     heights = [max(1.6, 0.42 * (table["assignment"] == n).sum() + 0.9) for n in names]
-    figure, axes = new_grid(8, sum(heights) + 0.6, len(names), gridspec_kw={"height_ratios": heights})
+    figure, axes = new_grid(
+        8, sum(heights) + 0.6, len(names), gridspec_kw={"height_ratios": heights}
+    )
     for ax, name in zip(axes, names, strict=True):
         rows = table[table["assignment"] == name].iloc[::-1]  # hardest at the top
-        labels = [f"{q} (written)" if k == "manual" else q for q, k in zip(rows["question"], rows["kind"], strict=True)]
+        labels = [
+            f"{q} (written)" if k == "manual" else q
+            for q, k in zip(rows["question"], rows["kind"], strict=True)
+        ]
         y = np.arange(len(rows))
         ax.barh(y, rows["mean_percent"], color=GREYS[0], edgecolor="black", label="mean mark (%)")
-        ax.plot(rows["full_marks_percent"], y, "o", color="black", label="full marks (% of trainees)")
+        ax.plot(
+            rows["full_marks_percent"], y, "o", color="black", label="full marks (% of trainees)"
+        )
         ax.set_yticks(y, labels)
         ax.set_xlim(0, 104)
         ax.set_title(name, loc="left", fontsize=10)
     axes[-1].set_xlabel("Percent")
-    figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2, frameon=False)
+    figure.legend(
+        *axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2, frameon=False
+    )
     figure.suptitle("Which questions the cohort finds hard (source: course gradebook)")
-    words = table[["assignment", "question", "mean_percent", "full_marks_percent"]].rename(columns={
-        "mean_percent": "mean mark (%)", "full_marks_percent": "full marks (% of trainees)"})
+    words = table[["assignment", "question", "mean_percent", "full_marks_percent"]].rename(
+        columns={
+            "mean_percent": "mean mark (%)",
+            "full_marks_percent": "full marks (% of trainees)",
+        }
+    )
     return finish(
         figure,
         alt_text=(

@@ -52,11 +52,15 @@ def read_calendar(path: Path) -> Calendar:
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
-        raise DataError(f"{path} is not a valid calendar file: {error}. "
-                        "Each line under [due] reads: assignment_name = 2027-01-15T17:00:00") from None
+        raise DataError(
+            f"{path} is not a valid calendar file: {error}. "
+            "Each line under [due] reads: assignment_name = 2027-01-15T17:00:00"
+        ) from None
     due = table.get("due", {})
     if not isinstance(due, dict):
-        raise DataError(f"{path}: 'due' must be a table: a line [due] followed by one line per assignment.")
+        raise DataError(
+            f"{path}: 'due' must be a table: a line [due] followed by one line per assignment."
+        )
     return Calendar({name: _london(name, value, path) for name, value in due.items()})
 
 
@@ -155,7 +159,9 @@ def late_text(seconds: float) -> str:
     if seconds < 3600:
         return f"{round(seconds / 60)} min"
     days, hours = divmod(round(seconds / 3600), 24)
-    return " ".join(part for part in (f"{days} d" if days else "", f"{hours} h" if hours else "") if part)
+    return " ".join(
+        part for part in (f"{days} d" if days else "", f"{hours} h" if hours else "") if part
+    )
 
 
 def lateness_text(late_seconds: float) -> str:

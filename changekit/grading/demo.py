@@ -37,7 +37,10 @@ from changekit.settings import current
 ASSIGNMENT = "quantify_a_service_problem"
 #: How the cohort is made up, in order (scaled to the cohort size asked for).
 PROFILES = (
-    ("right",) * 8 + ("partly right",) * 10 + ("wrong",) * 5 + ("late",) * 4
+    ("right",) * 8
+    + ("partly right",) * 10
+    + ("wrong",) * 5
+    + ("late",) * 4
     + ("not valid JSON", "crashes the kernel", "runaway loop")
 )
 #: The same cohort without the broken submissions (for timing grading itself).
@@ -84,25 +87,37 @@ class DemoResult:
         return f"CHANGEKIT_STATE_DIR={self.state_dir} {jupyter} lab {notebook}"
 
 
-def plan_cohort(source: NotebookNode, release: NotebookNode, size: int = 30, seed: int = SEED,
-                profiles: tuple[str, ...] = PROFILES) -> list[Trainee]:
+def plan_cohort(
+    source: NotebookNode,
+    release: NotebookNode,
+    size: int = 30,
+    seed: int = SEED,
+    profiles: tuple[str, ...] = PROFILES,
+) -> list[Trainee]:
     """The cohort, the same every time for a given size and seed, in the proportions of ``profiles``."""
     rng = random.Random(seed)
     tasks = synthetic.code_tasks(release)
     trainees = []
     for number in range(size):
         profile = profiles[number * len(profiles) // size]
-        trainees.append(Trainee(f"trainee{number + 1:02d}", profile, _answers(profile, source, release, tasks, rng)))
+        trainees.append(
+            Trainee(
+                f"trainee{number + 1:02d}", profile, _answers(profile, source, release, tasks, rng)
+            )
+        )
     return trainees
 
 
-def _answers(profile: str, source: NotebookNode, release: NotebookNode, tasks: list[str],
-             rng: random.Random) -> NotebookNode:
+def _answers(
+    profile: str, source: NotebookNode, release: NotebookNode, tasks: list[str], rng: random.Random
+) -> NotebookNode:
     """The notebook a trainee of this profile hands in."""
     middle = tasks[len(tasks) // 2]
     if profile == "partly right" or (profile == "late" and rng.random() < 0.5):
         done = rng.randint(2, len(tasks) - 1)
-        return synthetic.submission(source, release, right=set(tasks[:done]), written=rng.random() < 0.5)
+        return synthetic.submission(
+            source, release, right=set(tasks[:done]), written=rng.random() < 0.5
+        )
     if profile == "wrong":
         return synthetic.submission(source, release, wrong=set(rng.sample(tasks[1:], 2)))
     if profile == "crashes the kernel":
@@ -116,8 +131,10 @@ def prepare(state_dir: Path) -> Path:
     """Empty the demo's state folder (only if the demo made it) and copy the course into it."""
     state_dir = state_dir.resolve()
     if state_dir.exists() and any(state_dir.iterdir()) and not (state_dir / MARKER).exists():
-        raise DemoError(f"{state_dir} holds files the demo did not make, so it will not touch them. "
-                        "Choose an empty folder with --state-dir.")
+        raise DemoError(
+            f"{state_dir} holds files the demo did not make, so it will not touch them. "
+            "Choose an empty folder with --state-dir."
+        )
     shutil.rmtree(state_dir, ignore_errors=True)
     course = state_dir / "course"
     (course / "source").mkdir(parents=True)
@@ -174,7 +191,9 @@ class Exchange:
 def set_due_date(settings: CourseSettings, when: datetime) -> None:
     """Give the assignment a due date in the gradebook (stored as UTC without a zone, as nbgrader does)."""
     with settings.gradebook() as gradebook:
-        gradebook.update_or_create_assignment(ASSIGNMENT, duedate=when.astimezone(UTC).replace(tzinfo=None))
+        gradebook.update_or_create_assignment(
+            ASSIGNMENT, duedate=when.astimezone(UTC).replace(tzinfo=None)
+        )
 
 
 def mark_some_written_answers(settings: CourseSettings, students: list[str]) -> None:
@@ -190,8 +209,9 @@ def mark_some_written_answers(settings: CourseSettings, students: list[str]) -> 
         gradebook.db.commit()
 
 
-def run_demo(state_dir: Path, *, size: int = 30, jobs: int | None = None,
-             say: Callable[[str], None] = print) -> DemoResult:
+def run_demo(
+    state_dir: Path, *, size: int = 30, jobs: int | None = None, say: Callable[[str], None] = print
+) -> DemoResult:
     """Run the whole cycle for a synthetic cohort in ``state_dir``; return where things are."""
     course = prepare(Path(state_dir))
     exchange = Exchange(Path(state_dir).resolve(), course)
@@ -204,7 +224,9 @@ def run_demo(state_dir: Path, *, size: int = 30, jobs: int | None = None,
     trainees = plan_cohort(source, release, size)
     settings = course_settings(course, exchange.env)
     with ThreadPoolExecutor(max_workers=jobs or 2) as pool:
-        say(f"{sum(not t.late for t in trainees)} trainees fetch and submit before the due date ...")
+        say(
+            f"{sum(not t.late for t in trainees)} trainees fetch and submit before the due date ..."
+        )
         list(pool.map(exchange.hand_in, [t for t in trainees if not t.late]))
         set_due_date(settings, datetime.now(UTC))
         say(f"Due date passed; {sum(t.late for t in trainees)} trainees submit late ...")
@@ -220,5 +242,7 @@ def run_demo(state_dir: Path, *, size: int = 30, jobs: int | None = None,
     exchange.tutor("release_feedback", ASSIGNMENT)
     first = trainees[0].name
     exchange.as_trainee(first, "fetch_feedback", ASSIGNMENT)
-    feedback = sorted((exchange.home(first) / exchange.course_id / ASSIGNMENT / "feedback").rglob("*.html"))
+    feedback = sorted(
+        (exchange.home(first) / exchange.course_id / ASSIGNMENT / "feedback").rglob("*.html")
+    )
     return DemoResult(exchange.state_dir, course, trainees, report, feedback)

@@ -38,7 +38,16 @@ class ExportError(ChangekitError, ValueError):
 SUBMISSION_COLUMNS = ["submitted", "due", "extension_hours", "lateness"]
 
 #: Columns of ``by_question``, in order.
-QUESTION_COLUMNS = ["assignment", "question", "kind", "max_score", "n", "n_full_marks", "mean", "share_full_marks"]
+QUESTION_COLUMNS = [
+    "assignment",
+    "question",
+    "kind",
+    "max_score",
+    "n",
+    "n_full_marks",
+    "mean",
+    "share_full_marks",
+]
 
 
 def by_trainee(grades: pd.DataFrame, students: list[str] | None = None) -> pd.DataFrame:
@@ -54,8 +63,14 @@ def by_trainee(grades: pd.DataFrame, students: list[str] | None = None) -> pd.Da
     for assignment, rows in grades.groupby("assignment", sort=False):
         # dropna=False: a question nobody has a score for yet (a written answer not
         # marked), or a trainee with no score yet, stays in the table, blank.
-        scores = rows.pivot_table(index="student", columns="grade_id", values="score", aggfunc="first",
-                                  sort=False, dropna=False)
+        scores = rows.pivot_table(
+            index="student",
+            columns="grade_id",
+            values="score",
+            aggfunc="first",
+            sort=False,
+            dropna=False,
+        )
         scores = scores.reindex(columns=list(dict.fromkeys(rows["grade_id"])))  # notebook order
         scores.columns = [f"{assignment}:{grade_id}" for grade_id in scores.columns]
         per_student = rows.groupby("student")
@@ -63,7 +78,9 @@ def by_trainee(grades: pd.DataFrame, students: list[str] | None = None) -> pd.Da
         waiting = rows["needs_manual_grade"] & (rows["kind"] == "manual")
         scores[f"{assignment}:to_mark"] = waiting.groupby(rows["student"]).sum()
         frame = frame.join(scores)
-        frame[f"{assignment}:to_mark"] = frame[f"{assignment}:to_mark"].astype("Int64")  # blank, not 0.0
+        frame[f"{assignment}:to_mark"] = frame[f"{assignment}:to_mark"].astype(
+            "Int64"
+        )  # blank, not 0.0
     return frame.reset_index()
 
 
@@ -79,8 +96,12 @@ def submission_times(gradebook: Gradebook, assignment: str | None = None) -> pd.
             "assignment": submission.assignment.name,
             "submitted": london_text(submission.timestamp),
             "due": london_text(submission.duedate),
-            "extension_hours": round(submission.extension.total_seconds() / 3600, 1) if submission.extension else 0.0,
-            "lateness": lateness_text(submission.total_seconds_late) if submission.timestamp else "not submitted",
+            "extension_hours": round(submission.extension.total_seconds() / 3600, 1)
+            if submission.extension
+            else 0.0,
+            "lateness": lateness_text(submission.total_seconds_late)
+            if submission.timestamp
+            else "not submitted",
         }
         for graded in gradebook.assignments
         if assignment in (None, graded.name)
@@ -105,15 +126,26 @@ def question_summary(grades: pd.DataFrame) -> pd.DataFrame:
     known yet), so ``n`` can be smaller for written answers than for tests.
     """
     keys = ["assignment", "grade_id"]
-    questions = grades.groupby(keys, sort=False).agg(kind=("kind", "first"), max_score=("max_score", "first"))
-    marked = grades[grades["score"].notna() & ~grades["needs_manual_grade"]].assign(full=lambda g: g["score"] >= g["max_score"])
-    stats = marked.groupby(keys, sort=False).agg(n=("score", "size"), n_full_marks=("full", "sum"),
-                                                 mean=("score", "mean"))
+    questions = grades.groupby(keys, sort=False).agg(
+        kind=("kind", "first"), max_score=("max_score", "first")
+    )
+    marked = grades[grades["score"].notna() & ~grades["needs_manual_grade"]].assign(
+        full=lambda g: g["score"] >= g["max_score"]
+    )
+    stats = marked.groupby(keys, sort=False).agg(
+        n=("score", "size"), n_full_marks=("full", "sum"), mean=("score", "mean")
+    )
     summary = questions.join(stats)
     summary[["n", "n_full_marks"]] = summary[["n", "n_full_marks"]].fillna(0).astype(int)
     summary["mean"] = summary["mean"].round(2)
-    summary["share_full_marks"] = (summary["n_full_marks"] / summary["n"].where(summary["n"] > 0)).round(3)
-    return summary.reset_index().rename(columns={"grade_id": "question"}).reindex(columns=QUESTION_COLUMNS)
+    summary["share_full_marks"] = (
+        summary["n_full_marks"] / summary["n"].where(summary["n"] > 0)
+    ).round(3)
+    return (
+        summary.reset_index()
+        .rename(columns={"grade_id": "question"})
+        .reindex(columns=QUESTION_COLUMNS)
+    )
 
 
 def by_question(grades: pd.DataFrame, *, threshold: int = 5) -> pd.DataFrame:
@@ -138,7 +170,8 @@ def suppressed(summary: pd.DataFrame, *, threshold: int = 5) -> pd.DataFrame:
     marker = f"<{threshold}"
     small_n = summary["n"].between(1, threshold - 1)
     split = summary["n_full_marks"].between(1, threshold - 1) | (
-        summary["n"] - summary["n_full_marks"]).between(1, threshold - 1)
+        summary["n"] - summary["n_full_marks"]
+    ).between(1, threshold - 1)
     safe = suppress_small_numbers(summary, ["n"], threshold=threshold)
     for column in ("n_full_marks", "mean", "share_full_marks"):
         safe[column] = summary[column].astype(object).where(~(small_n | split), marker)
@@ -153,7 +186,10 @@ def outcome_scores(grades: pd.DataFrame) -> pd.DataFrame:
     assignment the course does not map are left out. A cell worth no marks adds nothing.
     """
     marked = grades[grades["score"].notna() & ~grades["needs_manual_grade"]]
-    outcome = [outcome_or_blank(a, q) for a, q in zip(marked["assignment"], marked["grade_id"], strict=True)]
+    outcome = [
+        outcome_or_blank(a, q)
+        for a, q in zip(marked["assignment"], marked["grade_id"], strict=True)
+    ]
     marked = marked.assign(outcome=outcome)
     marked = marked[marked["outcome"] != ""]
     table = marked.groupby(["student", "outcome"], as_index=False)[["score", "max_score"]].sum()
@@ -168,21 +204,30 @@ def by_outcome(grades: pd.DataFrame, *, threshold: int = 5) -> pd.DataFrame:
     """
     scores = outcome_scores(grades)
     scores = scores[scores["max_score"] > 0].assign(
-        percent=lambda t: 100 * t["score"] / t["max_score"], full=lambda t: t["score"] >= t["max_score"])
-    stats = scores.groupby("outcome").agg(n=("percent", "size"), n_full_marks=("full", "sum"),
-                                          mean=("percent", "mean"))
-    summary = pd.DataFrame({"outcome": list(OUTCOMES), "title": list(OUTCOMES.values()), "max_score": 100.0})
+        percent=lambda t: 100 * t["score"] / t["max_score"],
+        full=lambda t: t["score"] >= t["max_score"],
+    )
+    stats = scores.groupby("outcome").agg(
+        n=("percent", "size"), n_full_marks=("full", "sum"), mean=("percent", "mean")
+    )
+    summary = pd.DataFrame(
+        {"outcome": list(OUTCOMES), "title": list(OUTCOMES.values()), "max_score": 100.0}
+    )
     summary = summary.join(stats, on="outcome")
     summary[["n", "n_full_marks"]] = summary[["n", "n_full_marks"]].fillna(0).astype(int)
     summary["mean"] = summary["mean"].round(1)
-    summary["share_full_marks"] = (summary["n_full_marks"] / summary["n"].where(summary["n"] > 0)).round(3)
+    summary["share_full_marks"] = (
+        summary["n_full_marks"] / summary["n"].where(summary["n"] > 0)
+    ).round(3)
     return suppressed(summary, threshold=threshold)
 
 
 def names(gradebook: Gradebook) -> pd.DataFrame:
     """Every trainee's username, first and last name (blank where no roster gave them: ``changekit roster``)."""
-    rows = [{"student": s.id, "first_name": s.first_name or "", "last_name": s.last_name or ""}
-            for s in gradebook.students]
+    rows = [
+        {"student": s.id, "first_name": s.first_name or "", "last_name": s.last_name or ""}
+        for s in gradebook.students
+    ]
     return pd.DataFrame(rows, columns=["student", "first_name", "last_name"])
 
 
@@ -197,15 +242,29 @@ def tutor_comments(gradebook: Gradebook, assignment: str | None = None) -> pd.Da
         if assignment not in (None, graded.name):
             continue
         for submission in gradebook.assignment_submissions(graded.name):
-            texts = [f"{comment.cell.name}: {comment.manual_comment.strip()}"
-                     for notebook in submission.notebooks for comment in notebook.comments
-                     if comment.manual_comment and comment.manual_comment.strip()]
-            rows.append({"student": submission.student.id, "assignment": graded.name, "comments": " | ".join(texts)})
+            texts = [
+                f"{comment.cell.name}: {comment.manual_comment.strip()}"
+                for notebook in submission.notebooks
+                for comment in notebook.comments
+                if comment.manual_comment and comment.manual_comment.strip()
+            ]
+            rows.append(
+                {
+                    "student": submission.student.id,
+                    "assignment": graded.name,
+                    "comments": " | ".join(texts),
+                }
+            )
     return pd.DataFrame(rows, columns=["student", "assignment", "comments"])
 
 
-def exam_board(grades: pd.DataFrame, students: pd.DataFrame, times: pd.DataFrame, moderation: pd.DataFrame,
-               comments: pd.DataFrame) -> pd.DataFrame:
+def exam_board(
+    grades: pd.DataFrame,
+    students: pd.DataFrame,
+    times: pd.DataFrame,
+    moderation: pd.DataFrame,
+    comments: pd.DataFrame,
+) -> pd.DataFrame:
     """The exam board's sheet: one row per trainee, names first, then marks per learning outcome, then per
     assignment each question's mark, total, answers to mark, submission time, due date, extension, lateness,
     marker, second marker, moderation status and the tutors' comments.
@@ -213,7 +272,9 @@ def exam_board(grades: pd.DataFrame, students: pd.DataFrame, times: pd.DataFrame
     ``students`` is ``names``; ``times`` ``submission_times``; ``moderation``
     ``changekit.grading.moderation.status``; ``comments`` ``tutor_comments``.
     """
-    marks = by_trainee(grades, list(students["student"])).astype({"student": object})  # object even when empty
+    marks = by_trainee(grades, list(students["student"])).astype(
+        {"student": object}
+    )  # object even when empty
     sheet = students.astype({"student": object}).merge(marks, on="student", how="outer")
     sheet[["first_name", "last_name"]] = sheet[["first_name", "last_name"]].fillna("")
     scores = outcome_scores(grades)
@@ -222,15 +283,23 @@ def exam_board(grades: pd.DataFrame, students: pd.DataFrame, times: pd.DataFrame
         sheet[f"{outcome}:score"] = sheet["student"].map(mine["score"])
         sheet[f"{outcome}:out_of"] = sheet["student"].map(mine["max_score"])
     extra = times.merge(moderation, on=["student", "assignment"], how="outer").merge(
-        comments, on=["student", "assignment"], how="outer")
+        comments, on=["student", "assignment"], how="outer"
+    )
     per_assignment = [*SUBMISSION_COLUMNS, "marker", "second_marker", "moderation", "comments"]
     for assignment in dict.fromkeys([*grades["assignment"], *extra["assignment"]]):
         rows = extra[extra["assignment"] == assignment].set_index("student")
         for column in per_assignment:
             sheet[f"{assignment}:{column}"] = sheet["student"].map(rows[column])
-    leading = ["student", "first_name", "last_name", *(f"{o}:{part}" for o in OUTCOMES for part in ("score", "out_of"))]
-    ordered = leading + sorted((c for c in sheet.columns if c not in leading),
-                               key=lambda c: _assignment_order(c, list(dict.fromkeys(grades["assignment"]))))
+    leading = [
+        "student",
+        "first_name",
+        "last_name",
+        *(f"{o}:{part}" for o in OUTCOMES for part in ("score", "out_of")),
+    ]
+    ordered = leading + sorted(
+        (c for c in sheet.columns if c not in leading),
+        key=lambda c: _assignment_order(c, list(dict.fromkeys(grades["assignment"]))),
+    )
     return sheet[ordered].sort_values("student", ignore_index=True)
 
 
@@ -269,26 +338,44 @@ def export(
     """
     settings = course_settings(root, env)
     if not settings.has_gradebook:
-        raise ExportError(f"There is no gradebook yet ({settings.db_url}): nothing has been released "
-                         "and graded in this course, so there is nothing to export.")
+        raise ExportError(
+            f"There is no gradebook yet ({settings.db_url}): nothing has been released "
+            "and graded in this course, so there is nothing to export."
+        )
     with settings.gradebook() as gradebook:
         if assignment and assignment not in {a.name for a in gradebook.assignments}:
             known = ", ".join(a.name for a in gradebook.assignments) or "none yet"
-            raise ExportError(f"The gradebook has no assignment called '{assignment}' (it has: {known}). "
-                             "Check the spelling.")
+            raise ExportError(
+                f"The gradebook has no assignment called '{assignment}' (it has: {known}). "
+                "Check the spelling."
+            )
         grades = grade_table(gradebook, assignment)
         students = [student.id for student in gradebook.students]
         times = submission_times(gradebook, assignment)
-        board = exam_board(grades, names(gradebook), times, status(gradebook, assignment),
-                           tutor_comments(gradebook, assignment))
+        board = exam_board(
+            grades,
+            names(gradebook),
+            times,
+            status(gradebook, assignment),
+            tutor_comments(gradebook, assignment),
+        )
     out = Path(out or settings.state / "exports" / "grades.csv")
     out.parent.mkdir(parents=True, exist_ok=True)
-    beside = {part: out.with_name(f"{out.stem}_{part}{out.suffix or '.csv'}")
-              for part in ("by_question", "exam_board", "by_outcome")}
+    beside = {
+        part: out.with_name(f"{out.stem}_{part}{out.suffix or '.csv'}")
+        for part in ("by_question", "exam_board", "by_outcome")
+    }
     trainees = with_submission_times(by_trainee(grades, students), times)
     trainees.to_csv(out, index=False)
     summary = by_question(grades, threshold=threshold)
     summary.to_csv(beside["by_question"], index=False)
     board.to_csv(beside["exam_board"], index=False)
     by_outcome(grades, threshold=threshold).to_csv(beside["by_outcome"], index=False)
-    return Exported(out, beside["by_question"], len(trainees), len(summary), beside["exam_board"], beside["by_outcome"])
+    return Exported(
+        out,
+        beside["by_question"],
+        len(trainees),
+        len(summary),
+        beside["exam_board"],
+        beside["by_outcome"],
+    )

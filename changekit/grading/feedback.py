@@ -29,7 +29,9 @@ from traitlets import default
 TEMPLATE_NAME = "changekit_feedback"
 TEMPLATES = Path(__file__).parent / "templates"
 #: nbgrader's formgrader templates, which hold the ``feedback`` template ours extends.
-NBGRADER_TEMPLATES = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
+NBGRADER_TEMPLATES = (
+    Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
+)
 
 _HEADING = re.compile(r"^\s*(?:#{1,4}\s+(?P<hash>.+?)|\*\*(?P<bold>[^*]+)\*\*)\s*$")
 _MARK_SCHEME = re.compile(r"BEGIN MARK SCHEME.*?END MARK SCHEME", re.DOTALL)
@@ -109,7 +111,9 @@ def graded_cell_titles(cells: Iterable[NotebookNode]) -> dict[str, str]:
         meta = cell.metadata.get("nbgrader", {})
         kind = _kind(cell)
         if kind == "task":
-            titles[meta["grade_id"]] = (headings(cell) or [latest["any"] or "Marked by your tutor"])[0]
+            titles[meta["grade_id"]] = (
+                headings(cell) or [latest["any"] or "Marked by your tutor"]
+            )[0]
         elif kind == "test":
             tests[meta["grade_id"]] = latest["task"] or latest["any"] or "Check"
         elif kind == "answer":
@@ -150,7 +154,9 @@ class FeedbackRelease:
         return [trainee for trainee in self.trainees if trainee not in self.released]
 
 
-def unmarked_warning(assignment: str, *, root: Path | None = None, env: dict[str, str] | None = None) -> str | None:
+def unmarked_warning(
+    assignment: str, *, root: Path | None = None, env: dict[str, str] | None = None
+) -> str | None:
     """What a tutor should hear before releasing ``assignment``'s feedback while answers wait (None if none do)."""
     from changekit.grading.gradebook import course_settings, grade_table, unmarked_feedback_warning
 
@@ -161,8 +167,13 @@ def unmarked_warning(assignment: str, *, root: Path | None = None, env: dict[str
         return unmarked_feedback_warning(grade_table(gradebook, assignment), assignment)
 
 
-def release_feedback(assignment: str, *, include_unmarked: bool = False, root: Path | None = None,
-                     env: dict[str, str] | None = None) -> FeedbackRelease:
+def release_feedback(
+    assignment: str,
+    *,
+    include_unmarked: bool = False,
+    root: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> FeedbackRelease:
     """Generate every trainee's feedback on ``assignment`` and release it (``changekit feedback``).
 
     Trainees with answers not yet marked are held back unless
@@ -191,4 +202,6 @@ def release_feedback(assignment: str, *, include_unmarked: bool = False, root: P
     nbgrader("generate_feedback", assignment, "--force", cwd=settings.root, env=env)
     for trainee in release:
         nbgrader("release_feedback", assignment, f"--student={trainee}", cwd=settings.root, env=env)
-    return FeedbackRelease(assignment, trainees, release, unmarked_feedback_warning(grades, assignment))
+    return FeedbackRelease(
+        assignment, trainees, release, unmarked_feedback_warning(grades, assignment)
+    )

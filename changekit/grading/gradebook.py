@@ -31,14 +31,30 @@ from changekit.settings import current, database_exists, settings_for, sqlite_fi
 
 #: Columns of ``grade_table``, in order.
 GRADE_COLUMNS = [
-    "student", "assignment", "notebook", "grade_id", "kind", "score", "max_score",
-    "auto_score", "manual_score", "needs_manual_grade", "timestamp", "duedate", "seconds_late",
+    "student",
+    "assignment",
+    "notebook",
+    "grade_id",
+    "kind",
+    "score",
+    "max_score",
+    "auto_score",
+    "manual_score",
+    "needs_manual_grade",
+    "timestamp",
+    "duedate",
+    "seconds_late",
 ]
 
 #: Their types, so that an empty table behaves like a full one.
 GRADE_TYPES = {
-    "score": float, "max_score": float, "auto_score": float, "manual_score": float,
-    "needs_manual_grade": bool, "timestamp": "datetime64[us]", "duedate": "datetime64[us]",
+    "score": float,
+    "max_score": float,
+    "auto_score": float,
+    "manual_score": float,
+    "needs_manual_grade": bool,
+    "timestamp": "datetime64[us]",
+    "duedate": "datetime64[us]",
     "seconds_late": float,
 }
 
@@ -59,11 +75,15 @@ class CourseSettings:
 
     def submitted(self, student: str, assignment: str) -> Path:
         """A trainee's collected submission folder."""
-        return Path(self.coursedir.format_path(self.coursedir.submitted_directory, student, assignment))
+        return Path(
+            self.coursedir.format_path(self.coursedir.submitted_directory, student, assignment)
+        )
 
     def autograded(self, student: str, assignment: str) -> Path:
         """Where the autograded copy of a trainee's submission goes."""
-        return Path(self.coursedir.format_path(self.coursedir.autograded_directory, student, assignment))
+        return Path(
+            self.coursedir.format_path(self.coursedir.autograded_directory, student, assignment)
+        )
 
     def gradebook(self) -> Gradebook:
         """Open the course gradebook (use it in a ``with`` block so that it is closed)."""
@@ -105,8 +125,14 @@ def create_gradebook(db_url: str, course_id: str) -> None:
     file = sqlite_file(db_url)
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([sys.executable, "-c", CREATE_GRADEBOOK], input=f"{db_url}\n{course_id}", env=tool_env(),
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", CREATE_GRADEBOOK],
+        input=f"{db_url}\n{course_id}",
+        env=tool_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise CourseError(f"The gradebook could not be created:\n{done.stderr[-2000:]}")
 
@@ -118,7 +144,9 @@ def open_gradebook(db_url: str, course_id: str) -> Gradebook:
     return Gradebook(db_url, course_id=course_id)
 
 
-def course_settings(root: Path | None = None, env: Mapping[str, str] | None = None) -> CourseSettings:
+def course_settings(
+    root: Path | None = None, env: Mapping[str, str] | None = None
+) -> CourseSettings:
     """The grading settings of the course in ``root`` (default: the course where this process stands).
 
     ``env`` adds to this process's environment for that course only (e.g.
@@ -126,8 +154,12 @@ def course_settings(root: Path | None = None, env: Mapping[str, str] | None = No
     """
     root = Path(root).resolve() if root else current().root
     settings = settings_for(root, env)
-    coursedir = CourseDirectory(root=str(settings.root), course_id=settings.course_id, db_url=settings.db_url)
-    return CourseSettings(coursedir, settings.course_id, settings.db_url, settings.cell_timeout, settings.state)
+    coursedir = CourseDirectory(
+        root=str(settings.root), course_id=settings.course_id, db_url=settings.db_url
+    )
+    return CourseSettings(
+        coursedir, settings.course_id, settings.db_url, settings.cell_timeout, settings.state
+    )
 
 
 def is_manual(grade: Grade) -> bool:
@@ -148,7 +180,9 @@ def _grade_rows(submission: SubmittedAssignment) -> Iterator[dict[str, object]]:
                 "notebook": notebook.notebook.name,
                 "grade_id": cell.name,
                 "kind": "manual" if manual else "auto",
-                "score": None if grade.auto_score is None and grade.manual_score is None else grade.score,
+                "score": None
+                if grade.auto_score is None and grade.manual_score is None
+                else grade.score,
                 "max_score": grade.max_score,
                 "auto_score": grade.auto_score,
                 "manual_score": grade.manual_score,
@@ -179,8 +213,10 @@ def grade_table(gradebook: Gradebook, assignment: str | None = None) -> pd.DataF
     table = pd.DataFrame(rows, columns=GRADE_COLUMNS).astype(GRADE_TYPES)
     order = {name: position for position, name in enumerate(names)}  # the gradebook's: by due date
     return table.sort_values(
-        ["assignment", "student", "notebook"], key=lambda c: c.map(order) if c.name == "assignment" else c,
-        kind="stable", ignore_index=True,
+        ["assignment", "student", "notebook"],
+        key=lambda c: c.map(order) if c.name == "assignment" else c,
+        kind="stable",
+        ignore_index=True,
     )
 
 
@@ -201,8 +237,11 @@ def snapshot(gradebook: Gradebook, assignment: str) -> dict[tuple[str, ...], tup
             state[(student, name)] = (notebook.late_submission_penalty,)
             for grade in notebook.grades:
                 state[(student, name, "grade", grade.cell.name)] = (
-                    grade.auto_score, grade.manual_score, grade.needs_manual_grade,
-                    grade.max_score, grade.extra_credit,
+                    grade.auto_score,
+                    grade.manual_score,
+                    grade.needs_manual_grade,
+                    grade.max_score,
+                    grade.extra_credit,
                 )
             for comment in notebook.comments:
                 state[(student, name, "comment", comment.cell.name)] = (comment.auto_comment,)

@@ -36,14 +36,21 @@ def _show(table: pd.DataFrame, empty: str) -> int:
     return 0
 
 
-def sample(assignment: str, *, second_marker: list[str], share: float = 0.10, seed: int | None = None,
-           replace: bool = False) -> int:
+def sample(
+    assignment: str,
+    *,
+    second_marker: list[str],
+    share: float = 0.10,
+    seed: int | None = None,
+    replace: bool = False,
+) -> int:
     """``moderate sample``: draw (and record) the submissions each second marker re-marks."""
     from changekit.grading.moderation import choose_second_marking
 
     with _gradebook() as gradebook:
-        drawn = choose_second_marking(gradebook, assignment, second_marker, share=share, seed=seed,
-                                      replace=replace)
+        drawn = choose_second_marking(
+            gradebook, assignment, second_marker, share=share, seed=seed, replace=replace
+        )
     return _show(drawn, f"No submission of {assignment} was drawn for second marking.")
 
 
@@ -62,7 +69,9 @@ def second_mark(assignment: str, trainee: str, question: str, score: float, *, m
 
     with _gradebook() as gradebook:
         record_second_mark(gradebook, assignment, trainee, question, score, marker)
-    print("Second mark recorded; the gradebook keeps the first mark until an agreed mark is recorded.")
+    print(
+        "Second mark recorded; the gradebook keeps the first mark until an agreed mark is recorded."
+    )
     return 0
 
 
@@ -72,7 +81,9 @@ def agree(assignment: str, trainee: str, question: str, score: float, *, marker:
 
     with _gradebook() as gradebook:
         record_agreed_mark(gradebook, assignment, trainee, question, score, marker)
-    print("Agreed mark written to the gradebook (the formgrader shows it) and recorded with its marker.")
+    print(
+        "Agreed mark written to the gradebook (the formgrader shows it) and recorded with its marker."
+    )
     return 0
 
 

@@ -37,15 +37,27 @@ CELLS: Mapping[tuple[str, str], str] = {
     # Quantifying the referral problem ends by planning the change.
     ("quantify_a_service_problem", "next_steps"): "LO3",
     # Who comes to A&E and when is the local landscape; coding parents' words and the workshop are LO4.
-    **{("patient_experience", cell): "LO2" for cell in (
-        "test_load_attendances", "test_non_urgent", "test_opening", "test_acuity", "test_acuity_when_shut",
-        "interpret_arrivals")},
+    **{
+        ("patient_experience", cell): "LO2"
+        for cell in (
+            "test_load_attendances",
+            "test_non_urgent",
+            "test_opening",
+            "test_acuity",
+            "test_acuity_when_shut",
+            "interpret_arrivals",
+        )
+    },
     # Setting an improvement target against the standard is planning a change.
     ("national_standards_asthma", "interpret_target"): "LO3",
     # The change plan's reflection on working with other professions.
     ("change_plan", "reflect_professions"): "LO4",
     # The reflection form has one part per outcome (its export counts as LO1's reflective practice).
-    **{("reflection", f"{kind}_lo{n}"): f"LO{n}" for kind in ("test_reflection", "task_depth") for n in (2, 3, 4)},
+    **{
+        ("reflection", f"{kind}_lo{n}"): f"LO{n}"
+        for kind in ("test_reflection", "task_depth")
+        for n in (2, 3, 4)
+    },
 }
 
 

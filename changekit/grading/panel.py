@@ -69,52 +69,99 @@ def plain(error: BaseException) -> str:
 
 def paragraph(text: str) -> str:
     """Plain text as escaped HTML paragraphs (a blank line starts a new one)."""
-    return "".join(f"<p>{html.escape(part).replace(chr(10), '<br>')}</p>" for part in text.split("\n\n") if part)
+    return "".join(
+        f"<p>{html.escape(part).replace(chr(10), '<br>')}</p>"
+        for part in text.split("\n\n")
+        if part
+    )
 
 
 class ControlPanel:
     """The widgets and what each button does, for the course in ``root`` (default: this course)."""
 
-    def __init__(self, root: Path | None = None, env: dict[str, str] | None = None, jobs: int | None = None) -> None:
+    def __init__(
+        self, root: Path | None = None, env: dict[str, str] | None = None, jobs: int | None = None
+    ) -> None:
         self.settings = course_settings(root, env)
         self.root, self.env, self.jobs = self.settings.root, env, jobs
         layout = {"description_width": "initial"}
-        self.assignment = widgets.Dropdown(options=assignments(self.root), description="Assignment",
-                                           style=layout)
-        self.collect_button = self._button("Collect", "Collect every trainee's submission from the exchange "
-                                           "(their last before their due date, else their last)")
-        self.grade_button = self._button("Autograde all", "Autograde every collected submission not yet graded")
-        self.regrade_button = self._button("Regrade all", "After fixing a test in source/: regenerate the "
-                                           "assignment and autograde every submission again (your marks are kept)")
+        self.assignment = widgets.Dropdown(
+            options=assignments(self.root), description="Assignment", style=layout
+        )
+        self.collect_button = self._button(
+            "Collect",
+            "Collect every trainee's submission from the exchange "
+            "(their last before their due date, else their last)",
+        )
+        self.grade_button = self._button(
+            "Autograde all", "Autograde every collected submission not yet graded"
+        )
+        self.regrade_button = self._button(
+            "Regrade all",
+            "After fixing a test in source/: regenerate the "
+            "assignment and autograde every submission again (your marks are kept)",
+        )
         self.confirm_unmarked = widgets.Checkbox(
-            description="Release even though some answers are not yet marked", indent=False)
-        self.feedback_button = self._button("Generate and release feedback",
-                                            "Generate feedback and release it to the trainees")
-        self.export_button = self._button("Export", "Write the grades of this assignment as CSV files")
-        self.trainee = widgets.Dropdown(options=self._trainees(), description="Trainee", style=layout)
-        self.days = widgets.BoundedIntText(value=0, min=0, max=365, description="Days", style=layout)
-        self.hours = widgets.BoundedIntText(value=0, min=0, max=24 * 365, description="Hours", style=layout)
-        self.extend_button = self._button("Grant extension", "Give this trainee their own due date "
-                                          "(0 days and 0 hours removes an extension)")
-        self.upload = widgets.FileUpload(accept=".ipynb,.zip", multiple=False, description="E-mailed file")
-        self.emailed_by = widgets.Combobox(options=self._trainees(), ensure_option=False,
-                                           description="Trainee's username", style=layout)
-        self.sent_at = widgets.Text(description="Sent (London time)", placeholder="2027-01-15 17:05",
-                                    style=layout)
-        self.add_button = self._button("Add e-mailed submission", "Put the e-mailed file in the exchange, "
-                                       "dated when it was sent, and collect it")
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="Graded", style=layout)
+            description="Release even though some answers are not yet marked", indent=False
+        )
+        self.feedback_button = self._button(
+            "Generate and release feedback", "Generate feedback and release it to the trainees"
+        )
+        self.export_button = self._button(
+            "Export", "Write the grades of this assignment as CSV files"
+        )
+        self.trainee = widgets.Dropdown(
+            options=self._trainees(), description="Trainee", style=layout
+        )
+        self.days = widgets.BoundedIntText(
+            value=0, min=0, max=365, description="Days", style=layout
+        )
+        self.hours = widgets.BoundedIntText(
+            value=0, min=0, max=24 * 365, description="Hours", style=layout
+        )
+        self.extend_button = self._button(
+            "Grant extension",
+            "Give this trainee their own due date (0 days and 0 hours removes an extension)",
+        )
+        self.upload = widgets.FileUpload(
+            accept=".ipynb,.zip", multiple=False, description="E-mailed file"
+        )
+        self.emailed_by = widgets.Combobox(
+            options=self._trainees(),
+            ensure_option=False,
+            description="Trainee's username",
+            style=layout,
+        )
+        self.sent_at = widgets.Text(
+            description="Sent (London time)", placeholder="2027-01-15 17:05", style=layout
+        )
+        self.add_button = self._button(
+            "Add e-mailed submission",
+            "Put the e-mailed file in the exchange, dated when it was sent, and collect it",
+        )
+        self.progress = widgets.IntProgress(
+            value=0, min=0, max=1, description="Graded", style=layout
+        )
         self.status = widgets.HTML(self._status(""))
         self.results = widgets.Output()
-        self.buttons = [self.collect_button, self.grade_button, self.regrade_button, self.feedback_button,
-                        self.export_button, self.extend_button, self.add_button]
+        self.buttons = [
+            self.collect_button,
+            self.grade_button,
+            self.regrade_button,
+            self.feedback_button,
+            self.export_button,
+            self.extend_button,
+            self.add_button,
+        ]
         self.collect_button.on_click(lambda _: self.run("Collecting", self.collect))
         self.grade_button.on_click(lambda _: self.run("Autograding", self.autograde))
         self.regrade_button.on_click(lambda _: self.run("Regenerating and regrading", self.regrade))
         self.feedback_button.on_click(lambda _: self.run("Generating feedback", self.feedback))
         self.export_button.on_click(lambda _: self.run("Exporting", self.export))
         self.extend_button.on_click(lambda _: self.run("Granting the extension", self.extend))
-        self.add_button.on_click(lambda _: self.run("Adding the e-mailed submission", self.add_emailed))
+        self.add_button.on_click(
+            lambda _: self.run("Adding the e-mailed submission", self.add_emailed)
+        )
         self.widget = self._layout()
 
     @staticmethod
@@ -127,19 +174,28 @@ class ControlPanel:
 
     def _layout(self) -> widgets.VBox:
         heading = widgets.HTML
-        return widgets.VBox([
-            self.assignment,
-            heading("<h3>Marking round</h3>"),
-            widgets.HBox([self.collect_button, self.grade_button, self.regrade_button, self.export_button]),
-            widgets.HBox([self.feedback_button, self.confirm_unmarked]),
-            self.progress,
-            heading("<h3>Extension for one trainee</h3>"),
-            widgets.HBox([self.trainee, self.days, self.hours, self.extend_button]),
-            heading("<h3>A submission that came by e-mail</h3>"),
-            widgets.HBox([self.upload, self.emailed_by, self.sent_at, self.add_button]),
-            self.status,
-            self.results,
-        ])
+        return widgets.VBox(
+            [
+                self.assignment,
+                heading("<h3>Marking round</h3>"),
+                widgets.HBox(
+                    [
+                        self.collect_button,
+                        self.grade_button,
+                        self.regrade_button,
+                        self.export_button,
+                    ]
+                ),
+                widgets.HBox([self.feedback_button, self.confirm_unmarked]),
+                self.progress,
+                heading("<h3>Extension for one trainee</h3>"),
+                widgets.HBox([self.trainee, self.days, self.hours, self.extend_button]),
+                heading("<h3>A submission that came by e-mail</h3>"),
+                widgets.HBox([self.upload, self.emailed_by, self.sent_at, self.add_button]),
+                self.status,
+                self.results,
+            ]
+        )
 
     def _trainees(self) -> list[str]:
         """Every trainee in the gradebook (none before anything is released)."""
@@ -153,13 +209,20 @@ class ControlPanel:
         if list(self.trainee.options) != trainees:
             chosen = self.trainee.value
             self.trainee.options = trainees
-            self.trainee.value = chosen if chosen in trainees else (trainees[0] if trainees else None)
+            self.trainee.value = (
+                chosen if chosen in trainees else (trainees[0] if trainees else None)
+            )
         self.emailed_by.options = trainees
 
     def show_html(self, content: str) -> None:
         """Put HTML (a table, links) under the status line, replacing what was there."""
-        self.results.outputs = ({"output_type": "display_data", "metadata": {},
-                                 "data": {"text/html": content, "text/plain": re.sub(r"<[^>]+>", " ", content)}},)
+        self.results.outputs = (
+            {
+                "output_type": "display_data",
+                "metadata": {},
+                "data": {"text/html": content, "text/plain": re.sub(r"<[^>]+>", " ", content)},
+            },
+        )
 
     def run(self, doing: str, action: Action) -> None:
         """Run one step with every button disabled; show its result or its error in plain words."""
@@ -173,9 +236,11 @@ class ControlPanel:
             message = paragraph(plain(error))
         except Exception as error:  # anything else: a short message here, the details in the log
             LOG.exception("%s failed", doing)
-            message = paragraph(f"{doing} stopped because of an unexpected problem ({type(error).__name__}). "
-                                "Nothing more is shown here; the details are in the Jupyter server's log. "
-                                "Try again, and tell the course admin if it happens again.")
+            message = paragraph(
+                f"{doing} stopped because of an unexpected problem ({type(error).__name__}). "
+                "Nothing more is shown here; the details are in the Jupyter server's log. "
+                "Try again, and tell the course admin if it happens again."
+            )
         finally:
             for button in self.buttons:
                 button.disabled = False
@@ -194,12 +259,16 @@ class ControlPanel:
         new = sorted(set(_COLLECTED.findall(output)))
         held = submitted_students(self.settings, assignment)
         if not new:
-            return paragraph(f"Nothing new to collect for {assignment}. {len(held)} trainee"
-                             f"{'s have' if len(held) != 1 else ' has'} a collected submission.")
-        return paragraph(f"Collected {len(new)} new or changed submission{'s' if len(new) != 1 else ''} of "
-                         f"{assignment}: {', '.join(new)}. {len(held)} trainee"
-                         f"{'s have' if len(held) != 1 else ' has'} a collected submission in all. "
-                         "Next: Autograde all.")
+            return paragraph(
+                f"Nothing new to collect for {assignment}. {len(held)} trainee"
+                f"{'s have' if len(held) != 1 else ' has'} a collected submission."
+            )
+        return paragraph(
+            f"Collected {len(new)} new or changed submission{'s' if len(new) != 1 else ''} of "
+            f"{assignment}: {', '.join(new)}. {len(held)} trainee"
+            f"{'s have' if len(held) != 1 else ' has'} a collected submission in all. "
+            "Next: Autograde all."
+        )
 
     def _on_result(self, outcome: Outcome, done: int, total: int) -> None:
         self.progress.max = total
@@ -210,7 +279,8 @@ class ControlPanel:
         self.show_html(pd.DataFrame(report.rows()).to_html(index=False, escape=True, border=0))
         failed = report.count(FAILED)
         return paragraph(
-            (f"{report.warning}\n\n" if report.warning else "") + intro
+            (f"{report.warning}\n\n" if report.warning else "")
+            + intro
             + f"{report.assignment}: {report.count('graded')} graded now, {report.count('already graded')} "
             f"already graded, {failed} failed, in {report.wall_seconds:.0f} s."
             + (" The table below says why each failed one could not be graded." if failed else "")
@@ -219,35 +289,58 @@ class ControlPanel:
     def autograde(self) -> str:
         """``changekit grade A``: every collected submission not yet graded, in parallel."""
         self.progress.value = 0
-        report = grade_assignment(self.assignment.value, root=self.root, env=self.env, jobs=self.jobs,
-                                  progress=False, on_result=self._on_result)
+        report = grade_assignment(
+            self.assignment.value,
+            root=self.root,
+            env=self.env,
+            jobs=self.jobs,
+            progress=False,
+            on_result=self._on_result,
+        )
         self.progress.value = self.progress.max
         return self._report(report)
 
     def regrade(self) -> str:
         """Regenerate the assignment and autograde every submission again, keeping marks given."""
         self.progress.value = 0
-        done = regrade_all(self.assignment.value, root=self.root, env=self.env, jobs=self.jobs,
-                           on_result=self._on_result)
+        done = regrade_all(
+            self.assignment.value,
+            root=self.root,
+            env=self.env,
+            jobs=self.jobs,
+            on_result=self._on_result,
+        )
         review = "".join(f"\n- {trainee}: {grade_id}" for trainee, grade_id in done.to_review)
-        return self._report(done.report, (
-            f"Regenerated from source/ and regraded every submission. {done.marks_kept} written "
-            "answer mark(s) you had given are kept as marked."
-            + (f" Test scores you had overridden stay yours but need a look (the test changed):{review}"
-               if review else "") + "\n\n"))
+        return self._report(
+            done.report,
+            (
+                f"Regenerated from source/ and regraded every submission. {done.marks_kept} written "
+                "answer mark(s) you had given are kept as marked."
+                + (
+                    f" Test scores you had overridden stay yours but need a look (the test changed):{review}"
+                    if review
+                    else ""
+                )
+                + "\n\n"
+            ),
+        )
 
     def feedback(self) -> str:
         """``changekit feedback A``; refused while answers are unmarked unless the box is ticked."""
         assignment = self.assignment.value
         warning = unmarked_warning(assignment, root=self.root, env=self.env)
         if warning and not self.confirm_unmarked.value:
-            return paragraph(f"Feedback not released. {warning}\n\nTo release it to everyone now, with "
-                             "'not yet marked' beside those answers, tick the box and press the button again.")
+            return paragraph(
+                f"Feedback not released. {warning}\n\nTo release it to everyone now, with "
+                "'not yet marked' beside those answers, tick the box and press the button again."
+            )
         done = release_feedback(assignment, include_unmarked=True, root=self.root, env=self.env)
         self.confirm_unmarked.value = False  # asked again next time
-        return paragraph(f"Feedback on {assignment} released to {len(done.released)} of {len(done.trainees)} "
-                         f"trainees: {', '.join(done.released)}."
-                         + (" Some answers in it show as 'not yet marked'." if warning else ""))
+        return paragraph(
+            f"Feedback on {assignment} released to {len(done.released)} of {len(done.trainees)} "
+            f"trainees: {', '.join(done.released)}."
+            + (" Some answers in it show as 'not yet marked'." if warning else "")
+        )
 
     def export(self) -> str:
         """``changekit export --assignment A``, with links to the two files."""
@@ -257,37 +350,64 @@ class ControlPanel:
         links = "".join(
             f'<li><a href="{html.escape(os.path.relpath(path))}" target="_blank" rel="noopener">'
             f"{html.escape(label)}</a> ({html.escape(str(path))})</li>"
-            for label, path in (("One row per trainee", written.by_trainee),
-                                ("Per question, small numbers suppressed", written.by_question)))
+            for label, path in (
+                ("One row per trainee", written.by_trainee),
+                ("Per question, small numbers suppressed", written.by_question),
+            )
+        )
         self.show_html(f"<ul>{links}</ul>")
-        return paragraph(f"Exported {assignment}: {written.trainees} trainees and {written.questions} "
-                         "questions. Share only the per-question file outside the teaching team.")
+        return paragraph(
+            f"Exported {assignment}: {written.trainees} trainees and {written.questions} "
+            "questions. Share only the per-question file outside the teaching team."
+        )
 
     def extend(self) -> str:
         """``changekit extend A TRAINEE``: the trainee's own due date, shown in London time."""
         assignment, trainee = self.assignment.value, self.trainee.value
         if not trainee:
-            return paragraph("Choose a trainee first. Trainees are listed once they are in the gradebook: "
-                             "after their first submission is graded, or once added in the formgrader's "
-                             "Manage Students.")
-        return paragraph(extension_granted(settings_for(self.root, self.env), assignment, trainee,
-                                           days=self.days.value, hours=self.hours.value))
+            return paragraph(
+                "Choose a trainee first. Trainees are listed once they are in the gradebook: "
+                "after their first submission is graded, or once added in the formgrader's "
+                "Manage Students."
+            )
+        return paragraph(
+            extension_granted(
+                settings_for(self.root, self.env),
+                assignment,
+                trainee,
+                days=self.days.value,
+                hours=self.hours.value,
+            )
+        )
 
     def add_emailed(self) -> str:
         """Put the uploaded file into the exchange, dated when it was sent, and collect it."""
         if not self.upload.value:
-            return paragraph("Choose the e-mailed file first (a .ipynb notebook or a .zip of the assignment folder).")
+            return paragraph(
+                "Choose the e-mailed file first (a .ipynb notebook or a .zip of the assignment folder)."
+            )
         upload = self.upload.value[0]
         sent = parse_london_time(self.sent_at.value)
-        done = add_emailed_submission(self.assignment.value, self.emailed_by.value.strip(), upload["name"],
-                                      bytes(upload["content"]), sent, root=self.root, env=self.env)
+        done = add_emailed_submission(
+            self.assignment.value,
+            self.emailed_by.value.strip(),
+            upload["name"],
+            bytes(upload["content"]),
+            sent,
+            root=self.root,
+            env=self.env,
+        )
         self.upload.value = ()
-        which = ("It is the submission that counts under the late policy. Next: Autograde all."
-                 if done.counts else
-                 "It is not the one that counts under the late policy: another of this trainee's "
-                 "submissions (their last before the due date, or a later one) stays collected.")
-        return paragraph(f"Added the e-mailed submission of {self.assignment.value}, sent "
-                         f"{london_text(sent)}, and collected it. {which}")
+        which = (
+            "It is the submission that counts under the late policy. Next: Autograde all."
+            if done.counts
+            else "It is not the one that counts under the late policy: another of this trainee's "
+            "submissions (their last before the due date, or a later one) stays collected."
+        )
+        return paragraph(
+            f"Added the e-mailed submission of {self.assignment.value}, sent "
+            f"{london_text(sent)}, and collected it. {which}"
+        )
 
 
 def control_panel(root: Path | None = None, env: dict[str, str] | None = None) -> widgets.VBox:

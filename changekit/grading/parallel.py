@@ -98,23 +98,36 @@ class Report:
         rows = []
         for outcome in sorted(self.outcomes, key=lambda o: o.student):
             score, top, late = self.scores.get(outcome.student, (None, None, 0))
-            rows.append({
-                "trainee": outcome.student,
-                "status": outcome.status,
-                "autograded score": "" if score is None or outcome.status == FAILED else f"{score:g}/{top:g}",
-                "late": f"{late_text(late)} late" if late else "",
-                "seconds": f"{outcome.seconds:.1f}" if outcome.seconds else "",
-                "reason or note": outcome.reason or outcome.notes,
-            })
+            rows.append(
+                {
+                    "trainee": outcome.student,
+                    "status": outcome.status,
+                    "autograded score": ""
+                    if score is None or outcome.status == FAILED
+                    else f"{score:g}/{top:g}",
+                    "late": f"{late_text(late)} late" if late else "",
+                    "seconds": f"{outcome.seconds:.1f}" if outcome.seconds else "",
+                    "reason or note": outcome.reason or outcome.notes,
+                }
+            )
         return rows
 
     def table(self, *, all_rows: bool = False) -> str:
         """A plain-text summary: totals, then the submissions that need a look (or every one)."""
-        rows = [r for r in self.rows() if all_rows or r["status"] == FAILED or r["reason or note"] or r["late"]]
-        lines = [*([self.warning, ""] if self.warning else []),
+        rows = [
+            r
+            for r in self.rows()
+            if all_rows or r["status"] == FAILED or r["reason or note"] or r["late"]
+        ]
+        lines = [
+            *([self.warning, ""] if self.warning else []),
             f"{self.assignment}: {self.count(GRADED)} graded now, {self.count(ALREADY_GRADED)} already "
             f"graded, {self.count(FAILED)} failed, in {self.wall_seconds:.0f} s"
-            + (" (stopped early: run the same command again to carry on)" if self.interrupted else ""),
+            + (
+                " (stopped early: run the same command again to carry on)"
+                if self.interrupted
+                else ""
+            ),
             *([self.jobs_reason] if self.jobs_reason else []),
         ]
         if rows:
@@ -127,19 +140,27 @@ def _format_table(rows: list[dict[str, str]]) -> list[str]:
     """Rows of dicts as aligned text columns (the reason column last, unpadded)."""
     columns = list(rows[0])
     widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns[:-1]}
+
     def line(values: dict[str, str]) -> str:
-        return "  ".join([*(values[c].ljust(widths[c]) for c in columns[:-1]), values[columns[-1]]]).rstrip()
+        return "  ".join(
+            [*(values[c].ljust(widths[c]) for c in columns[:-1]), values[columns[-1]]]
+        ).rstrip()
+
     return [line({c: c for c in columns}), *(line(r) for r in rows)]
 
 
 def submitted_students(settings: CourseSettings, assignment: str) -> list[str]:
     """Trainees with a collected submission of ``assignment``, sorted."""
     placeholder = "\x00"  # cannot occur in a path, so only the student's part becomes a wildcard
-    folders = glob.glob(glob.escape(str(settings.submitted(placeholder, assignment))).replace(placeholder, "*"))
+    folders = glob.glob(
+        glob.escape(str(settings.submitted(placeholder, assignment))).replace(placeholder, "*")
+    )
     return sorted(Path(folder).parent.name for folder in folders if Path(folder).is_dir())
 
 
-def is_graded(settings: CourseSettings, gradebook: Gradebook, assignment: str, student: str) -> bool:
+def is_graded(
+    settings: CourseSettings, gradebook: Gradebook, assignment: str, student: str
+) -> bool:
     """Whether this trainee's current submission has been autograded completely (see module doc)."""
     submitted = settings.submitted(student, assignment)
     autograded = settings.autograded(student, assignment)
@@ -148,18 +169,29 @@ def is_graded(settings: CourseSettings, gradebook: Gradebook, assignment: str, s
         record = gradebook.find_submission(assignment, student)
     except MissingEntry:
         return False
-    names = [f"{nb.name}.ipynb" for nb in record.assignment.notebooks if (submitted / f"{nb.name}.ipynb").exists()]
+    names = [
+        f"{nb.name}.ipynb"
+        for nb in record.assignment.notebooks
+        if (submitted / f"{nb.name}.ipynb").exists()
+    ]
     copies = [autograded / name for name in names]
     if not copies or not all(copy.is_file() for copy in copies):
         return False
     if stamp.exists():
-        same = (autograded / "timestamp.txt").is_file() and (autograded / "timestamp.txt").read_text() == stamp.read_text()
+        same = (autograded / "timestamp.txt").is_file() and (
+            autograded / "timestamp.txt"
+        ).read_text() == stamp.read_text()
         if not same or record.timestamp != parse_utc(stamp.read_text().strip()):
             return False
     submitted_at = max(path.stat().st_mtime for path in [*submitted.glob("*.ipynb"), submitted])
     if min(copy.stat().st_mtime for copy in copies) < submitted_at:
         return False
-    return all(grade.auto_score is not None for nb in record.notebooks for grade in nb.grades if not is_manual(grade))
+    return all(
+        grade.auto_score is not None
+        for nb in record.notebooks
+        for grade in nb.grades
+        if not is_manual(grade)
+    )
 
 
 @contextmanager
@@ -198,8 +230,10 @@ def submission_deadline(settings: CourseSettings, assignment: str) -> float | No
 def _check_assignment(settings: CourseSettings, assignment: str) -> None:
     """Refuse, in plain words, an assignment the gradebook does not know."""
     if not settings.has_gradebook:
-        raise GradingError(f"There is no gradebook yet ({settings.db_url}). Generate the assignment "
-                           f"first (`changekit release`, or nbgrader generate_assignment {assignment}).")
+        raise GradingError(
+            f"There is no gradebook yet ({settings.db_url}). Generate the assignment "
+            f"first (`changekit release`, or nbgrader generate_assignment {assignment})."
+        )
     with settings.gradebook() as gradebook:
         try:
             gradebook.find_assignment(assignment)
@@ -231,7 +265,9 @@ def _grade_one(pool: Pool, student: str, deadline: float | None) -> Outcome:
         if not reply.get("retry"):
             break
     status = GRADED if reply["ok"] else FAILED
-    return Outcome(student, status, reply.get("seconds", 0.0), reply.get("reason", ""), reply.get("notes", ""))
+    return Outcome(
+        student, status, reply.get("seconds", 0.0), reply.get("reason", ""), reply.get("notes", "")
+    )
 
 
 def _scores(settings: CourseSettings, assignment: str) -> dict[str, tuple[float, float, float]]:
@@ -282,7 +318,11 @@ def grade_assignment(
             f"Collect them first: nbgrader collect {assignment}"
         )
     with settings.gradebook() as gradebook:
-        done = set() if force else {s for s in students if is_graded(settings, gradebook, assignment, s)}
+        done = (
+            set()
+            if force
+            else {s for s in students if is_graded(settings, gradebook, assignment, s)}
+        )
     pending = [s for s in students if s not in done]
     log_dir = settings.state / "grading" / f"{assignment}-{datetime.now():%Y%m%d-%H%M%S}"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -290,19 +330,47 @@ def grade_assignment(
     sizing = chosen_jobs(jobs, settings)
     started = time.perf_counter()
     with _exclusive(settings, assignment):
-        interrupted = _run(settings, assignment, pending, outcomes, env=env, log_dir=log_dir,
-                           jobs=sizing.jobs, max_output_mb=max_output_mb,
-                           deadline=submission_timeout or submission_deadline(settings, assignment),
-                           progress=progress, on_result=on_result)
-    report = Report(assignment, outcomes, time.perf_counter() - started, log_dir, interrupted,
-                    _scores(settings, assignment), warning, sizing.reason if pending else "")
+        interrupted = _run(
+            settings,
+            assignment,
+            pending,
+            outcomes,
+            env=env,
+            log_dir=log_dir,
+            jobs=sizing.jobs,
+            max_output_mb=max_output_mb,
+            deadline=submission_timeout or submission_deadline(settings, assignment),
+            progress=progress,
+            on_result=on_result,
+        )
+    report = Report(
+        assignment,
+        outcomes,
+        time.perf_counter() - started,
+        log_dir,
+        interrupted,
+        _scores(settings, assignment),
+        warning,
+        sizing.reason if pending else "",
+    )
     _write_summary(report)
     return report
 
 
-def _run(settings: CourseSettings, assignment: str, pending: list[str], outcomes: list[Outcome], *,
-         env: dict[str, str] | None, log_dir: Path, jobs: int, max_output_mb: float,
-         deadline: float | None, progress: bool, on_result: OnResult | None = None) -> bool:
+def _run(
+    settings: CourseSettings,
+    assignment: str,
+    pending: list[str],
+    outcomes: list[Outcome],
+    *,
+    env: dict[str, str] | None,
+    log_dir: Path,
+    jobs: int,
+    max_output_mb: float,
+    deadline: float | None,
+    progress: bool,
+    on_result: OnResult | None = None,
+) -> bool:
     """Grade ``pending`` on ``jobs`` workers, appending to ``outcomes``; True if interrupted."""
     if not pending:
         return False
@@ -313,15 +381,38 @@ def _run(settings: CourseSettings, assignment: str, pending: list[str], outcomes
             log = logs.enter_context(open(log_dir / f"worker-{number}.log", "a", encoding="utf-8"))
             return Worker(settings, assignment, env, max_output_mb, log)
 
-        return _share_out(Pool(start), pending, outcomes, jobs=jobs, deadline=deadline,
-                          label=f"Grading {assignment}", progress=progress, on_result=on_result)
+        return _share_out(
+            Pool(start),
+            pending,
+            outcomes,
+            jobs=jobs,
+            deadline=deadline,
+            label=f"Grading {assignment}",
+            progress=progress,
+            on_result=on_result,
+        )
 
 
-def _share_out(pool: Pool, pending: list[str], outcomes: list[Outcome], *, jobs: int,
-               deadline: float | None, label: str, progress: bool, on_result: OnResult | None = None) -> bool:
+def _share_out(
+    pool: Pool,
+    pending: list[str],
+    outcomes: list[Outcome],
+    *,
+    jobs: int,
+    deadline: float | None,
+    label: str,
+    progress: bool,
+    on_result: OnResult | None = None,
+) -> bool:
     """Grade ``pending`` on ``jobs`` threads, each with its pool worker; True if interrupted."""
-    bar = tqdm(total=len(pending), desc=label, unit="submission", disable=not progress,
-               file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(
+        total=len(pending),
+        desc=label,
+        unit="submission",
+        disable=not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
     executor = ThreadPoolExecutor(max_workers=jobs)
     futures = [executor.submit(_grade_one, pool, student, deadline) for student in pending]
     try:

@@ -22,7 +22,16 @@ from changekit.grading.outcomes import OUTCOMES
 from changekit.report import Document, Heading, Table, Text, write_docx
 
 OUTCOME_HEADERS = ["Learning outcome", "Marks", "Out of", "Per cent"]
-ASSIGNMENT_HEADERS = ["Assignment", "Marks", "Out of", "Submitted", "Due", "Extension", "Lateness", "Moderation"]
+ASSIGNMENT_HEADERS = [
+    "Assignment",
+    "Marks",
+    "Out of",
+    "Submitted",
+    "Due",
+    "Extension",
+    "Lateness",
+    "Moderation",
+]
 NO_MARK = "not marked yet"
 
 
@@ -45,7 +54,11 @@ def _number(value: float) -> str:
 def full_name(cohort: Cohort, student: str) -> str:
     """'First Last' from the roster, else the username."""
     row = cohort.names[cohort.names["student"] == student]
-    name = " ".join(part for part in row[["first_name", "last_name"]].iloc[0] if part) if not row.empty else ""
+    name = (
+        " ".join(part for part in row[["first_name", "last_name"]].iloc[0] if part)
+        if not row.empty
+        else ""
+    )
     return name or student
 
 
@@ -57,7 +70,14 @@ def outcome_rows(cohort: Cohort, student: str) -> list[list[str]]:
     for outcome, title in OUTCOMES.items():
         if outcome in mine.index and mine.loc[outcome, "max_score"] > 0:
             score, out_of = mine.loc[outcome, "score"], mine.loc[outcome, "max_score"]
-            rows.append([f"{outcome}: {title}", _number(score), _number(out_of), f"{100 * score / out_of:.0f}%"])
+            rows.append(
+                [
+                    f"{outcome}: {title}",
+                    _number(score),
+                    _number(out_of),
+                    f"{100 * score / out_of:.0f}%",
+                ]
+            )
         else:
             rows.append([f"{outcome}: {title}", NO_MARK, "", ""])
     return rows
@@ -74,13 +94,23 @@ def assignment_rows(cohort: Cohort, student: str) -> list[list[str]]:
         waiting = int((own["needs_manual_grade"] & (own["kind"] == "manual")).sum())
         marks = _number(marked["score"].sum()) + (f" ({waiting} to mark)" if waiting else "")
         when = times.loc[assignment] if assignment in times.index else None
-        extension = f"{when['extension_hours']:g} hours" if when is not None and when["extension_hours"] else "none"
-        rows.append([
-            assignment.replace("_", " "), marks, _number(own["max_score"].sum()),
-            when["submitted"] if when is not None else "", when["due"] if when is not None else "", extension,
-            when["lateness"] if when is not None else "",
-            moderation.loc[assignment, "moderation"] if assignment in moderation.index else "",
-        ])
+        extension = (
+            f"{when['extension_hours']:g} hours"
+            if when is not None and when["extension_hours"]
+            else "none"
+        )
+        rows.append(
+            [
+                assignment.replace("_", " "),
+                marks,
+                _number(own["max_score"].sum()),
+                when["submitted"] if when is not None else "",
+                when["due"] if when is not None else "",
+                extension,
+                when["lateness"] if when is not None else "",
+                moderation.loc[assignment, "moderation"] if assignment in moderation.index else "",
+            ]
+        )
     return rows
 
 
@@ -94,7 +124,9 @@ def trainee_summary(cohort: Cohort, student: str) -> Document:
         Table(ASSIGNMENT_HEADERS, assignment_rows(cohort, student)),
         Heading("Tutors' comments"),
     ]
-    comments = cohort.comments[(cohort.comments["student"] == student) & (cohort.comments["comments"] != "")]
+    comments = cohort.comments[
+        (cohort.comments["student"] == student) & (cohort.comments["comments"] != "")
+    ]
     for _, row in comments.iterrows():
         blocks.append(Text(row["comments"], label=f"{row['assignment'].replace('_', ' ')}:"))
     if comments.empty:
@@ -106,15 +138,27 @@ def read_cohort(root: Path | None = None, env: dict[str, str] | None = None) -> 
     """The cohort from the course's gradebook, and the course's state folder."""
     settings = course_settings(root, env)
     if not settings.has_gradebook:
-        raise DataError(f"There is no gradebook yet ({settings.db_url}): nothing has been graded to summarise.")
+        raise DataError(
+            f"There is no gradebook yet ({settings.db_url}): nothing has been graded to summarise."
+        )
     with settings.gradebook() as gradebook:
-        cohort = Cohort(grade_table(gradebook), names(gradebook), submission_times(gradebook),
-                        status(gradebook), tutor_comments(gradebook))
+        cohort = Cohort(
+            grade_table(gradebook),
+            names(gradebook),
+            submission_times(gradebook),
+            status(gradebook),
+            tutor_comments(gradebook),
+        )
     return cohort, settings.state
 
 
-def write_summaries(out_dir: Path | None = None, *, students: list[str] | None = None,
-                    root: Path | None = None, env: dict[str, str] | None = None) -> list[Path]:
+def write_summaries(
+    out_dir: Path | None = None,
+    *,
+    students: list[str] | None = None,
+    root: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> list[Path]:
     """Write ``<username>.docx`` for each trainee who submitted (or those in ``students``); the paths written.
 
     ``out_dir`` defaults to ``exports/portfolio`` in the course's state folder.
@@ -125,10 +169,14 @@ def write_summaries(out_dir: Path | None = None, *, students: list[str] | None =
     everyone = sorted(set(cohort.grades["student"]))
     unknown = sorted(set(students or []) - set(everyone))
     if unknown:
-        raise DataError(f"{len(unknown)} of the trainees asked for have no graded submission in the gradebook; "
-                         "check the usernames (as in the export's student column).")
-    return [write_docx(trainee_summary(cohort, student), out_dir / f"{student}.docx")
-            for student in (students or everyone)]
+        raise DataError(
+            f"{len(unknown)} of the trainees asked for have no graded submission in the gradebook; "
+            "check the usernames (as in the export's student column)."
+        )
+    return [
+        write_docx(trainee_summary(cohort, student), out_dir / f"{student}.docx")
+        for student in (students or everyone)
+    ]
 
 
 def portfolio(student: list[str] | None = None, out: Path | None = None) -> int:
@@ -137,6 +185,8 @@ def portfolio(student: list[str] | None = None, out: Path | None = None) -> int:
     if not written:
         print("No trainee has a graded submission yet: no Word summaries written.")
         return 0
-    print(f"{len(written)} Word summar{'ies' if len(written) != 1 else 'y'} for the e-portfolio in "
-          f"{written[0].parent}")
+    print(
+        f"{len(written)} Word summar{'ies' if len(written) != 1 else 'y'} for the e-portfolio in "
+        f"{written[0].parent}"
+    )
     return 0

@@ -29,7 +29,9 @@ class TrimTracebacks(NbGraderPreprocessor):
     ) -> tuple[NotebookNode, ResourcesDict]:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+                output["traceback"] = [
+                    f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
+                ]
         return cell, resources
 
 
@@ -40,7 +42,9 @@ class TitleGradedCells(NbGraderPreprocessor):
     "Test cell" and "Written response" (see ``changekit.grading.feedback``).
     """
 
-    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
+    def preprocess(
+        self, nb: NotebookNode, resources: ResourcesDict
+    ) -> tuple[NotebookNode, ResourcesDict]:
         titles = graded_cell_titles(nb.cells)
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
@@ -57,16 +61,22 @@ class FlagUnmarkedAnswers(NbGraderPreprocessor):
     many answers are still to be marked (``resources["nbgrader"]["unmarked"]``).
     """
 
-    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
+    def preprocess(
+        self, nb: NotebookNode, resources: ResourcesDict
+    ) -> tuple[NotebookNode, ResourcesDict]:
         info = resources["nbgrader"]
         waiting = 0
         with Gradebook(info["db_url"]) as gradebook:
             for cell in nb.cells:
                 meta = cell.metadata.get("nbgrader", {})
-                meta.pop("unmarked", None)  # only the gradebook says what is unmarked, not the submission
+                meta.pop(
+                    "unmarked", None
+                )  # only the gradebook says what is unmarked, not the submission
                 if not (meta.get("task") or (meta.get("grade") and meta.get("solution"))):
                     continue
-                grade = gradebook.find_grade(meta["grade_id"], info["notebook"], info["assignment"], info["student"])
+                grade = gradebook.find_grade(
+                    meta["grade_id"], info["notebook"], info["assignment"], info["student"]
+                )
                 meta["unmarked"] = bool(grade.needs_manual_grade)
                 waiting += meta["unmarked"]
         info["unmarked"] = waiting
@@ -86,9 +96,15 @@ class StateDueDate(NbGraderPreprocessor):
 
     calendar = Unicode("", help="Path of the course calendar (calendar.toml).").tag(config=True)
 
-    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
+    def preprocess(
+        self, nb: NotebookNode, resources: ResourcesDict
+    ) -> tuple[NotebookNode, ResourcesDict]:
         nb.cells = [cell for cell in nb.cells if cell.get("id") != DUE_CELL_ID]
-        due = read_calendar(Path(self.calendar)).due.get(resources["nbgrader"]["assignment"]) if self.calendar else None
+        due = (
+            read_calendar(Path(self.calendar)).due.get(resources["nbgrader"]["assignment"])
+            if self.calendar
+            else None
+        )
         if due is not None:
             cell = new_markdown_cell(due_note(due))
             cell["id"] = DUE_CELL_ID

@@ -47,8 +47,14 @@ from changekit.settings import settings_for
 #: A trainee's username as nbgrader's exchange accepts it (no '+', '*' or '/').
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 #: Ways a tutor may write the time an e-mail was sent (London time).
-TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S",
-                "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
+TIME_FORMATS = (
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+)
 #: The most an e-mailed zip may unpack to.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 #: Files in an e-mailed zip that are never part of a submission.
@@ -81,12 +87,15 @@ def marks_given(gradebook: object, assignment: str) -> dict[tuple[str, str, str]
             for grade in notebook.grades:
                 if grade.manual_score is not None and not grade.needs_manual_grade:
                     key = (submission.student_id, notebook.notebook.name, grade.cell.name)
-                    marks[key] = MarkGiven(grade.manual_score, is_manual(grade), submission.timestamp)
+                    marks[key] = MarkGiven(
+                        grade.manual_score, is_manual(grade), submission.timestamp
+                    )
     return marks
 
 
-def keep_marks(gradebook: object, assignment: str, before: dict[tuple[str, str, str], MarkGiven]
-               ) -> tuple[int, list[tuple[str, str]]]:
+def keep_marks(
+    gradebook: object, assignment: str, before: dict[tuple[str, str, str], MarkGiven]
+) -> tuple[int, list[tuple[str, str]]]:
     """After autograde --force: put back as marked the written answers marked before (same submission, same mark).
 
     Returns how many were put back, and the (trainee, grade_id) of tests whose
@@ -108,20 +117,35 @@ def keep_marks(gradebook: object, assignment: str, before: dict[tuple[str, str, 
     return kept, sorted(review)
 
 
-def regrade_all(assignment: str, *, root: Path | None = None, env: dict[str, str] | None = None,
-                jobs: int | None = None, on_result: OnResult | None = None) -> Regraded:
+def regrade_all(
+    assignment: str,
+    *,
+    root: Path | None = None,
+    env: dict[str, str] | None = None,
+    jobs: int | None = None,
+    on_result: OnResult | None = None,
+) -> Regraded:
     """Regenerate ``assignment`` from its source and autograde every submission again, keeping tutors' marks.
 
     Raises ``CourseError`` when generating fails and ``GradingError`` when grading cannot start.
     """
     settings = course_settings(root, env)
     if not settings.has_gradebook:
-        raise DataError(f"There is no gradebook yet ({settings.db_url}): release {assignment} first.")
+        raise DataError(
+            f"There is no gradebook yet ({settings.db_url}): release {assignment} first."
+        )
     with settings.gradebook() as gradebook:
         before = marks_given(gradebook, assignment)
     generate_release(settings.root, env, [assignment])
-    report = grade_assignment(assignment, root=settings.root, env=env, jobs=jobs, force=True,
-                              progress=False, on_result=on_result)
+    report = grade_assignment(
+        assignment,
+        root=settings.root,
+        env=env,
+        jobs=jobs,
+        force=True,
+        progress=False,
+        on_result=on_result,
+    )
     with settings.gradebook() as gradebook:
         kept, review = keep_marks(gradebook, assignment, before)
     return Regraded(report, kept, review)
@@ -139,8 +163,10 @@ def parse_london_time(text: str, *, now: datetime | None = None) -> datetime:
         except ValueError:
             continue
     else:
-        raise DataError("Write the time the e-mail was sent in London time, like 2027-01-15 17:05 "
-                        "or 15/01/2027 17:05.")
+        raise DataError(
+            "Write the time the e-mail was sent in London time, like 2027-01-15 17:05 "
+            "or 15/01/2027 17:05."
+        )
     if when > (now or datetime.now(UTC)):
         raise DataError(f"{london_text(when)} is in the future: give the time the e-mail was sent.")
     return when
@@ -160,8 +186,10 @@ def _released_notebooks(root: Path, assignment: str) -> list[str]:
     """The notebook file names trainees were given for ``assignment``."""
     names = sorted(path.name for path in (root / "release" / assignment).glob("*.ipynb"))
     if not names:
-        raise DataError(f"There is no released version of '{assignment}' in {root / 'release'}: "
-                        "generate and release it first.")
+        raise DataError(
+            f"There is no released version of '{assignment}' in {root / 'release'}: "
+            "generate and release it first."
+        )
     return names
 
 
@@ -171,22 +199,30 @@ def _unpack(filename: str, content: bytes, into: Path) -> Path:
         (into / Path(filename).name).write_bytes(content)
         return into
     if not filename.lower().endswith(".zip"):
-        raise DataError(f"'{Path(filename).name}' is neither a notebook (.ipynb) nor a zip file (.zip): "
-                        "ask the trainee for one of those.")
+        raise DataError(
+            f"'{Path(filename).name}' is neither a notebook (.ipynb) nor a zip file (.zip): "
+            "ask the trainee for one of those."
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except zipfile.BadZipFile:
-        raise DataError(f"'{Path(filename).name}' is not a zip file that can be opened: it may have been "
-                        "cut short. Ask the trainee to send it again.") from None
+        raise DataError(
+            f"'{Path(filename).name}' is not a zip file that can be opened: it may have been "
+            "cut short. Ask the trainee to send it again."
+        ) from None
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir() and not JUNK.search(m.filename)]
         if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-            raise DataError(f"'{Path(filename).name}' unpacks to more than "
-                            f"{MAX_UNPACKED_BYTES // 2**20} MB: ask the trainee for the notebook alone.")
+            raise DataError(
+                f"'{Path(filename).name}' unpacks to more than "
+                f"{MAX_UNPACKED_BYTES // 2**20} MB: ask the trainee for the notebook alone."
+            )
         for member in members:
             parts = Path(member.filename).parts
             if member.filename.startswith("/") or ".." in parts:
-                raise DataError(f"'{Path(filename).name}' holds a file outside its own folder: it cannot be used.")
+                raise DataError(
+                    f"'{Path(filename).name}' holds a file outside its own folder: it cannot be used."
+                )
             target = into.joinpath(*parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(archive.read(member))
@@ -202,24 +238,43 @@ def _submission_files(filename: str, content: bytes, notebooks: list[str], work:
     found = sorted(path.name for path in folder.glob("*.ipynb"))
     if len(notebooks) == 1 and found and notebooks[0] not in found:
         if len(found) > 1:
-            raise DataError(f"The e-mail holds {len(found)} notebooks and none is called {notebooks[0]}: "
-                            "send only the trainee's one.")
+            raise DataError(
+                f"The e-mail holds {len(found)} notebooks and none is called {notebooks[0]}: "
+                "send only the trainee's one."
+            )
         (folder / found[0]).rename(folder / notebooks[0])
     missing = [name for name in notebooks if not (folder / name).is_file()]
     if missing:
-        raise DataError(f"The e-mail lacks the notebook{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-                        "of this assignment.")
+        raise DataError(
+            f"The e-mail lacks the notebook{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            "of this assignment."
+        )
     for name in notebooks:
         try:
             nbformat.read(folder / name, as_version=4)
-        except (ValueError, KeyError, TypeError, AttributeError):  # what nbformat raises for a non-notebook
-            raise DataError(f"The e-mailed {name} is not a notebook Jupyter can open (it may be cut short "
-                            "or saved as something else). Ask the trainee to send it again.") from None
+        except (
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+        ):  # what nbformat raises for a non-notebook
+            raise DataError(
+                f"The e-mailed {name} is not a notebook Jupyter can open (it may be cut short "
+                "or saved as something else). Ask the trainee to send it again."
+            ) from None
     return folder
 
 
-def add_emailed_submission(assignment: str, trainee: str, filename: str, content: bytes, sent: datetime, *,
-                           root: Path | None = None, env: dict[str, str] | None = None) -> EmailedSubmission:
+def add_emailed_submission(
+    assignment: str,
+    trainee: str,
+    filename: str,
+    content: bytes,
+    sent: datetime,
+    *,
+    root: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> EmailedSubmission:
     """Put an e-mailed submission into the exchange as ``nbgrader submit`` would, at the time it was sent; collect it.
 
     ``filename`` and ``content`` are the e-mailed file (a notebook, or a zip of
@@ -228,14 +283,18 @@ def add_emailed_submission(assignment: str, trainee: str, filename: str, content
     would have in the trainee's folder, unless the zip holds its own.
     """
     if not USERNAME.fullmatch(trainee or ""):
-        raise DataError("Give the trainee's username: letters, digits and '.', '_', '-' or '@', "
-                        "as on the hub (no spaces or '+').")
+        raise DataError(
+            "Give the trainee's username: letters, digits and '.', '_', '-' or '@', "
+            "as on the hub (no spaces or '+')."
+        )
     settings = course_settings(root, env)
     paths = settings_for(settings.root, env)
     inbound = paths.exchange / paths.course_id / "inbound"
     if not inbound.is_dir():
-        raise DataError(f"The exchange has no inbound folder for this course ({inbound}): release the "
-                        "assignment first.")
+        raise DataError(
+            f"The exchange has no inbound folder for this course ({inbound}): release the "
+            "assignment first."
+        )
     notebooks = _released_notebooks(settings.root, assignment)
     stamp = sent.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
     random = base64.urlsafe_b64encode(os.urandom(9)).decode("ascii")
@@ -245,8 +304,12 @@ def add_emailed_submission(assignment: str, trainee: str, filename: str, content
         folder = _submission_files(filename, content, notebooks, Path(work) / "mail")
         staged = Path(work) / "record"
         shutil.copytree(settings.root / "release" / assignment, staged)
-        shutil.copytree(folder, staged, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("__MACOSX", ".ipynb_checkpoints", ".DS_Store"))
+        shutil.copytree(
+            folder,
+            staged,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("__MACOSX", ".ipynb_checkpoints", ".DS_Store"),
+        )
         (staged / "timestamp.txt").write_text(stamp)
         (staged / "submission_secret.txt").write_text(os.urandom(64).hex())
         shutil.copytree(staged, record)

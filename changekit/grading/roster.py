@@ -55,7 +55,9 @@ def _lines(numbers: list[int]) -> str:
 def _header_problem(path: Path, header: list[str] | None) -> str | None:
     """What is wrong with the roster's header line, if anything."""
     if not header:
-        return f"{path} is empty: its first line should be the header {','.join(REQUIRED + OPTIONAL)}."
+        return (
+            f"{path} is empty: its first line should be the header {','.join(REQUIRED + OPTIONAL)}."
+        )
     columns = [column.strip() for column in header]
     missing = [column for column in REQUIRED if column not in columns]
     unknown = [column for column in columns if column not in REQUIRED + OPTIONAL]
@@ -65,12 +67,18 @@ def _header_problem(path: Path, header: list[str] | None) -> str | None:
         if missing:
             parts.append(f"it has no column {', '.join(repr(c) for c in missing)}")
         if unknown:
-            parts.append(f"the column{'s' if len(unknown) > 1 else ''} {', '.join(repr(c) for c in unknown)} "
-                         "{} not part of a roster".format("are" if len(unknown) > 1 else "is"))
+            parts.append(
+                f"the column{'s' if len(unknown) > 1 else ''} {', '.join(repr(c) for c in unknown)} "
+                "{} not part of a roster".format("are" if len(unknown) > 1 else "is")
+            )
         if doubled:
-            parts.append(f"{', '.join(repr(c) for c in doubled)} appear{'s' if len(doubled) == 1 else ''} twice")
-        return (f"{path}: {'; '.join(parts)}. The first line must name the columns "
-                f"{', '.join(REQUIRED)} and, if you like, email (and nothing else).")
+            parts.append(
+                f"{', '.join(repr(c) for c in doubled)} appear{'s' if len(doubled) == 1 else ''} twice"
+            )
+        return (
+            f"{path}: {'; '.join(parts)}. The first line must name the columns "
+            f"{', '.join(REQUIRED)} and, if you like, email (and nothing else)."
+        )
     return None
 
 
@@ -79,11 +87,15 @@ def read_roster(path: Path) -> list[Trainee]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise DataError(f"There is no roster at {path}. Write one (a CSV file with the columns "
-                        f"{', '.join(REQUIRED)} and optional email) and give its path.") from None
+        raise DataError(
+            f"There is no roster at {path}. Write one (a CSV file with the columns "
+            f"{', '.join(REQUIRED)} and optional email) and give its path."
+        ) from None
     except UnicodeDecodeError:
-        raise DataError(f"{path} is not a text CSV file in UTF-8. Save it from your spreadsheet as "
-                        "'CSV UTF-8 (comma delimited)' and try again.") from None
+        raise DataError(
+            f"{path} is not a text CSV file in UTF-8. Save it from your spreadsheet as "
+            "'CSV UTF-8 (comma delimited)' and try again."
+        ) from None
     except OSError as error:
         raise DataError(f"The roster {path} cannot be read ({error.strerror}).") from None
     reader = csv.reader(text.splitlines())
@@ -98,29 +110,42 @@ def read_roster(path: Path) -> list[Trainee]:
         if not any(cell.strip() for cell in cells):
             continue  # a blank line, as spreadsheets leave at the end
         if len(cells) != len(columns):
-            problems.setdefault(f"{'more' if len(cells) > len(columns) else 'fewer'} values than the "
-                                "header has columns (a comma inside a name needs the name in quotes)", []).append(line)
+            problems.setdefault(
+                f"{'more' if len(cells) > len(columns) else 'fewer'} values than the "
+                "header has columns (a comma inside a name needs the name in quotes)",
+                [],
+            ).append(line)
             continue
         row = {column: cell.strip() for column, cell in zip(columns, cells, strict=True)}
         for column in ("first_name", "last_name"):
             if not row[column]:
                 problems.setdefault(f"no {column}", []).append(line)
         if not USERNAME.fullmatch(row["username"]):
-            problems.setdefault("a username that is blank or not a hub login (letters, digits, "
-                                "and _ . @ - only, no spaces)", []).append(line)
+            problems.setdefault(
+                "a username that is blank or not a hub login (letters, digits, "
+                "and _ . @ - only, no spaces)",
+                [],
+            ).append(line)
         email = row.get("email") or None
         if email is not None and not EMAIL.fullmatch(email):
-            problems.setdefault("an email that is not an e-mail address (leave it blank if unknown)",
-                                []).append(line)
-        trainees.append((line, Trainee(row["username"], row["first_name"], row["last_name"], email)))
+            problems.setdefault(
+                "an email that is not an e-mail address (leave it blank if unknown)", []
+            ).append(line)
+        trainees.append(
+            (line, Trainee(row["username"], row["first_name"], row["last_name"], email))
+        )
     seen: dict[str, int] = {}
     for line, trainee in trainees:
         if trainee.username and trainee.username in seen:
-            problems.setdefault("a username already on an earlier line (each trainee once)", []).append(line)
+            problems.setdefault(
+                "a username already on an earlier line (each trainee once)", []
+            ).append(line)
         seen.setdefault(trainee.username, line)
     if problems:
         listed = "; ".join(f"{_lines(lines)}: {what}" for what, lines in problems.items())
-        raise DataError(f"{path}: {listed}. Correct the roster and run this again; nothing was changed.")
+        raise DataError(
+            f"{path}: {listed}. Correct the roster and run this again; nothing was changed."
+        )
     if not trainees:
         raise DataError(f"{path} has a header but no trainees: add one line per trainee.")
     return [trainee for _, trainee in trainees]
@@ -149,11 +174,14 @@ def default_roster(root: Path, state: Path) -> Path:
     is backed up and erased with it); the course folder is read for a pilot.
     """
     in_state = state / ROSTER_FILE
-    return in_state if in_state.is_file() or not (root / ROSTER_FILE).is_file() else root / ROSTER_FILE
+    return (
+        in_state if in_state.is_file() or not (root / ROSTER_FILE).is_file() else root / ROSTER_FILE
+    )
 
 
-def import_roster(path: Path | None = None, *, root: Path | None = None,
-                  env: dict[str, str] | None = None) -> tuple[int, int]:
+def import_roster(
+    path: Path | None = None, *, root: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[int, int]:
     """Read the roster (``path``, default ``default_roster``) into the course's gradebook; (added, updated).
 
     The whole roster is checked before anything is written.
@@ -169,6 +197,8 @@ def import_roster(path: Path | None = None, *, root: Path | None = None,
 def roster(path: Path | None = None) -> int:
     """``changekit roster [PATH]``: trainees' names into the gradebook; a bad roster is a ``DataError``."""
     added, updated = import_roster(path)
-    print(f"Roster read: {added} trainee{'s' if added != 1 else ''} added, {updated} updated with their "
-          "names. The formgrader's Students page and `changekit export` show them.")
+    print(
+        f"Roster read: {added} trainee{'s' if added != 1 else ''} added, {updated} updated with their "
+        "names. The formgrader's Students page and `changekit export` show them."
+    )
     return 0

@@ -71,10 +71,20 @@ INSTALL_HELP = (
 )
 
 #: Environment variables a kernel keeps from the grader's (besides ``LC_*``); all else is dropped.
-KEPT_ENV = frozenset({"LANG", "LANGUAGE", "TZ", "NBGRADER_EXECUTION", "PYTHONHASHSEED", "PYTHONIOENCODING"})
+KEPT_ENV = frozenset(
+    {"LANG", "LANGUAGE", "TZ", "NBGRADER_EXECUTION", "PYTHONHASHSEED", "PYTHONIOENCODING"}
+)
 #: The only ``/etc`` entries a kernel sees (when they exist): the loader, the time zone, fonts.
-ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "alternatives",
-               "nsswitch.conf", "fonts")
+ETC_ENTRIES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "timezone",
+    "alternatives",
+    "nsswitch.conf",
+    "fonts",
+)
 #: Top-level system folders: bound read-only, or recreated as the same symlinks.
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
 #: Where the kernel lives: ``HOME`` and scratch space (a tmpfs).
@@ -104,8 +114,18 @@ def sandbox_uid() -> int | None:
 
 def namespace_flags() -> list[str]:
     """bwrap's flags for new namespaces, session and environment, the same for the probe and kernels."""
-    flags = ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-             "--hostname", "grading", "--die-with-parent", "--new-session", "--clearenv"]
+    flags = [
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--hostname",
+        "grading",
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+    ]
     if os.geteuid() == 0:  # privileged bwrap: keep only the right to drop to the sandbox user
         return [*flags, "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     return ["--unshare-user", *flags]
@@ -117,7 +137,19 @@ def _why_not() -> str:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return "the `bwrap` command was not found"
-    probe = [bwrap, *namespace_flags(), "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--", "true"]
+    probe = [
+        bwrap,
+        *namespace_flags(),
+        "--ro-bind",
+        "/",
+        "/",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--",
+        "true",
+    ]
     try:
         result = subprocess.run(probe, capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -146,12 +178,28 @@ def kernel_environment(grader_env: Mapping[str, str], *, sandboxed: bool = True)
     In the sandbox the kernel has its own ``PATH``, ``HOME`` and matplotlib
     folder; without it, the grader's ``PATH``, ``HOME`` and user name.
     """
-    kept = {name: value for name, value in grader_env.items() if name in KEPT_ENV or name.startswith("LC_")}
+    kept = {
+        name: value
+        for name, value in grader_env.items()
+        if name in KEPT_ENV or name.startswith("LC_")
+    }
     if not sandboxed:
-        return {**kept, **{name: grader_env[name] for name in ("PATH", "HOME", "USER", "LOGNAME")
-                           if name in grader_env}}
-    return {**kept, "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": HOME,
-            "USER": "trainee", "LOGNAME": "trainee", "MPLCONFIGDIR": KERNEL_MPLCONFIGDIR}
+        return {
+            **kept,
+            **{
+                name: grader_env[name]
+                for name in ("PATH", "HOME", "USER", "LOGNAME")
+                if name in grader_env
+            },
+        }
+    return {
+        **kept,
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": HOME,
+        "USER": "trainee",
+        "LOGNAME": "trainee",
+        "MPLCONFIGDIR": KERNEL_MPLCONFIGDIR,
+    }
 
 
 def grader_font_cache() -> Path:
@@ -184,9 +232,14 @@ class Limits:
 
     def rlimits(self) -> dict[str, int]:
         """As ``changekit.grading.sandbox_entry`` takes them."""
-        return {"memory_bytes": self.memory_mb * 2**20, "processes": self.processes,
-                "file_bytes": self.file_size_mb * 2**20, "open_files": self.open_files,
-                "cpu_seconds": self.cpu_seconds, "core_bytes": 0}
+        return {
+            "memory_bytes": self.memory_mb * 2**20,
+            "processes": self.processes,
+            "file_bytes": self.file_size_mb * 2**20,
+            "open_files": self.open_files,
+            "cpu_seconds": self.cpu_seconds,
+            "core_bytes": 0,
+        }
 
 
 @dataclass(frozen=True)
@@ -220,7 +273,9 @@ class KernelFolders:
         folders = cls(Path(tempfile.mkdtemp(prefix="changekit-kernel-", dir=_private_parent())))
         folders.run.mkdir()
         folders.etc.mkdir()
-        (folders.etc / "passwd").write_text(f"trainee:x:{uid}:{uid}:trainee:{HOME}:/usr/sbin/nologin\n")
+        (folders.etc / "passwd").write_text(
+            f"trainee:x:{uid}:{uid}:trainee:{HOME}:/usr/sbin/nologin\n"
+        )
         (folders.etc / "group").write_text(f"trainee:x:{uid}:\n")
         shutil.copytree(submission, folders.input, symlinks=True, ignore=_not_for_the_kernel)
         folders.fonts.mkdir()
@@ -228,7 +283,9 @@ class KernelFolders:
             shutil.copy(font_list, folders.fonts)
         shared = [folders.etc, folders.input, folders.fonts]
         for path in [*shared, *(p for folder in shared for p in folder.rglob("*"))]:
-            if not path.is_symlink():  # readable by the kernel's user; the base folder stays private
+            if (
+                not path.is_symlink()
+            ):  # readable by the kernel's user; the base folder stays private
                 path.chmod(0o755 if path.is_dir() else 0o644)
         return folders
 
@@ -260,9 +317,11 @@ def _private_parent() -> str:
 
 def _not_for_the_kernel(folder: str, names: list[str]) -> list[str]:
     """Names ``copytree`` leaves out: notebooks, and anything not a plain file, folder or link."""
+
     def kept(name: str) -> bool:
         path = Path(folder, name)
         return path.is_symlink() or path.is_dir() or (path.is_file() and path.suffix != ".ipynb")
+
     return [name for name in names if not kept(name)]
 
 
@@ -284,12 +343,24 @@ class Mounts:
                 self.args += ["--perms", "0755", "--dir", str(parent)]
                 self._made.add(parent)
 
-    def add(self, op: str, source: str | None, dest: Path | str, *, perms: str | None = None,
-            size_mb: int | None = None) -> None:
+    def add(
+        self,
+        op: str,
+        source: str | None,
+        dest: Path | str,
+        *,
+        perms: str | None = None,
+        size_mb: int | None = None,
+    ) -> None:
         dest = Path(dest)
         self._parents(dest)
-        self.args += [*(["--perms", perms] if perms else []), *(["--size", str(size_mb * 2**20)] if size_mb else []),
-                      op, *([source] if source is not None else []), str(dest)]
+        self.args += [
+            *(["--perms", perms] if perms else []),
+            *(["--size", str(size_mb * 2**20)] if size_mb else []),
+            op,
+            *([source] if source is not None else []),
+            str(dest),
+        ]
         self._made.add(dest)
         if op in {"--ro-bind", "--bind"}:
             self._bound.append(dest)
@@ -312,8 +383,14 @@ def system_mounts(mounts: Mounts, etc: Path) -> None:
     mounts.add("--dev", None, "/dev")
 
 
-def bwrap_command(folders: KernelFolders, workdir: Path, limits: Limits, uid: int | None,
-                  env: Mapping[str, str], kernel_command: Iterable[str]) -> list[str]:
+def bwrap_command(
+    folders: KernelFolders,
+    workdir: Path,
+    limits: Limits,
+    uid: int | None,
+    env: Mapping[str, str],
+    kernel_command: Iterable[str],
+) -> list[str]:
     """The whole command line that starts one kernel in its sandbox."""
     mounts = Mounts()
     system_mounts(mounts, folders.etc)
@@ -325,12 +402,33 @@ def bwrap_command(folders: KernelFolders, workdir: Path, limits: Limits, uid: in
     mounts.add("--bind", str(folders.run), folders.run)
     mounts.add("--tmpfs", None, workdir, perms="0777", size_mb=limits.disk_mb)
     settings = [arg for name, value in env.items() for arg in ("--setenv", name, value)]
-    entry = [sys.executable, "-I", "-m", "changekit.grading.sandbox_entry",
-             *(["--uid", str(uid)] if uid is not None else []),
-             "--limits", json.dumps(limits.rlimits()), "--copy", INPUT, str(workdir),
-             "--copy", FONT_CACHE, KERNEL_MPLCONFIGDIR, "--"]
-    return [shutil.which("bwrap") or "bwrap", *namespace_flags(), *settings, *mounts.args,
-            "--chdir", str(workdir), "--", *entry, *kernel_command]
+    entry = [
+        sys.executable,
+        "-I",
+        "-m",
+        "changekit.grading.sandbox_entry",
+        *(["--uid", str(uid)] if uid is not None else []),
+        "--limits",
+        json.dumps(limits.rlimits()),
+        "--copy",
+        INPUT,
+        str(workdir),
+        "--copy",
+        FONT_CACHE,
+        KERNEL_MPLCONFIGDIR,
+        "--",
+    ]
+    return [
+        shutil.which("bwrap") or "bwrap",
+        *namespace_flags(),
+        *settings,
+        *mounts.args,
+        "--chdir",
+        str(workdir),
+        "--",
+        *entry,
+        *kernel_command,
+    ]
 
 
 class AllowListedKernelManager(AsyncKernelManager):
@@ -342,7 +440,10 @@ class AllowListedKernelManager(AsyncKernelManager):
 
     async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
         kernel_command, kw = await super()._async_pre_start_kernel(**kw)
-        return kernel_command, {**kw, "env": kernel_environment(kw.get("env") or os.environ, sandboxed=False)}
+        return kernel_command, {
+            **kw,
+            "env": kernel_environment(kw.get("env") or os.environ, sandboxed=False),
+        }
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -353,11 +454,17 @@ class SandboxedKernelManager(AsyncKernelManager):
     """
 
     memory_mb = Integer(4096, help="Address space a kernel may use, in MB.").tag(config=True)
-    processes = Integer(256, help="Processes and threads the sandbox user may run.").tag(config=True)
+    processes = Integer(256, help="Processes and threads the sandbox user may run.").tag(
+        config=True
+    )
     file_size_mb = Integer(64, help="Largest file a kernel may write, in MB.").tag(config=True)
     open_files = Integer(1024, help="Files a kernel may have open at once.").tag(config=True)
-    cpu_seconds = Integer(900, help="CPU time a kernel may use in all, in seconds.").tag(config=True)
-    disk_mb = Integer(256, help="Size of the kernel's working folder, and of its /tmp, in MB.").tag(config=True)
+    cpu_seconds = Integer(900, help="CPU time a kernel may use in all, in seconds.").tag(
+        config=True
+    )
+    disk_mb = Integer(256, help="Size of the kernel's working folder, and of its /tmp, in MB.").tag(
+        config=True
+    )
 
     _folders: KernelFolders | None = None
 
@@ -370,8 +477,14 @@ class SandboxedKernelManager(AsyncKernelManager):
         return spec
 
     def limits(self) -> Limits:
-        return Limits(self.memory_mb, self.processes, self.file_size_mb, self.open_files, self.cpu_seconds,
-                      self.disk_mb)
+        return Limits(
+            self.memory_mb,
+            self.processes,
+            self.file_size_mb,
+            self.open_files,
+            self.cpu_seconds,
+            self.disk_mb,
+        )
 
     async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
         require_sandbox()
@@ -383,9 +496,19 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.connection_file = str(folders.run / "kernel.json")
         kernel_command, kw = await super()._async_pre_start_kernel(**kw)
         folders.hand_over(uid)
-        command = bwrap_command(folders, workdir, self.limits(), uid,
-                                kernel_environment(kw.get("env") or os.environ), kernel_command)
-        return command, {**kw, "cwd": str(folders.base), "env": {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}}
+        command = bwrap_command(
+            folders,
+            workdir,
+            self.limits(),
+            uid,
+            kernel_environment(kw.get("env") or os.environ),
+            kernel_command,
+        )
+        return command, {
+            **kw,
+            "cwd": str(folders.base),
+            "env": {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        }
 
     def kernel_ready(self) -> None:
         """Called once the kernel has answered: its sockets exist, so its run folder is closed."""

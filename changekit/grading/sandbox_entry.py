@@ -67,8 +67,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -I -m changekit.grading.sandbox_entry")
     parser.add_argument("--uid", type=int, help="user id to become (when started as root)")
     parser.add_argument("--limits", type=json.loads, default={}, help="JSON object of limits")
-    parser.add_argument("--copy", nargs=2, action="append", default=[], metavar=("SOURCE", "DEST"),
-                        help="copy the files of folder SOURCE into folder DEST (repeatable)")
+    parser.add_argument(
+        "--copy",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("SOURCE", "DEST"),
+        help="copy the files of folder SOURCE into folder DEST (repeatable)",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- then the kernel command")
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command

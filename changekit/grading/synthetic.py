@@ -69,7 +69,9 @@ def wrong_code(source_cell: NotebookNode) -> str:
     None, so the tests after it fail as they would for a wrong answer.
     """
     names = _assigned_names(_solution_block(source_cell.source))
-    return model_code(source_cell).rstrip("\n") + "\n" + "".join(f"{name} = None\n" for name in names)
+    return (
+        model_code(source_cell).rstrip("\n") + "\n" + "".join(f"{name} = None\n" for name in names)
+    )
 
 
 def _solution_block(source: str) -> str:
@@ -129,7 +131,12 @@ def write_broken(path: Path) -> None:
 
 
 def place_submission(
-    root: Path, assignment: str, student: str, notebook: NotebookNode, *, when: datetime | None = None
+    root: Path,
+    assignment: str,
+    student: str,
+    notebook: NotebookNode,
+    *,
+    when: datetime | None = None,
 ) -> Path:
     """Put a submission straight into ``submitted/`` as ``nbgrader collect`` leaves it.
 
@@ -184,15 +191,24 @@ def write_gradebook(
             gradebook.add_assignment(assignment, duedate=_naive_utc(duedates.get(assignment)))
             gradebook.add_notebook(assignment, assignment)
             for question in cells:
-                gradebook.add_grade_cell(question.name, assignment, assignment, max_score=question.max_score,
-                                         cell_type="markdown" if question.manual else "code")
+                gradebook.add_grade_cell(
+                    question.name,
+                    assignment,
+                    assignment,
+                    max_score=question.max_score,
+                    cell_type="markdown" if question.manual else "code",
+                )
                 if question.manual:
                     gradebook.add_solution_cell(question.name, assignment, assignment)
         for marked in submissions:
             gradebook.update_or_create_student(marked.student)
-            gradebook.add_submission(marked.assignment, marked.student, timestamp=_naive_utc(marked.timestamp))
+            gradebook.add_submission(
+                marked.assignment, marked.student, timestamp=_naive_utc(marked.timestamp)
+            )
             for name, score in marked.scores.items():
-                grade = gradebook.find_grade(name, marked.assignment, marked.assignment, marked.student)
+                grade = gradebook.find_grade(
+                    name, marked.assignment, marked.assignment, marked.student
+                )
                 manual = name in {q.name for q in questions[marked.assignment] if q.manual}
                 if score is not None:
                     setattr(grade, "manual_score" if manual else "auto_score", score)

@@ -57,30 +57,57 @@ OUTPUT_CUT = "[changekit grade: output stopped here; this cell printed more than
 #: (regular expressions; a named group fills the same name in the reason).
 REASONS = (
     (r"database is locked", "retry"),
-    (r"NotJSONError|does not appear to be JSON|JSONDecodeError",
-     ("the notebook file is not valid JSON (cut short, or edited outside Jupyter): "
-     "ask the trainee to submit it again")),
-    (r"Cell with id '(?P<cell>[^']*)' exists multiple times",
-     ("graded cells were altered: the cell '{cell}' appears more than once (copied or pasted), so "
-     "nbgrader cannot tell which one to grade and graded nothing. Ask the trainee to fetch a fresh "
-     "copy of the assignment, move their answers into it and submit again")),
-    (r"Timeout waiting for IOPub output",
-     ("a cell went on running after its time limit and ignored the request to stop (for example it "
-     "blocks interrupts, or starts something that never ends), so its kernel was ended and nothing "
-     "was graded: open the submission to find that cell, and ask the trainee to fix it and submit again")),
-    (r"DeadKernelError|Kernel died",
-     ("the trainee's code stopped the Python kernel (e.g. os._exit, a crash in a library, or a sandbox "
-     "limit on memory or CPU time), so nothing was graded: open the submission to see which cell, then regrade")),
-    (r"UnresponsiveKernelError|kernel became unresponsive",
-     "the kernel stopped responding (probably a loop filling the memory): open the submission to see which cell"),
+    (
+        r"NotJSONError|does not appear to be JSON|JSONDecodeError",
+        (
+            "the notebook file is not valid JSON (cut short, or edited outside Jupyter): "
+            "ask the trainee to submit it again"
+        ),
+    ),
+    (
+        r"Cell with id '(?P<cell>[^']*)' exists multiple times",
+        (
+            "graded cells were altered: the cell '{cell}' appears more than once (copied or pasted), so "
+            "nbgrader cannot tell which one to grade and graded nothing. Ask the trainee to fetch a fresh "
+            "copy of the assignment, move their answers into it and submit again"
+        ),
+    ),
+    (
+        r"Timeout waiting for IOPub output",
+        (
+            "a cell went on running after its time limit and ignored the request to stop (for example it "
+            "blocks interrupts, or starts something that never ends), so its kernel was ended and nothing "
+            "was graded: open the submission to find that cell, and ask the trainee to fix it and submit again"
+        ),
+    ),
+    (
+        r"DeadKernelError|Kernel died",
+        (
+            "the trainee's code stopped the Python kernel (e.g. os._exit, a crash in a library, or a sandbox "
+            "limit on memory or CPU time), so nothing was graded: open the submission to see which cell, then regrade"
+        ),
+    ),
+    (
+        r"UnresponsiveKernelError|kernel became unresponsive",
+        "the kernel stopped responding (probably a loop filling the memory): open the submission to see which cell",
+    ),
     (r"MemoryError", "the grader ran out of memory on this submission"),
-    (r"Skipping unknown notebook: (?:.*/)?(?P<name>[^/]+\.ipynb)",
-     ("the notebook was renamed ('{name}' is not a notebook of this assignment), so nothing was graded: "
-     "ask the trainee to give it back its original name (or fetch a fresh copy) and submit again")),
-    (r"No notebooks were matched",
-     ("the submission holds no notebook (deleted, or never uploaded), so nothing was graded: "
-     "ask the trainee to submit the assignment again")),
+    (
+        r"Skipping unknown notebook: (?:.*/)?(?P<name>[^/]+\.ipynb)",
+        (
+            "the notebook was renamed ('{name}' is not a notebook of this assignment), so nothing was graded: "
+            "ask the trainee to give it back its original name (or fetch a fresh copy) and submit again"
+        ),
+    ),
+    (
+        r"No notebooks were matched",
+        (
+            "the submission holds no notebook (deleted, or never uploaded), so nothing was graded: "
+            "ask the trainee to submit the assignment again"
+        ),
+    ),
 )
+
 
 class CappedExecute(SandboxedExecute):
     """nbgrader's ``Execute`` in the sandbox, keeping at most ``max_output_bytes`` of output per cell.
@@ -106,14 +133,20 @@ class CappedExecute(SandboxedExecute):
             self._cell, self._kept = cell_index, 0
         if msg["msg_type"] in {"stream", "display_data", "execute_result"}:
             content = msg["content"]
-            size = len(content["text"]) if "text" in content else len(json.dumps(content.get("data", {})))
+            size = (
+                len(content["text"])
+                if "text" in content
+                else len(json.dumps(content.get("data", {})))
+            )
             if self._kept > self.max_output_bytes:
                 return None
             self._kept += size
             if self._kept > self.max_output_bytes:
                 self.cut_cells.append(cell_index)
                 mb = self.max_output_bytes / 2**20
-                note = nbformat.v4.new_output("stream", name="stderr", text=OUTPUT_CUT.format(mb=f"{mb:g}") + "\n")
+                note = nbformat.v4.new_output(
+                    "stream", name="stderr", text=OUTPUT_CUT.format(mb=f"{mb:g}") + "\n"
+                )
                 outs.append(note)
                 return note
         return super().output(outs, msg, display_id, cell_index)
@@ -141,7 +174,9 @@ class _Collector(logging.Handler):
         self.warnings: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        (self.errors if record.levelno >= logging.ERROR else self.warnings).append(record.getMessage())
+        (self.errors if record.levelno >= logging.ERROR else self.warnings).append(
+            record.getMessage()
+        )
 
     def clear(self) -> None:
         self.errors.clear()
@@ -176,7 +211,9 @@ def _locked_sources(cells: list[dict[str, Any]]) -> dict[str, str]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("locked") or (meta.get("grade") and not meta.get("solution")):
             source = cell.get("source", "")
-            sources[meta.get("grade_id", "")] = "".join(source) if isinstance(source, list) else source
+            sources[meta.get("grade_id", "")] = (
+                "".join(source) if isinstance(source, list) else source
+            )
     return sources
 
 
@@ -193,22 +230,36 @@ def altered_cells(submitted: Path, released: Path) -> list[str]:
     except (ValueError, KeyError):
         return []  # not a notebook: the failure's reason says so
     ours = _locked_sources(_cells(released))
-    return [grade_id for grade_id, source in ours.items() if grade_id in theirs and theirs[grade_id] != source]
+    return [
+        grade_id
+        for grade_id, source in ours.items()
+        if grade_id in theirs and theirs[grade_id] != source
+    ]
 
 
 def notes_for(notebooks: list[Path], altered: list[str], warnings: list[str]) -> str:
     """What a tutor should know about a graded submission: timeouts, output cut, cells altered, notebooks skipped."""
-    outputs = [output for path in notebooks for cell in _cells(path) for output in cell.get("outputs", [])]
+    outputs = [
+        output for path in notebooks for cell in _cells(path) for output in cell.get("outputs", [])
+    ]
     timeouts = sum(output.get("ename") == "CellTimeoutError" for output in outputs)
     notes = [f"{timeouts} cell(s) ran out of time and scored zero"] if timeouts else []
     if CappedExecute.cut_cells:
         notes.append(f"output cut short in {len(CappedExecute.cut_cells)} cell(s)")
     if altered:
-        notes.append(f"graded cells were altered ({', '.join(altered)}): nbgrader put back the released "
-                     "version before grading, so the score stands; worth a word with the trainee")
-    skipped = [m.group(1) for w in warnings if (m := re.search(r"Skipping unknown notebook: (?:.*/)?([^/]+)$", w))]
+        notes.append(
+            f"graded cells were altered ({', '.join(altered)}): nbgrader put back the released "
+            "version before grading, so the score stands; worth a word with the trainee"
+        )
+    skipped = [
+        m.group(1)
+        for w in warnings
+        if (m := re.search(r"Skipping unknown notebook: (?:.*/)?([^/]+)$", w))
+    ]
     if skipped:
-        notes.append(f"not graded, not a notebook of this assignment (renamed?): {', '.join(skipped)}")
+        notes.append(
+            f"not graded, not a notebook of this assignment (renamed?): {', '.join(skipped)}"
+        )
     return "; ".join(notes)
 
 
@@ -249,10 +300,15 @@ class Grader:
 
     def _altered(self, student: str) -> list[str]:
         """Locked cells this student's notebooks changed (see ``altered_cells``)."""
-        release = Path(self.coursedir.format_path(self.coursedir.release_directory, ".", self.assignment))
+        release = Path(
+            self.coursedir.format_path(self.coursedir.release_directory, ".", self.assignment)
+        )
         submitted = self._path(self.coursedir.submitted_directory, student)
-        return [grade_id for path in sorted(release.glob("*.ipynb"))
-                for grade_id in altered_cells(submitted / path.name, path)]
+        return [
+            grade_id
+            for path in sorted(release.glob("*.ipynb"))
+            for grade_id in altered_cells(submitted / path.name, path)
+        ]
 
     def grade(self, student: str) -> dict[str, Any]:
         """Autograde one student's submission; say whether it worked and, if not, why."""
@@ -279,7 +335,13 @@ class Grader:
             shutil.rmtree(staged, ignore_errors=True)
             shutil.rmtree(final, ignore_errors=True)  # as nbgrader removes a failed submission
         reason = reason_for(self.collector.errors, self.collector.warnings) if not ok else ""
-        notes = notes_for(sorted(final.glob("*.ipynb")), self._altered(student), self.collector.warnings) if ok else ""
+        notes = (
+            notes_for(
+                sorted(final.glob("*.ipynb")), self._altered(student), self.collector.warnings
+            )
+            if ok
+            else ""
+        )
         return {
             "student": student,
             "ok": ok,
@@ -302,8 +364,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: keep stdout for replies, send everything else to stderr (the log)."""
     parser = argparse.ArgumentParser(prog="python -m changekit.grading.worker")
     parser.add_argument("assignment")
-    parser.add_argument("--staging", default=".changekit-staging",
-                        help="folder inside autograded/ where a submission is graded before it is moved")
+    parser.add_argument(
+        "--staging",
+        default=".changekit-staging",
+        help="folder inside autograded/ where a submission is graded before it is moved",
+    )
     parser.add_argument("--max-output-mb", type=float, default=10)
     args = parser.parse_args(argv)
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)

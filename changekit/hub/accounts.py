@@ -67,7 +67,10 @@ def create_accounts(folder: Path) -> list[Account] | None:
     ]
     write_private(
         folder / "accounts.json",
-        json.dumps({a.name: {"role": a.role, "hash": hash_password(a.password)} for a in accounts}, indent=1),
+        json.dumps(
+            {a.name: {"role": a.role, "hash": hash_password(a.password)} for a in accounts},
+            indent=1,
+        ),
     )
     write_private(
         folder / "credentials.txt",

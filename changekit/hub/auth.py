@@ -67,8 +67,12 @@ class CourseGroupsPAMAuthenticator(PAMAuthenticator):
     are copied, never the server's other groups (sudo, adm, ...).
     """
 
-    course_groups = Set(Unicode(), help="Unix groups copied into hub groups of the same name").tag(config=True)
-    manage_groups = Bool(True, help="The hub's group membership comes from this authenticator").tag(config=True)
+    course_groups = Set(Unicode(), help="Unix groups copied into hub groups of the same name").tag(
+        config=True
+    )
+    manage_groups = Bool(True, help="The hub's group membership comes from this authenticator").tag(
+        config=True
+    )
 
     def groups_model(self, name: str) -> dict[str, Any]:
         """The auth model JupyterHub applies: the user name and their course groups."""
@@ -113,8 +117,13 @@ def split_login(login: str) -> tuple[str, str]:
     return (local, domain) if local else (login, "")
 
 
-def unix_username(login: str, tenant: str, home_tenant: str, home_domains: Iterable[str] = (),
-                  reserved: Iterable[str] = ()) -> str:
+def unix_username(
+    login: str,
+    tenant: str,
+    home_tenant: str,
+    home_domains: Iterable[str] = (),
+    reserved: Iterable[str] = (),
+) -> str:
     """A safe Unix account name for an Entra user, the same at every login.
 
     Lower-case local part of ``login`` (accents dropped, every other character outside
@@ -133,7 +142,11 @@ def unix_username(login: str, tenant: str, home_tenant: str, home_domains: Itera
     if not base[:1].isalpha():
         base = "u" + base
     domains = {name.strip().lower() for name in home_domains if name.strip()}
-    home = tenant == home_tenant.strip().lower() and "#ext#" not in login.lower() and (not domains or domain in domains)
+    home = (
+        tenant == home_tenant.strip().lower()
+        and "#ext#" not in login.lower()
+        and (not domains or domain in domains)
+    )
     suffixes = [] if home else [short_hash(f"{tenant}/{domain}")]
     if len(base) + sum(len(s) + 1 for s in suffixes) > UNIX_NAME_LENGTH or base in set(reserved):
         suffixes.append(short_hash(login.strip().lower()))
@@ -143,7 +156,11 @@ def unix_username(login: str, tenant: str, home_tenant: str, home_domains: Itera
 
 def system_account_names() -> frozenset[str]:
     """Names of this server's system accounts (uid below 1000, and nobody): never given to a login."""
-    return frozenset(account.pw_name for account in pwd.getpwall() if account.pw_uid < 1000 or account.pw_uid >= 65534)
+    return frozenset(
+        account.pw_name
+        for account in pwd.getpwall()
+        if account.pw_uid < 1000 or account.pw_uid >= 65534
+    )
 
 
 def course_groups(entra_groups: Iterable[str], mapping: dict[str, Iterable[str]]) -> set[str]:
@@ -166,13 +183,17 @@ class EntraAuthenticator(LocalAzureAdOAuthenticator):
     """
 
     tutor_group_ids = Set(Unicode(), help="Object ids of the tutors' Entra groups").tag(config=True)
-    trainee_group_ids = Set(Unicode(), help="Object ids of the trainees' Entra groups").tag(config=True)
-    tutors_group = Unicode(help="Hub group of tutors (formgrade-<course>)").tag(config=True)
-    trainees_group = Unicode(help="Hub group of trainees (nbgrader-<course>)").tag(config=True)
-    home_domains = Set(Unicode(), help="Sign-in domains of the home tenant's own users").tag(config=True)
-    reserved_names = Set(Unicode(), help="Account names never given to a login as they are (the grader's)").tag(
+    trainee_group_ids = Set(Unicode(), help="Object ids of the trainees' Entra groups").tag(
         config=True
     )
+    tutors_group = Unicode(help="Hub group of tutors (formgrade-<course>)").tag(config=True)
+    trainees_group = Unicode(help="Hub group of trainees (nbgrader-<course>)").tag(config=True)
+    home_domains = Set(Unicode(), help="Sign-in domains of the home tenant's own users").tag(
+        config=True
+    )
+    reserved_names = Set(
+        Unicode(), help="Account names never given to a login as they are (the grader's)"
+    ).tag(config=True)
 
     @default("manage_groups")
     def _manage_groups_default(self) -> bool:
@@ -183,11 +204,20 @@ class EntraAuthenticator(LocalAzureAdOAuthenticator):
         return ["openid", "profile", "email"]
 
     def user_info_to_username(self, user_info: dict[str, Any]) -> str:
-        login = user_info.get("upn") or user_info.get("preferred_username") or user_info.get("email")
+        login = (
+            user_info.get("upn") or user_info.get("preferred_username") or user_info.get("email")
+        )
         if not login:
-            raise ValueError("The id token has no upn, preferred_username or email: add the optional claim upn")
-        return unix_username(str(login), str(user_info.get("tid", "")), self.tenant_id, self.home_domains,
-                             self.reserved_names | system_account_names())
+            raise ValueError(
+                "The id token has no upn, preferred_username or email: add the optional claim upn"
+            )
+        return unix_username(
+            str(login),
+            str(user_info.get("tid", "")),
+            self.tenant_id,
+            self.home_domains,
+            self.reserved_names | system_account_names(),
+        )
 
     async def check_allowed(self, username: str, auth_model: dict[str, Any] | None) -> bool:
         """oauthenticator's check (the token's groups), not LocalAuthenticator's (Unix groups of an
@@ -196,5 +226,7 @@ class EntraAuthenticator(LocalAzureAdOAuthenticator):
 
     async def get_user_groups(self, auth_state: dict[str, Any]) -> set[str]:
         entra_groups = await super().get_user_groups(auth_state)
-        return course_groups(entra_groups, {self.tutors_group: self.tutor_group_ids,
-                                            self.trainees_group: self.trainee_group_ids})
+        return course_groups(
+            entra_groups,
+            {self.tutors_group: self.tutor_group_ids, self.trainees_group: self.trainee_group_ids},
+        )

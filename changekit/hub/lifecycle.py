@@ -35,7 +35,9 @@ class HubError(ChangekitError):
 def port_is_free(port: int) -> bool:
     """Whether nothing listens on ``port`` at 127.0.0.1."""
     with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is free
+        probe.setsockopt(
+            socket.SOL_SOCKET, socket.SO_REUSEADDR, 1
+        )  # as servers do: TIME_WAIT is free
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -67,8 +69,10 @@ def start(port: int | None = None) -> int:
     settings = current()
     port = settings.port if port is None else port
     if not all(port_is_free(p) for p in hub_ports(port)):
-        raise HubError(f"Port {', '.join(map(str, hub_ports(port)))} on 127.0.0.1 is in use (is the course "
-                       "already running? `make stop` stops it). To use other ports: CHANGEKIT_PORT=9000 make start")
+        raise HubError(
+            f"Port {', '.join(map(str, hub_ports(port)))} on 127.0.0.1 is in use (is the course "
+            "already running? `make stop` stops it). To use other ports: CHANGEKIT_PORT=9000 make start"
+        )
     print("Preparing the course: releasing assignments whose source changed ...", flush=True)
     released, unchanged = course.publish(settings.root, state=settings.state)
     if released:
@@ -89,13 +93,19 @@ def start(port: int | None = None) -> int:
 
 def become_hub(settings: Settings, port: int) -> None:
     """Replace this process with JupyterHub on ``port``, in the hub's folder, for this course."""
-    env = course.tool_env({
-        "CHANGEKIT_COURSE_ROOT": str(settings.root),
-        "CHANGEKIT_STATE_DIR": str(settings.state),
-        "CHANGEKIT_PORT": str(port),
-        "CHANGEKIT_SERVICE_PORT": str(port + 10),
-    })
-    command = [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(settings.root / HUB_CONFIG)]
+    env = course.tool_env(
+        {
+            "CHANGEKIT_COURSE_ROOT": str(settings.root),
+            "CHANGEKIT_STATE_DIR": str(settings.state),
+            "CHANGEKIT_PORT": str(port),
+            "CHANGEKIT_SERVICE_PORT": str(port + 10),
+        }
+    )
+    command = [
+        str(Path(sys.executable).parent / "jupyterhub"),
+        "-f",
+        str(settings.root / HUB_CONFIG),
+    ]
     os.chdir(settings.hub)
     # A shell that started us in the background left SIGINT ignored, and every
     # server would inherit that and ignore the hub's request to stop.
@@ -179,8 +189,11 @@ def stop() -> int:
             hub.terminate()
             killed = end_processes([hub], settings.stop_seconds)
             if killed:
-                print(f"The hub (process {hub.pid}) did not stop within {settings.stop_seconds:.0f} s, so it was "
-                      "killed, with its servers and proxy.", file=sys.stderr)
+                print(
+                    f"The hub (process {hub.pid}) did not stop within {settings.stop_seconds:.0f} s, so it was "
+                    "killed, with its servers and proxy.",
+                    file=sys.stderr,
+                )
             # A hub that stopped has stopped its servers and proxy; any it left are killed.
             end_processes(tree, 0 if killed else 10)
         print(f"Stopped the course hub (process {hub.pid}) and its servers.")

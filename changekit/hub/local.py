@@ -48,13 +48,22 @@ def write_user_config(folder: Path, course_id: str, exchange: Path) -> None:
     """The Jupyter config folder every user's server reads (JUPYTER_CONFIG_PATH)."""
     (folder / "labconfig").mkdir(parents=True, exist_ok=True)
     (folder / "nbgrader_config.py").write_text(user_nbgrader_config(course_id, exchange))
-    (folder / "jupyter_server_config.json").write_text(json.dumps(
-        {"ServerApp": {"jpserver_extensions": {name: False for name in TUTOR_ONLY_SERVER_EXTENSIONS}}},
-        indent=1,
-    ))
-    (folder / "labconfig" / "page_config.json").write_text(json.dumps(
-        {"disabledExtensions": {name: True for name in (*TUTOR_ONLY_LAB_PLUGINS, NEWS_PLUGIN)}}, indent=1,
-    ))
+    (folder / "jupyter_server_config.json").write_text(
+        json.dumps(
+            {
+                "ServerApp": {
+                    "jpserver_extensions": {name: False for name in TUTOR_ONLY_SERVER_EXTENSIONS}
+                }
+            },
+            indent=1,
+        )
+    )
+    (folder / "labconfig" / "page_config.json").write_text(
+        json.dumps(
+            {"disabledExtensions": {name: True for name in (*TUTOR_ONLY_LAB_PLUGINS, NEWS_PLUGIN)}},
+            indent=1,
+        )
+    )
 
 
 def prepare_homes(hub: Path, homes: Path, course_root: Path) -> None:

@@ -35,7 +35,11 @@ from changekit.hub.spawner import Limits
 from changekit.settings import Settings, SettingsError, settings_from
 
 AUTH_METHODS = ("pam", "entra")
-DEFAULT_LIMITS = {"CHANGEKIT_MEMORY_LIMIT": "2G", "CHANGEKIT_PROCESS_LIMIT": "256", "CHANGEKIT_CPU_LIMIT": "1"}
+DEFAULT_LIMITS = {
+    "CHANGEKIT_MEMORY_LIMIT": "2G",
+    "CHANGEKIT_PROCESS_LIMIT": "256",
+    "CHANGEKIT_CPU_LIMIT": "1",
+}
 DEFAULT_CULL_TIMEOUT = 3600
 
 
@@ -77,7 +81,9 @@ class ProductionSettings:
 def required(env: Mapping[str, str], name: str) -> str:
     """The value of ``name``, or a SettingsError saying where to set it."""
     if not env.get(name):
-        raise SettingsError(f"{name} is not set: add {name}=... to the settings file (pich.env); see the admin guide")
+        raise SettingsError(
+            f"{name} is not set: add {name}=... to the settings file (pich.env); see the admin guide"
+        )
     return env[name]
 
 
@@ -91,7 +97,9 @@ def entra_settings(env: Mapping[str, str]) -> EntraSettings:
         tutor_groups=id_list(required(env, "CHANGEKIT_ENTRA_TUTOR_GROUPS")),
         trainee_groups=id_list(required(env, "CHANGEKIT_ENTRA_TRAINEE_GROUPS")),
         home_domains=id_list(env.get("CHANGEKIT_ENTRA_DOMAINS", "")),
-        login_url=(env.get("CHANGEKIT_ENTRA_LOGIN_URL") or "https://login.microsoftonline.com").rstrip("/"),
+        login_url=(
+            env.get("CHANGEKIT_ENTRA_LOGIN_URL") or "https://login.microsoftonline.com"
+        ).rstrip("/"),
     )
 
 
@@ -99,13 +107,20 @@ def production_settings(env: Mapping[str, str], cwd: Path, python_bin: Path) -> 
     """The hub's settings for environment ``env`` (the settings file, loaded by the systemd unit)."""
     prefix = Path(env.get("CHANGEKIT_PREFIX") or python_bin.parent.parent)
     # The hub's database and cookie secret stay root's, never in the grader's course folder.
-    course = settings_from({**env, "CHANGEKIT_HUB_DIR": env.get("CHANGEKIT_HUB_DIR") or str(prefix / "hub")}, cwd)
+    course = settings_from(
+        {**env, "CHANGEKIT_HUB_DIR": env.get("CHANGEKIT_HUB_DIR") or str(prefix / "hub")}, cwd
+    )
     auth = env.get("CHANGEKIT_AUTH") or "pam"
     if auth not in AUTH_METHODS:
-        raise SettingsError(f"CHANGEKIT_AUTH must be one of {', '.join(AUTH_METHODS)}, not {auth!r}")
+        raise SettingsError(
+            f"CHANGEKIT_AUTH must be one of {', '.join(AUTH_METHODS)}, not {auth!r}"
+        )
     try:
         limits = Limits.from_settings({**DEFAULT_LIMITS, **env})
-        port, cull = int(env.get("CHANGEKIT_PORT") or 8000), int(env.get("CHANGEKIT_CULL_TIMEOUT") or DEFAULT_CULL_TIMEOUT)
+        port, cull = (
+            int(env.get("CHANGEKIT_PORT") or 8000),
+            int(env.get("CHANGEKIT_CULL_TIMEOUT") or DEFAULT_CULL_TIMEOUT),
+        )
     except ValueError as error:
         raise SettingsError(f"A number in the settings file cannot be read: {error}") from None
     return ProductionSettings(

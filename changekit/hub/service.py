@@ -98,8 +98,14 @@ SWITCHED_OFF_EXTENSIONS = ("jupyter_lsp", "jupyter_server_terminals")
 
 
 #: What the first Autograde would otherwise load: nbgrader's grading code and the course's steps.
-WARM_MODULES = ("nbgrader.apps.api", "nbgrader.converters.autograde", "nbclient", "changekit.grading.sandbox",
-                "changekit.grading.preprocessors", "changekit.grading.feedback")
+WARM_MODULES = (
+    "nbgrader.apps.api",
+    "nbgrader.converters.autograde",
+    "nbclient",
+    "changekit.grading.sandbox",
+    "changekit.grading.preprocessors",
+    "changekit.grading.feedback",
+)
 #: Run once in a plain Python: what a grading kernel imports, so that its files are in the page
 #: cache and the grader's matplotlib font list exists for every sandboxed kernel to copy.
 KERNEL_IMPORTS = "import matplotlib; matplotlib.use('Agg'); import matplotlib.font_manager, pandas, changekit.charts, changekit.stats"
@@ -121,17 +127,24 @@ def warm_up() -> float:
     with contextlib.suppress(SandboxUnavailable):
         require_sandbox()  # the probe's answer is cached for the life of the process
     with contextlib.suppress(subprocess.TimeoutExpired, OSError):
-        subprocess.run([sys.executable, "-c", KERNEL_IMPORTS], capture_output=True, check=False,
-                       timeout=WARM_KERNEL_SECONDS)
+        subprocess.run(
+            [sys.executable, "-c", KERNEL_IMPORTS],
+            capture_output=True,
+            check=False,
+            timeout=WARM_KERNEL_SECONDS,
+        )
     return time.perf_counter() - started
 
 
 def _warm_up_in_background(log: logging.Logger) -> threading.Thread:
     """Start ``warm_up`` in a daemon thread that logs how long it took (or why it stopped)."""
+
     def run() -> None:
         try:
             log.info("Grading service: warmed up for the first Autograde in %.1f s", warm_up())
-        except Exception:  # a failed warm-up costs only time; the first Autograde reports real problems
+        except (
+            Exception
+        ):  # a failed warm-up costs only time; the first Autograde reports real problems
             log.exception("Grading service: warming up failed; the first Autograde will be slower")
 
     thread = threading.Thread(target=run, name="changekit-warm-up", daemon=True)
@@ -186,12 +199,19 @@ def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
     base_url = web_app.settings["base_url"]
     handlers = [
         (r"/formgrader/submissions/([^/]+)/?", StrictSubmissionHandler),
-        (rf"/formgrader/submissions/(?!components/)([^/]+/(?!{NAVIGATION}/?$).+)", DownloadSubmissionFilesHandler),
+        (
+            rf"/formgrader/submissions/(?!components/)([^/]+/(?!{NAVIGATION}/?$).+)",
+            DownloadSubmissionFilesHandler,
+        ),
         (r"/nbconvert/.*", Template404),
         (r"/formgrader/api/grade/([^/]+)", RecordedGradeHandler),
     ]
-    web_app.add_handlers(".*$", [(url_path_join(base_url, pattern), *rest) for pattern, *rest in handlers])
-    serverapp.log.info("Grading service: strict submission pages, downloads only, HTML export off, marks recorded")
+    web_app.add_handlers(
+        ".*$", [(url_path_join(base_url, pattern), *rest) for pattern, *rest in handlers]
+    )
+    serverapp.log.info(
+        "Grading service: strict submission pages, downloads only, HTML export off, marks recorded"
+    )
     _warm_up_in_background(serverapp.log)
 
 

@@ -20,7 +20,9 @@ from changekit.hub.service import DOWNLOAD_POLICY, SUBMISSION_POLICY
 #: Where nbgrader's submission template starts the trainee's notebook: everything
 #: before this is the template's own (head, navigation bar).
 TRAINEE_CONTENT_STARTS = 'id="notebook-container"'
-INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+INLINE_SCRIPT = re.compile(
+    r"<script\b(?![^>]*\bsrc=)[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL
+)
 EVENT_HANDLER = re.compile(r"""\son[a-z]+\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 #: Types a browser would run or render as a document; sent as plain text instead.
 ACTIVE_TYPE = re.compile(

@@ -83,7 +83,9 @@ def apply_rlimits(limits: Limits) -> None:
 def cpu_cgroup_root() -> Path | None:
     """The first cgroup hierarchy with a CPU controller that root can create groups in (None if none)."""
     for root in CGROUP_ROOTS:
-        v2 = (root / "cgroup.controllers").is_file() and "cpu" in (root / "cgroup.controllers").read_text().split()
+        v2 = (root / "cgroup.controllers").is_file() and "cpu" in (
+            root / "cgroup.controllers"
+        ).read_text().split()
         if (v2 or (root / "cpu.cfs_quota_us").is_file()) and os.access(root, os.W_OK):
             return root
     return None
@@ -112,7 +114,9 @@ def join_cgroup(group: Path) -> None:
     (group / "cgroup.procs").write_text(str(os.getpid()))
 
 
-def limited(switch_user: Callable[[], None], limits: Limits, cgroup: Path | None) -> Callable[[], None]:
+def limited(
+    switch_user: Callable[[], None], limits: Limits, cgroup: Path | None
+) -> Callable[[], None]:
     """A preexec function: limits and cgroup applied as root, then ``switch_user`` (setuid)."""
 
     def preexec() -> None:
@@ -134,7 +138,9 @@ class LimitedSpawner(LocalProcessSpawner):
     memory_limit_bytes = Integer(0, help="RLIMIT_DATA per process (0: none)").tag(config=True)
     process_limit = Integer(0, help="RLIMIT_NPROC for the account (0: none)").tag(config=True)
     cpu_limit_cores = Float(0.0, help="CPU quota per trainee in CPUs (0: none)").tag(config=True)
-    start_page = Unicode("", help="Notebook copied into a home that has none of that name").tag(config=True)
+    start_page = Unicode("", help="Notebook copied into a home that has none of that name").tag(
+        config=True
+    )
 
     @property
     def limits(self) -> Limits:
@@ -146,12 +152,16 @@ class LimitedSpawner(LocalProcessSpawner):
             return None
         root = cpu_cgroup_root()
         if root is None:
-            self.log.warning("No writable cgroup with a CPU controller: %s's CPU is not limited", self.user.name)
+            self.log.warning(
+                "No writable cgroup with a CPU controller: %s's CPU is not limited", self.user.name
+            )
             return None
         try:
             return make_cpu_cgroup(root, self.user.name, self.cpu_limit_cores)
         except OSError as error:
-            self.log.warning("Could not make a CPU cgroup for %s (%s): CPU not limited", self.user.name, error)
+            self.log.warning(
+                "Could not make a CPU cgroup for %s (%s): CPU not limited", self.user.name, error
+            )
             return None
 
     def make_preexec_fn(self, name: str) -> Callable[[], None]:
@@ -164,7 +174,9 @@ class LimitedSpawner(LocalProcessSpawner):
         account = pwd.getpwnam(self.user.name)
         target = Path(account.pw_dir) / Path(self.start_page).name
         try:  # O_EXCL: never follows a link the user left there, never overwrites their copy
-            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            descriptor = os.open(
+                target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644
+            )
         except (FileExistsError, FileNotFoundError):
             return
         with os.fdopen(descriptor, "wb") as copy:

@@ -87,8 +87,9 @@ def _sizes(rng: np.random.Generator) -> dict[str, int]:
 def _practice_effects(rng: np.random.Generator) -> pd.DataFrame:
     """Each practice's shift from the typical practice: logit scale, and log scale for SABA."""
     keys = [*BASE, "saba"]
-    effects = pd.DataFrame(rng.normal(0, PRACTICE_SD, (len(PRACTICES), len(keys))),
-                           index=list(PRACTICES), columns=keys)
+    effects = pd.DataFrame(
+        rng.normal(0, PRACTICE_SD, (len(PRACTICES), len(keys))), index=list(PRACTICES), columns=keys
+    )
     effects["saba"] *= 0.5
     for code, shifts in PLANTED.items():
         for key, shift in shifts.items():
@@ -96,7 +97,9 @@ def _practice_effects(rng: np.random.Generator) -> pd.DataFrame:
     return effects
 
 
-def _practice_register(code: str, n: int, effect: pd.Series, rng: np.random.Generator) -> pd.DataFrame:
+def _practice_register(
+    code: str, n: int, effect: pd.Series, rng: np.random.Generator
+) -> pd.DataFrame:
     """The register of one practice: ``n`` children with their care in the audit year."""
     severity, engagement = rng.normal(size=n), rng.normal(size=n)
     age = rng.integers(5, 17, n)
@@ -106,31 +109,42 @@ def _practice_register(code: str, n: int, effect: pd.Series, rng: np.random.Gene
         return _expit(_logit(BASE[key]) + effect[key] + extra)
 
     recent = (age - diagnosed) <= 2
-    tested = np.where(diagnosed >= 5, rng.random(n) < chance("objective_test", 0.9 * recent),
-                      rng.random(n) < OBJECTIVE_TEST_BEFORE_5)
+    tested = np.where(
+        diagnosed >= 5,
+        rng.random(n) < chance("objective_test", 0.9 * recent),
+        rng.random(n) < OBJECTIVE_TEST_BEFORE_5,
+    )
     reviewed = rng.random(n) < chance("annual_review", 0.8 * engagement)
     had_old_review = ~reviewed & (rng.random(n) < 0.65)
     action_plan = reviewed & (rng.random(n) < chance("action_plan", 0.3 * engagement))
-    control = np.where(reviewed, rng.random(n) < chance("control_assessed"),
-                       had_old_review & (rng.random(n) < 0.7))
-    inhaler = np.where(reviewed, rng.random(n) < chance("inhaler_technique"),
-                       rng.random(n) < INHALER_CHECK_WITHOUT_REVIEW)
+    control = np.where(
+        reviewed, rng.random(n) < chance("control_assessed"), had_old_review & (rng.random(n) < 0.7)
+    )
+    inhaler = np.where(
+        reviewed,
+        rng.random(n) < chance("inhaler_technique"),
+        rng.random(n) < INHALER_CHECK_WITHOUT_REVIEW,
+    )
     emergency = rng.random(n) < _expit(_logit(EMERGENCY_CARE) + 0.8 * severity - 0.3 * engagement)
     emergency_date = _attack_dates(emergency, rng)
-    return pd.DataFrame({
-        "practice_code": code,
-        "age_years": age,
-        "age_at_diagnosis": diagnosed,
-        "objective_test": tested,
-        "action_plan": action_plan,
-        "last_review_date": _review_dates(reviewed, had_old_review, rng),
-        "control_assessed": control,
-        "inhaler_technique_checked": inhaler,
-        "emergency_care_date": emergency_date,
-        "followup_date": _followups(emergency_date, chance("followup_2wd", 0.4 * engagement), rng),
-        "saba_items_12m": _reliever(severity, engagement, effect["saba"], rng),
-        "ics_items_12m": _preventer(severity, engagement, rng),
-    })
+    return pd.DataFrame(
+        {
+            "practice_code": code,
+            "age_years": age,
+            "age_at_diagnosis": diagnosed,
+            "objective_test": tested,
+            "action_plan": action_plan,
+            "last_review_date": _review_dates(reviewed, had_old_review, rng),
+            "control_assessed": control,
+            "inhaler_technique_checked": inhaler,
+            "emergency_care_date": emergency_date,
+            "followup_date": _followups(
+                emergency_date, chance("followup_2wd", 0.4 * engagement), rng
+            ),
+            "saba_items_12m": _reliever(severity, engagement, effect["saba"], rng),
+            "ics_items_12m": _preventer(severity, engagement, rng),
+        }
+    )
 
 
 def _review_dates(reviewed: np.ndarray, old: np.ndarray, rng: np.random.Generator) -> pd.Series:
@@ -165,20 +179,24 @@ def _followups(attacks: pd.Series, prompt: np.ndarray, rng: np.random.Generator)
     known = attacks.notna().to_numpy()
     days = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     attack_days = attacks[known].to_numpy("datetime64[D]")
-    days[known] = np.busday_offset(attack_days + 1, offset[known] - 1, roll="forward",
-                                   holidays=_holidays())
+    days[known] = np.busday_offset(
+        attack_days + 1, offset[known] - 1, roll="forward", holidays=_holidays()
+    )
     return pd.Series(pd.to_datetime(days)).where(known & (within | late))
 
 
-def _reliever(severity: np.ndarray, engagement: np.ndarray, shift: float,
-              rng: np.random.Generator) -> np.ndarray:
+def _reliever(
+    severity: np.ndarray, engagement: np.ndarray, shift: float, rng: np.random.Generator
+) -> np.ndarray:
     """Reliever (SABA) items in 12 months: over-dispersed, higher with severity and poor engagement."""
     mean = SABA_MEAN * np.exp(0.6 * severity - 0.3 * engagement + shift)
     items = rng.negative_binomial(SABA_DISPERSION, SABA_DISPERSION / (SABA_DISPERSION + mean))
     return np.minimum(items, SABA_MOST)
 
 
-def _preventer(severity: np.ndarray, engagement: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _preventer(
+    severity: np.ndarray, engagement: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Preventer (ICS) items in 12 months: none for mild asthma, otherwise usually under 12."""
     prescribed = rng.random(len(severity)) < _expit(1.0 + 0.8 * severity)
     items = np.minimum(rng.poisson(5.5 * np.exp(0.35 * engagement + 0.2 * severity)), 14)
@@ -195,24 +213,33 @@ def _monthly_reviews(register: pd.DataFrame, rng: np.random.Generator) -> pd.Dat
     dates = pd.to_datetime(register["last_review_date"])
     this_year = register[dates >= start].assign(month=dates.dt.strftime("%Y-%m-01"))
     recent = this_year.groupby("month").agg(
-        reviews=("child_id", "size"), action_plan=("action_plan", "sum"),
-        control_assessed=("control_assessed", "sum"))
+        reviews=("child_id", "size"),
+        action_plan=("action_plan", "sum"),
+        control_assessed=("control_assessed", "sum"),
+    )
     weights = REVIEW_SEASON / REVIEW_SEASON.sum()
     reviews = rng.poisson(len(this_year) * weights)
-    earlier = pd.DataFrame({
-        "month": pd.period_range(start - pd.DateOffset(years=1), periods=12, freq="M").strftime("%Y-%m-01"),
-        "reviews": reviews,
-        "action_plan": rng.binomial(reviews, this_year["action_plan"].mean()),
-        "control_assessed": rng.binomial(reviews, this_year["control_assessed"].mean()),
-    })
+    earlier = pd.DataFrame(
+        {
+            "month": pd.period_range(start - pd.DateOffset(years=1), periods=12, freq="M").strftime(
+                "%Y-%m-01"
+            ),
+            "reviews": reviews,
+            "action_plan": rng.binomial(reviews, this_year["action_plan"].mean()),
+            "control_assessed": rng.binomial(reviews, this_year["control_assessed"].mean()),
+        }
+    )
     return pd.concat([earlier, recent.reset_index()], ignore_index=True).astype(
-        {"reviews": int, "action_plan": int, "control_assessed": int})
+        {"reviews": int, "action_plan": int, "control_assessed": int}
+    )
 
 
 def _day_in_month(start: np.datetime64, months: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A uniformly random day in month ``months`` (0 = the month ``start`` is in)."""
     first = (start.astype("datetime64[M]") + months).astype("datetime64[D]")
-    length = ((start.astype("datetime64[M]") + months + 1).astype("datetime64[D]") - first).astype(int)
+    length = ((start.astype("datetime64[M]") + months + 1).astype("datetime64[D]") - first).astype(
+        int
+    )
     return first + (rng.random(len(months)) * length).astype(int).astype("timedelta64[D]")
 
 

@@ -67,29 +67,83 @@ STAFF_PER_SESSION = {"consultant_hours": 3.0, "gp_hours": 0.5, "nurse_hours": 3.
 BABIES_PER_SESSION = 9
 
 UNIT_COSTS = (
-    ("gp_consultation", 40, "per 10-minute consultation",
-     ("PSSRU Unit Costs of Health and Social Care 2025: GP consultation of 10 minutes including "
-     "direct care staff, excluding qualifications"), "2024/25"),
-    ("practice_nurse", 11, "per 10 minutes",
-     ("Derived from PSSRU Unit Costs of Health and Social Care 2025: Band 5 nurse, cost per "
-     "working hour"), "2024/25"),
-    ("health_visitor_contact", 82, "per contact",
-     "National Cost Collection 2024/25, N03F: health visitor contact", "2024/25"),
-    ("ae_attendance", 127, "per attendance",
-     ("National Cost Collection 2024/25, VB11Z: A&E attendance, no investigation and no "
-     "significant treatment"), "2024/25"),
-    ("admission", 607, "per admission",
-     ("National Cost Collection 2024/25, PF28E: paediatric short-stay emergency admission, "
-     "feeding difficulties or vomiting"), "2024/25"),
-    ("outpatient_attendance", 232, "per first attendance",
-     ("National Cost Collection 2023/24, WF01B: consultant-led first outpatient attendance, "
-     "all specialties"), "2023/24"),
-    ("consultant_hour", 140, "per working hour",
-     ("PSSRU Unit Costs of Health and Social Care 2025: hospital consultant, per working hour, "
-     "excluding qualifications"), "2024/25"),
-    ("clinic_setup", 2500, "one-off",
-     ("Illustrative local estimate (staff training, baby scales, leaflets), not a national unit "
-     "cost: replace it with your own"), "2024/25"),
+    (
+        "gp_consultation",
+        40,
+        "per 10-minute consultation",
+        (
+            "PSSRU Unit Costs of Health and Social Care 2025: GP consultation of 10 minutes including "
+            "direct care staff, excluding qualifications"
+        ),
+        "2024/25",
+    ),
+    (
+        "practice_nurse",
+        11,
+        "per 10 minutes",
+        (
+            "Derived from PSSRU Unit Costs of Health and Social Care 2025: Band 5 nurse, cost per "
+            "working hour"
+        ),
+        "2024/25",
+    ),
+    (
+        "health_visitor_contact",
+        82,
+        "per contact",
+        "National Cost Collection 2024/25, N03F: health visitor contact",
+        "2024/25",
+    ),
+    (
+        "ae_attendance",
+        127,
+        "per attendance",
+        (
+            "National Cost Collection 2024/25, VB11Z: A&E attendance, no investigation and no "
+            "significant treatment"
+        ),
+        "2024/25",
+    ),
+    (
+        "admission",
+        607,
+        "per admission",
+        (
+            "National Cost Collection 2024/25, PF28E: paediatric short-stay emergency admission, "
+            "feeding difficulties or vomiting"
+        ),
+        "2024/25",
+    ),
+    (
+        "outpatient_attendance",
+        232,
+        "per first attendance",
+        (
+            "National Cost Collection 2023/24, WF01B: consultant-led first outpatient attendance, "
+            "all specialties"
+        ),
+        "2023/24",
+    ),
+    (
+        "consultant_hour",
+        140,
+        "per working hour",
+        (
+            "PSSRU Unit Costs of Health and Social Care 2025: hospital consultant, per working hour, "
+            "excluding qualifications"
+        ),
+        "2024/25",
+    ),
+    (
+        "clinic_setup",
+        2500,
+        "one-off",
+        (
+            "Illustrative local estimate (staff training, baby scales, leaflets), not a national unit "
+            "cost: replace it with your own"
+        ),
+        "2024/25",
+    ),
 )
 
 
@@ -99,16 +153,20 @@ def generate() -> dict[str, pd.DataFrame]:
     months = pd.period_range(FIRST_MONTH, periods=MONTHS_BEFORE + MONTHS_AFTER, freq="M")
     after = np.arange(len(months)) >= MONTHS_BEFORE
     infants = np.round(INFANTS + rng.normal(0, 8, len(months))).astype(int)
-    clinic = pd.DataFrame({
-        "month": months.strftime("%Y-%m-01"),
-        "period": np.where(after, "after", "before"),
-        "infants_0_6m": infants,
-    })
+    clinic = pd.DataFrame(
+        {
+            "month": months.strftime("%Y-%m-01"),
+            "period": np.where(after, "after", "before"),
+            "infants_0_6m": infants,
+        }
+    )
     years = np.arange(len(months)) / 12
     for activity, rate in RATE_BEFORE.items():
         trend = (1 + AE_TREND) ** years if activity == "ae_attendances" else 1.0
         mean = infants / 1000 * rate * trend * np.where(after, EFFECT[activity], 1.0)
-        clinic[activity] = rng.poisson(mean * rng.gamma(1 / EXTRA_NOISE**2, EXTRA_NOISE**2, len(months)))
+        clinic[activity] = rng.poisson(
+            mean * rng.gamma(1 / EXTRA_NOISE**2, EXTRA_NOISE**2, len(months))
+        )
     sessions = np.where(after, SESSIONS, 0)
     short = np.isin(months.month, SHORT_MONTHS) & after
     short[MONTHS_BEFORE] = True  # the launch month

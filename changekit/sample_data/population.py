@@ -91,16 +91,46 @@ SERVICES = tuple(RATES_PER_1000)  # the columns of changekit.population.SERVICES
 
 # Relative use by segment: who uses which service.
 USE_BY_SEGMENT = {
-    "gp_contacts": {"healthy": 1.0, "vulnerable": 1.8, "single_ltc": 2.2,
-                    "acute_mild": 2.8, "complex": 5.0, "acute_severe": 3.0},
-    "ed_attendances": {"healthy": 1.0, "vulnerable": 3.0, "single_ltc": 2.5,
-                       "acute_mild": 6.0, "complex": 12.0, "acute_severe": 20.0},
-    "emergency_admissions": {"healthy": 1.0, "vulnerable": 3.0, "single_ltc": 4.0,
-                             "acute_mild": 4.0, "complex": 80.0, "acute_severe": 140.0},
-    "outpatient_attendances": {"healthy": 1.0, "vulnerable": 1.5, "single_ltc": 6.0,
-                               "acute_mild": 1.5, "complex": 70.0, "acute_severe": 6.0},
-    "community_contacts": {"healthy": 1.0, "vulnerable": 3.0, "single_ltc": 1.5,
-                           "acute_mild": 1.0, "complex": 15.0, "acute_severe": 1.5},
+    "gp_contacts": {
+        "healthy": 1.0,
+        "vulnerable": 1.8,
+        "single_ltc": 2.2,
+        "acute_mild": 2.8,
+        "complex": 5.0,
+        "acute_severe": 3.0,
+    },
+    "ed_attendances": {
+        "healthy": 1.0,
+        "vulnerable": 3.0,
+        "single_ltc": 2.5,
+        "acute_mild": 6.0,
+        "complex": 12.0,
+        "acute_severe": 20.0,
+    },
+    "emergency_admissions": {
+        "healthy": 1.0,
+        "vulnerable": 3.0,
+        "single_ltc": 4.0,
+        "acute_mild": 4.0,
+        "complex": 80.0,
+        "acute_severe": 140.0,
+    },
+    "outpatient_attendances": {
+        "healthy": 1.0,
+        "vulnerable": 1.5,
+        "single_ltc": 6.0,
+        "acute_mild": 1.5,
+        "complex": 70.0,
+        "acute_severe": 6.0,
+    },
+    "community_contacts": {
+        "healthy": 1.0,
+        "vulnerable": 3.0,
+        "single_ltc": 1.5,
+        "acute_mild": 1.0,
+        "complex": 15.0,
+        "acute_severe": 1.5,
+    },
 }
 # The most deprived children are 60-70% more likely to attend A&E; part of that
 # comes from the segment mix, the rest from these factors (quintile 1..5).
@@ -124,8 +154,14 @@ UNIT_COSTS = {
 }
 # Heterogeneity within a segment (gamma frailty shared by a child's services):
 # smaller shape, longer tail.
-FRAILTY_SHAPE = {"healthy": 2.0, "vulnerable": 1.5, "single_ltc": 2.0,
-                 "acute_mild": 2.0, "complex": 1.2, "acute_severe": 1.5}
+FRAILTY_SHAPE = {
+    "healthy": 2.0,
+    "vulnerable": 1.5,
+    "single_ltc": 2.0,
+    "acute_mild": 2.0,
+    "complex": 1.2,
+    "acute_severe": 1.5,
+}
 
 # Two practices differ on purpose: Y90007 (deprived, hard to get a same-day
 # appointment) sees more of its children go to A&E; Y90022 hosts a child
@@ -146,8 +182,17 @@ def generate() -> dict[str, pd.DataFrame]:
     children["cost_gbp"] = sum(children[s] * UNIT_COSTS[s] for s in SERVICES)
     children["age_band"] = np.asarray(AGE_BANDS)[children["age_index"]]
     children = children.sort_values(["practice_code", "age_index", "segment"], kind="stable")
-    columns = ["practice_code", "pcn", "age_band", "imd_quintile", "segment", "ltc_count",
-               "asthma", *SERVICES, "cost_gbp"]
+    columns = [
+        "practice_code",
+        "pcn",
+        "age_band",
+        "imd_quintile",
+        "segment",
+        "ltc_count",
+        "asthma",
+        *SERVICES,
+        "cost_gbp",
+    ]
     return {
         "population.csv": children[columns].reset_index(drop=True),
         "segment_needs.csv": _segment_needs(),
@@ -163,8 +208,14 @@ def _practices(rng: np.random.Generator) -> pd.DataFrame:
     # Position on a 0 (most deprived) to 1 (least deprived) scale; the east is poorer.
     pcn_level = {"North": 0.62, "Central": 0.35, "South": 0.45, "East": 0.15}
     deprivation = np.clip([pcn_level[p] + rng.normal(0, 0.12) for p in pcn], 0.02, 0.95)
-    frame = pd.DataFrame({"practice_code": codes, "pcn": pcn, "children": children.astype(int),
-                          "deprivation": deprivation}).set_index("practice_code")
+    frame = pd.DataFrame(
+        {
+            "practice_code": codes,
+            "pcn": pcn,
+            "children": children.astype(int),
+            "deprivation": deprivation,
+        }
+    ).set_index("practice_code")
     frame.loc[HARD_TO_REACH_PRACTICE, "deprivation"] = 0.08
     for service in SERVICES:
         spread = 0.08 if service in ("gp_contacts", "ed_attendances") else 0.05
@@ -183,12 +234,18 @@ def _children(practices: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame
         n = int(practice["children"])
         centre = practice["deprivation"] * 4
         quintile_weights = np.exp(-((QUINTILES - 1 - centre) ** 2) / 3.0)
-        rows.append(pd.DataFrame({
-            "practice_code": code,
-            "pcn": practice["pcn"],
-            "age_index": rng.choice(len(AGE_BANDS), n, p=weights),
-            "imd_quintile": rng.choice(QUINTILES, n, p=quintile_weights / quintile_weights.sum()),
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "practice_code": code,
+                    "pcn": practice["pcn"],
+                    "age_index": rng.choice(len(AGE_BANDS), n, p=weights),
+                    "imd_quintile": rng.choice(
+                        QUINTILES, n, p=quintile_weights / quintile_weights.sum()
+                    ),
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -196,10 +253,12 @@ def _segment_weights(children: pd.DataFrame) -> np.ndarray:
     """Relative chance of each segment for each child (rows) from age and deprivation."""
     age = children["age_index"].to_numpy()
     quintile = children["imd_quintile"].to_numpy() - 1
-    return np.column_stack([
-        np.asarray(SEGMENT_BY_AGE[s])[age] * np.asarray(SEGMENT_BY_QUINTILE[s])[quintile]
-        for s in SEGMENT_SHARES
-    ])
+    return np.column_stack(
+        [
+            np.asarray(SEGMENT_BY_AGE[s])[age] * np.asarray(SEGMENT_BY_QUINTILE[s])[quintile]
+            for s in SEGMENT_SHARES
+        ]
+    )
 
 
 def _segments(children: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
@@ -222,8 +281,7 @@ def _conditions(children: pd.DataFrame, rng: np.random.Generator) -> tuple[np.nd
     segment = children["segment"].to_numpy()
     n = len(children)
     has_ltc = rng.random(n) < np.vectorize(LTC_CHANCE.get)(segment)
-    extra = np.where(segment == "complex", rng.poisson(1.0, n),
-                     (rng.random(n) < 0.12).astype(int))
+    extra = np.where(segment == "complex", rng.poisson(1.0, n), (rng.random(n) < 0.12).astype(int))
     ltc_count = np.where(has_ltc, 1 + np.where(segment == "single_ltc", 0, extra), 0)
     relative = np.asarray(ASTHMA_BY_AGE)[children["age_index"].to_numpy()] * has_ltc
     chance = np.clip(relative * ASTHMA_TARGET * n / relative.sum(), 0, 1)
@@ -231,8 +289,7 @@ def _conditions(children: pd.DataFrame, rng: np.random.Generator) -> tuple[np.nd
     return ltc_count, asthma
 
 
-def _service_use(children: pd.DataFrame, practices: pd.DataFrame,
-                 rng: np.random.Generator) -> None:
+def _service_use(children: pd.DataFrame, practices: pd.DataFrame, rng: np.random.Generator) -> None:
     """Fill in a year of contacts per service, calibrated to the age-band rates per 1,000."""
     segment = children["segment"].to_numpy()
     age = children["age_index"].to_numpy()
@@ -240,9 +297,11 @@ def _service_use(children: pd.DataFrame, practices: pd.DataFrame,
     shape = np.vectorize(FRAILTY_SHAPE.get)(segment)
     frailty = rng.gamma(shape, 1 / shape)
     for service in SERVICES:
-        relative = (np.vectorize(USE_BY_SEGMENT[service].get)(segment)
-                    * np.asarray(USE_BY_QUINTILE[service])[quintile]
-                    * practices.loc[children["practice_code"], service].to_numpy())
+        relative = (
+            np.vectorize(USE_BY_SEGMENT[service].get)(segment)
+            * np.asarray(USE_BY_QUINTILE[service])[quintile]
+            * practices.loc[children["practice_code"], service].to_numpy()
+        )
         expected = np.empty(len(children))
         for band, rate in enumerate(RATES_PER_1000[service]):
             in_band = age == band
@@ -253,24 +312,43 @@ def _service_use(children: pd.DataFrame, practices: pd.DataFrame,
 def _segment_needs() -> pd.DataFrame:
     """What children in each segment need from local services (one row per need)."""
     needs = {
-        "healthy": ["universal health reviews", "immunisations",
-                    "advice on common illnesses and self-care"],
-        "vulnerable": ["early help family support", "enhanced health visiting",
-                       "help to register with and use health services",
-                       "emotional and mental health support"],
-        "single_ltc": ["annual condition review in primary care",
-                       "personalised care plan (e.g. asthma action plan)",
-                       "specialist advice for the GP without a referral"],
-        "complex": ["named care coordinator", "multidisciplinary team review",
-                    "community nursing at home", "short breaks for families",
-                    "planned transition to adult services"],
-        "acute_mild": ["same-day GP appointment", "evening and weekend urgent advice",
-                       "advice on common illnesses and self-care"],
-        "acute_severe": ["emergency care", "GP follow-up within 2 working days after hospital",
-                         "evening and weekend urgent advice"],
+        "healthy": [
+            "universal health reviews",
+            "immunisations",
+            "advice on common illnesses and self-care",
+        ],
+        "vulnerable": [
+            "early help family support",
+            "enhanced health visiting",
+            "help to register with and use health services",
+            "emotional and mental health support",
+        ],
+        "single_ltc": [
+            "annual condition review in primary care",
+            "personalised care plan (e.g. asthma action plan)",
+            "specialist advice for the GP without a referral",
+        ],
+        "complex": [
+            "named care coordinator",
+            "multidisciplinary team review",
+            "community nursing at home",
+            "short breaks for families",
+            "planned transition to adult services",
+        ],
+        "acute_mild": [
+            "same-day GP appointment",
+            "evening and weekend urgent advice",
+            "advice on common illnesses and self-care",
+        ],
+        "acute_severe": [
+            "emergency care",
+            "GP follow-up within 2 working days after hospital",
+            "evening and weekend urgent advice",
+        ],
     }
-    return pd.DataFrame([(s, need) for s, items in needs.items() for need in items],
-                        columns=["segment", "need"])
+    return pd.DataFrame(
+        [(s, need) for s, items in needs.items() for need in items], columns=["segment", "need"]
+    )
 
 
 def _service_map() -> pd.DataFrame:
@@ -281,35 +359,85 @@ def _service_map() -> pd.DataFrame:
     adult services, GP follow-up after hospital and specialist advice for GPs.
     """
     services = [
-        ("Health visiting", "Community health trust", "Mon-Fri 09:00-17:00",
-         ["universal health reviews", "enhanced health visiting",
-          "advice on common illnesses and self-care"]),
-        ("School nursing", "Community health trust", "Mon-Fri 09:00-17:00, term time",
-         ["universal health reviews"]),
-        ("GP practices (core hours)", "General practice", "Mon-Fri 08:00-18:30",
-         ["immunisations", "same-day GP appointment",
-          "annual condition review in primary care"]),
-        ("PCN extended access hub", "Primary care networks",
-         "Mon-Fri 18:30-20:00, Sat 09:00-17:00", ["evening and weekend urgent advice"]),
-        ("NHS 111", "Integrated urgent care", "24 hours",
-         ["evening and weekend urgent advice", "advice on common illnesses and self-care"]),
-        ("Community pharmacy", "Pharmacies", "Mon-Sat 09:00-18:00",
-         ["advice on common illnesses and self-care"]),
-        ("Children's emergency department", "Acute hospital trust", "24 hours",
-         ["emergency care"]),
-        ("Children's asthma nurse", "Acute hospital trust", "Mon-Fri 09:00-17:00",
-         ["personalised care plan (e.g. asthma action plan)"]),
-        ("Community children's nursing", "Community health trust", "Mon-Fri 08:00-20:00",
-         ["community nursing at home"]),
-        ("Community paediatrics", "Community health trust", "Mon-Fri 09:00-17:00",
-         ["multidisciplinary team review"]),
-        ("CAMHS", "Mental health trust", "Mon-Fri 09:00-17:00",
-         ["emotional and mental health support"]),
-        ("Early help and parenting support", "Local authority", "Mon-Fri 09:00-17:00",
-         ["early help family support"]),
-        ("Health and wellbeing navigator", "Voluntary sector", "Mon-Fri 10:00-16:00",
-         ["help to register with and use health services"]),
+        (
+            "Health visiting",
+            "Community health trust",
+            "Mon-Fri 09:00-17:00",
+            [
+                "universal health reviews",
+                "enhanced health visiting",
+                "advice on common illnesses and self-care",
+            ],
+        ),
+        (
+            "School nursing",
+            "Community health trust",
+            "Mon-Fri 09:00-17:00, term time",
+            ["universal health reviews"],
+        ),
+        (
+            "GP practices (core hours)",
+            "General practice",
+            "Mon-Fri 08:00-18:30",
+            ["immunisations", "same-day GP appointment", "annual condition review in primary care"],
+        ),
+        (
+            "PCN extended access hub",
+            "Primary care networks",
+            "Mon-Fri 18:30-20:00, Sat 09:00-17:00",
+            ["evening and weekend urgent advice"],
+        ),
+        (
+            "NHS 111",
+            "Integrated urgent care",
+            "24 hours",
+            ["evening and weekend urgent advice", "advice on common illnesses and self-care"],
+        ),
+        (
+            "Community pharmacy",
+            "Pharmacies",
+            "Mon-Sat 09:00-18:00",
+            ["advice on common illnesses and self-care"],
+        ),
+        ("Children's emergency department", "Acute hospital trust", "24 hours", ["emergency care"]),
+        (
+            "Children's asthma nurse",
+            "Acute hospital trust",
+            "Mon-Fri 09:00-17:00",
+            ["personalised care plan (e.g. asthma action plan)"],
+        ),
+        (
+            "Community children's nursing",
+            "Community health trust",
+            "Mon-Fri 08:00-20:00",
+            ["community nursing at home"],
+        ),
+        (
+            "Community paediatrics",
+            "Community health trust",
+            "Mon-Fri 09:00-17:00",
+            ["multidisciplinary team review"],
+        ),
+        (
+            "CAMHS",
+            "Mental health trust",
+            "Mon-Fri 09:00-17:00",
+            ["emotional and mental health support"],
+        ),
+        (
+            "Early help and parenting support",
+            "Local authority",
+            "Mon-Fri 09:00-17:00",
+            ["early help family support"],
+        ),
+        (
+            "Health and wellbeing navigator",
+            "Voluntary sector",
+            "Mon-Fri 10:00-16:00",
+            ["help to register with and use health services"],
+        ),
     ]
-    rows = [(name, provider, hours, need) for name, provider, hours, needs in services
-            for need in needs]
+    rows = [
+        (name, provider, hours, need) for name, provider, hours, needs in services for need in needs
+    ]
     return pd.DataFrame(rows, columns=["service", "provider", "hours", "need"])

@@ -41,7 +41,9 @@ MONTH_NOISE_SD = 0.04  # log scale: month-to-month variation beyond Poisson
 # Relative volume by calendar month: school holidays in August, Christmas in December.
 SEASONALITY = {1: 1.05, 2: 1.0, 3: 1.05, 4: 0.95, 5: 1.0, 6: 1.05,
                7: 1.0, 8: 0.72, 9: 1.05, 10: 1.05, 11: 1.05, 12: 0.85}  # fmt: skip
-BASELINE_LOG_ODDS = -1.05  # with the reason mix and outliers below, about 35% redirected before launch
+BASELINE_LOG_ODDS = (
+    -1.05
+)  # with the reason mix and outliers below, about 35% redirected before launch
 DIRECTORY_EFFECT = 1.45  # fall in log odds of redirection once a practice uses the directory
 PRACTICE_SD = 0.2  # log odds; ordinary variation between practices
 # Practices that redirect far more (or less) often than the rest, in log odds. With

@@ -62,7 +62,9 @@ def practice_extract(folder: str | Path | None = None, rows: int = 200) -> Path:
     table = sample_referrals.generate()["referrals.csv"].head(rows)
     table["referral_date"] = pd.to_datetime(table["referral_date"]).dt.strftime("%d/%m/%Y")
     table["outcome"] = table["outcome"].map(PRACTICE_OUTCOMES)
-    out = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="changekit-practice-"))
+    out = (
+        Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="changekit-practice-"))
+    )
     path = out / PRACTICE_FILE
     table.rename(columns=PRACTICE_NAMES).to_csv(path, index=False, encoding="utf-8")
     return path
@@ -78,31 +80,43 @@ class ColumnMapping:
         self.columns = {name: self._column_choice(name) for name in REFERRALS.names}
         self.outcome_box = widgets.VBox()
         self.outcome_choices: dict[str, widgets.Dropdown] = {}
-        self.code = widgets.Textarea(description="Paste this line", style=LABEL_STYLE, layout=WIDE, rows=4,
-                                     disabled=True)
-        self.check_button = button("Check", "Read the whole file with this line and say what it found")
+        self.code = widgets.Textarea(
+            description="Paste this line", style=LABEL_STYLE, layout=WIDE, rows=4, disabled=True
+        )
+        self.check_button = button(
+            "Check", "Read the whole file with this line and say what it found"
+        )
         self.result = widgets.HTML()
         for dropdown in self.columns.values():
             dropdown.observe(self._changed, names="value")
         self.check_button.on_click(lambda _: self.check())
-        self.widget = widgets.VBox([
-            heading(f"Your file: {self.path.name}"),
-            widgets.HTML(self._preview_table()),
-            heading("Which of your columns is which?"),
-            *(widgets.HBox([d, widgets.HTML(html.escape(MEANINGS[n]))]) for n, d in self.columns.items()),
-            heading("What do your outcome words mean?"),
-            self.outcome_box,
-            self.code,
-            self.check_button,
-            self.result,
-        ])
+        self.widget = widgets.VBox(
+            [
+                heading(f"Your file: {self.path.name}"),
+                widgets.HTML(self._preview_table()),
+                heading("Which of your columns is which?"),
+                *(
+                    widgets.HBox([d, widgets.HTML(html.escape(MEANINGS[n]))])
+                    for n, d in self.columns.items()
+                ),
+                heading("What do your outcome words mean?"),
+                self.outcome_box,
+                self.code,
+                self.check_button,
+                self.result,
+            ]
+        )
         self._changed()
 
     def _column_choice(self, name: str) -> widgets.Dropdown:
         """A drop-down of the file's headers for one course column, preset where the names match."""
         same = [h for h in self.headers if name_key(h) == name_key(name)]
-        return widgets.Dropdown(options=[NOT_IN_FILE, *self.headers], value=same[0] if same else NOT_IN_FILE,
-                                description=name, style=LABEL_STYLE)
+        return widgets.Dropdown(
+            options=[NOT_IN_FILE, *self.headers],
+            value=same[0] if same else NOT_IN_FILE,
+            description=name,
+            style=LABEL_STYLE,
+        )
 
     def _preview_table(self) -> str:
         """The first rows as an HTML table (escaped), with a caption saying what it is."""
@@ -122,21 +136,30 @@ class ColumnMapping:
         words = self._outcome_words()
         if list(self.outcome_choices) != words:
             self.outcome_choices = {
-                word: widgets.Dropdown(options=["(choose)", *OUTCOMES], value="(choose)", description=word,
-                                       style=LABEL_STYLE)
+                word: widgets.Dropdown(
+                    options=["(choose)", *OUTCOMES],
+                    value="(choose)",
+                    description=word,
+                    style=LABEL_STYLE,
+                )
                 for word in words
             }
             for dropdown in self.outcome_choices.values():
                 dropdown.observe(self._write_line, names="value")
             self.outcome_box.children = list(self.outcome_choices.values()) or [
-                widgets.HTML("Nothing to map: choose your outcome column above (words already 'accepted' or "
-                             "'redirected' need no mapping).")]
+                widgets.HTML(
+                    "Nothing to map: choose your outcome column above (words already 'accepted' or "
+                    "'redirected' need no mapping)."
+                )
+            ]
         self._write_line()
 
     @property
     def mapping(self) -> dict[str, str]:
         """{your column: course column} for every course column given a different name in the file."""
-        return {d.value: name for name, d in self.columns.items() if d.value not in (NOT_IN_FILE, name)}
+        return {
+            d.value: name for name, d in self.columns.items() if d.value not in (NOT_IN_FILE, name)
+        }
 
     @property
     def outcomes(self) -> dict[str, str]:
@@ -153,8 +176,10 @@ class ColumnMapping:
         except DataError as error:
             self.result.value = note(str(error), "error")
             return None
-        self.result.value = note(f"Read {len(table):,} referrals from {self.path.name}. Paste the line above into "
-                                 "the next code cell and run it.")
+        self.result.value = note(
+            f"Read {len(table):,} referrals from {self.path.name}. Paste the line above into "
+            "the next code cell and run it."
+        )
         return table
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict | None:

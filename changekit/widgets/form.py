@@ -55,9 +55,7 @@ FORM_CSS = f"""<style>
 </style>"""
 """Text at least 14 px, targets (buttons, a radio button with its label) at least 24 by 24 px
 (WCAG 2.2 2.5.8), a visible focus ring."""
-RELOAD_HINT = (
-    "If this form is missing after reopening the notebook, run this cell again: your answers are saved."
-)
+RELOAD_HINT = "If this form is missing after reopening the notebook, run this cell again: your answers are saved."
 NOT_CHOSEN = ""
 """Dropdown value meaning 'nothing chosen yet' (saved as ``None``)."""
 

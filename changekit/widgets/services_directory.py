@@ -44,7 +44,11 @@ STEM = "output_services_directory"
 def directory_title(answer: ServicesDirectory) -> str:
     """The page's title: "Child health services in Brent: where to refer"."""
     area = answer.area.strip()
-    return f"Child health services in {area}: where to refer" if area else "Child health services: where to refer"
+    return (
+        f"Child health services in {area}: where to refer"
+        if area
+        else "Child health services: where to refer"
+    )
 
 
 def directory_table(answer: ServicesDirectory) -> pd.DataFrame:
@@ -68,19 +72,27 @@ def directory_document(answer: ServicesDirectory) -> Document:
     """The directory as a Word document: the concern index, then one table row per service."""
     index = answer.index()
     services = [
-        [entry.service.strip(), *(getattr(entry, column).strip() or "Not stated" for column, _ in DETAILS)]
+        [
+            entry.service.strip(),
+            *(getattr(entry, column).strip() or "Not stated" for column, _ in DETAILS),
+        ]
         for entry in answer.named()
     ]
     return Document(
         directory_title(answer),
         [
             Heading("If your concern is ... refer to ..."),
-            Table(("If your concern is", "refer to"), [[c, "\n".join(names)] for c, names in index.items()])
+            Table(
+                ("If your concern is", "refer to"),
+                [[c, "\n".join(names)] for c, names in index.items()],
+            )
             if index
             else Text("No concerns listed yet."),
             Heading("Services"),
             Table(("Service", *(label for _, label in DETAILS)), services),
-            Text("Check an entry with the service if it may be out of date; review every entry regularly."),
+            Text(
+                "Check an entry with the service if it may be out of date; review every entry regularly."
+            ),
         ],
     )
 
@@ -98,7 +110,9 @@ def export_services_directory(
     check_free_text(answer.model_dump(mode="json"), form=answer.title)
     folder = Path(out_dir) if out_dir is not None else store.path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    page = write_directory(directory_table(answer), folder / f"{STEM}.html", title=directory_title(answer))
+    page = write_directory(
+        directory_table(answer), folder / f"{STEM}.html", title=directory_title(answer)
+    )
     word = write_docx(directory_document(answer), folder / f"{STEM}.docx")
     return page, word
 
@@ -116,30 +130,43 @@ class ServiceRow(Row[DirectoryEntry]):
         item = item or DirectoryEntry()
         self.service = text("Service", item.service, placeholder="e.g. Speech and language therapy")
         self.accepts = textarea(
-            "Accepts", item.accepts, rows=2,
+            "Accepts",
+            item.accepts,
+            rows=2,
             placeholder="e.g. children with speech, language or swallowing difficulties",
         )
         self.does_not_accept = textarea(
-            "Does not accept", item.does_not_accept, rows=2,
+            "Does not accept",
+            item.does_not_accept,
+            rows=2,
             placeholder="e.g. stammering in adults; behaviour alone (refer to early help)",
         )
         self.age_range = text("Ages", item.age_range, placeholder="e.g. 0-18 years")
         self.how_to_refer = textarea(
-            "How to refer", item.how_to_refer, rows=2,
+            "How to refer",
+            item.how_to_refer,
+            rows=2,
             placeholder="e.g. e-Referral Service, or the referral form on the trust's website",
         )
         self.contact_route = text(
-            "Contact", item.contact_route,
+            "Contact",
+            item.contact_route,
             placeholder="e.g. the team's duty line or generic email (no patient details)",
         )
         self.concerns = text(
-            "Concerns it takes", item.concerns,
+            "Concerns it takes",
+            item.concerns,
             placeholder="separated by ';', e.g. speech and language delay; feeding and growth",
             tooltip="The concerns a GP might start from; they make the page's index",
         )
         self.controls = [
-            self.service, self.accepts, self.does_not_accept, self.age_range,
-            self.how_to_refer, self.contact_route, self.concerns,
+            self.service,
+            self.accepts,
+            self.does_not_accept,
+            self.age_range,
+            self.how_to_refer,
+            self.contact_route,
+            self.concerns,
         ]
 
     def read(self) -> DirectoryEntry:
@@ -162,9 +189,13 @@ class ServicesDirectoryForm(Form[ServicesDirectory]):
     def _build(self, answer: ServicesDirectory) -> widgets.Widget:
         self.area = text("Your patch", answer.area, placeholder="e.g. Brent, children 0-18")
         self._watch(self.area)
-        self.services = Rows(ServiceRow, answer.services, add_label="Add a service", on_change=self._changed)
+        self.services = Rows(
+            ServiceRow, answer.services, add_label="Add a service", on_change=self._changed
+        )
         self.export_button = button(
-            "Export the directory", "Write the directory as a web page and a Word file", icon="download"
+            "Export the directory",
+            "Write the directory as a web page and a Word file",
+            icon="download",
         )
         self.export_button.on_click(lambda _: self.export())
         self.links = widgets.Output()
@@ -176,8 +207,10 @@ class ServicesDirectoryForm(Form[ServicesDirectory]):
     def export(self) -> tuple[Path, Path] | None:
         """Save, then write the page and the Word file beside the answers file; show links to both."""
         if not self.save():
-            self._show_links(note("Not exported: the form could not be saved (see the message above).", "error"),
-                             "Not exported.")
+            self._show_links(
+                note("Not exported: the form could not be saved (see the message above).", "error"),
+                "Not exported.",
+            )
             return None
         try:
             paths = export_services_directory(self.store)
@@ -188,13 +221,19 @@ class ServicesDirectoryForm(Form[ServicesDirectory]):
             problem = f"The directory could not be written ({error.strerror or error})."
             self._show_links(note(problem, "error"), problem)
             return None
-        self._show_links(_links(paths, self.missing()), "Exported: " + ", ".join(p.name for p in paths))
+        self._show_links(
+            _links(paths, self.missing()), "Exported: " + ", ".join(p.name for p in paths)
+        )
         return paths
 
     def _show_links(self, markup: str, plain: str) -> None:
         """Show ``markup`` under the export button, as a notebook output (its links resolve there)."""
         self.links.outputs = (
-            {"output_type": "display_data", "data": {"text/html": markup, "text/plain": plain}, "metadata": {}},
+            {
+                "output_type": "display_data",
+                "data": {"text/html": markup, "text/plain": plain},
+                "metadata": {},
+            },
         )
 
 
@@ -203,10 +242,14 @@ def _links(paths: tuple[Path, Path], todo: list[str]) -> str:
     items = "".join(
         f'<li><a href="{html.escape(_relative(path))}" target="_blank" rel="noopener">'
         f"{html.escape(path.name)}</a> ({what})</li>"
-        for path, what in zip(paths, ("web page: open it, then print or save it", "Word"), strict=True)
+        for path, what in zip(
+            paths, ("web page: open it, then print or save it", "Word"), strict=True
+        )
     )
     reminder = (
-        f"<p>Still to do before you share it: {len(todo)} item(s), listed under the form.</p>" if todo else ""
+        f"<p>Still to do before you share it: {len(todo)} item(s), listed under the form.</p>"
+        if todo
+        else ""
     )
     return f'<div role="status"><p>Exported:</p><ul>{items}</ul>{reminder}</div>'
 

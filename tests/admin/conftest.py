@@ -45,12 +45,22 @@ class Graded:
 
 def location_options(base: Path) -> list[str]:
     """--course, --state, --hub-dir and --homes for a course laid out as the harness lays it out."""
-    return ["--course", str(base / "course"), "--state", str(base / "state"), "--hub-dir", str(base / "hub"),
-            "--homes", str(base / "home")]
+    return [
+        "--course",
+        str(base / "course"),
+        "--state",
+        str(base / "state"),
+        "--hub-dir",
+        str(base / "hub"),
+        "--homes",
+        str(base / "home"),
+    ]
 
 
 def locations_at(base: Path) -> Locations:
-    return locate(course=base / "course", state=base / "state", hub=base / "hub", homes=base / "home")
+    return locate(
+        course=base / "course", state=base / "state", hub=base / "hub", homes=base / "home"
+    )
 
 
 def grading_cycle(course: Course) -> None:
@@ -72,13 +82,17 @@ def grading_cycle(course: Course) -> None:
         comment = submission.comments[0]
         comment.manual_comment = "A clear force field; well argued."
         gradebook.db.commit()
-        record_formgrader_mark(gradebook, manual.id, "tutor")  # and what the grading service records
+        record_formgrader_mark(
+            gradebook, manual.id, "tutor"
+        )  # and what the grading service records
     course.tutor("generate_feedback", ASSIGNMENT)
     course.tutor("release_feedback", ASSIGNMENT)
     for name in (FORGOTTEN, KEPT):
         assert course.trainee(name).fetch_feedback(ASSIGNMENT), f"no feedback reached {name}"
     export(root=course.root, env=course.env)
-    (course.state / "roster.csv").write_text(f"username,first_name,last_name\n{FORGOTTEN},Fay,Gone\n{KEPT},Kim,Kept\n")
+    (course.state / "roster.csv").write_text(
+        f"username,first_name,last_name\n{FORGOTTEN},Fay,Gone\n{KEPT},Kim,Kept\n"
+    )
     import_roster(root=course.root, env=course.env)
     write_summaries(root=course.root, env=course.env)
 
@@ -86,9 +100,20 @@ def grading_cycle(course: Course) -> None:
 def local_hub(folder: Path) -> None:
     """The local hub's state: logins, passwords and a JupyterHub database that knows both trainees."""
     names = {"tutor": "tutor", FORGOTTEN: "trainee", KEPT: "trainee"}
-    write_private(folder / "accounts.json", json.dumps(
-        {name: {"role": role, "hash": hash_password(f"pw-{name}")} for name, role in names.items()}, indent=1))
-    write_private(folder / "credentials.txt", "".join(f"{role:8} {name:10} pw-{name}\n" for name, role in names.items()))
+    write_private(
+        folder / "accounts.json",
+        json.dumps(
+            {
+                name: {"role": role, "hash": hash_password(f"pw-{name}")}
+                for name, role in names.items()
+            },
+            indent=1,
+        ),
+    )
+    write_private(
+        folder / "credentials.txt",
+        "".join(f"{role:8} {name:10} pw-{name}\n" for name, role in names.items()),
+    )
     session = orm.new_session_factory(f"sqlite:///{folder / 'jupyterhub.sqlite'}")()
     try:
         for name in names:

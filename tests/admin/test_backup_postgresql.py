@@ -36,7 +36,9 @@ def as_server_user(command: list[str], **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """A PostgreSQL server on 127.0.0.1 with trust logins; yields its base URL (no database)."""
-    assert POSTGRES_BIN, "PostgreSQL is not installed: apt-get install postgresql (see the Makefile)"
+    assert POSTGRES_BIN, (
+        "PostgreSQL is not installed: apt-get install postgresql (see the Makefile)"
+    )
     bin_dir = POSTGRES_BIN[-1]
     folder = Path(tempfile.mkdtemp(prefix="changekit-pg-"))
     try:
@@ -49,8 +51,21 @@ def server() -> Iterator[str]:
         as_server_user([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"])
         port = pick_port()
         options = f"-c listen_addresses=127.0.0.1 -p {port} -k {data}"
-        as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-t", "120",
-                        "-l", str(data / "server.log"), "start"])
+        as_server_user(
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "120",
+                "-l",
+                str(data / "server.log"),
+                "start",
+            ]
+        )
         try:
             yield f"postgresql://postgres@127.0.0.1:{port}"
         finally:
@@ -60,8 +75,12 @@ def server() -> Iterator[str]:
 
 
 def psql(url: str, sql: str) -> str:
-    return subprocess.run(["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
-                          check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def course(tmp_path: Path) -> list[str]:
@@ -69,47 +88,122 @@ def course(tmp_path: Path) -> list[str]:
     root = tmp_path / "course"
     root.mkdir()
     shutil.copy(Path(__file__).resolve().parents[2] / "nbgrader_config.py", root)
-    return ["--course", str(root), "--state", str(tmp_path / "state"), "--homes", str(tmp_path / "home")]
+    return [
+        "--course",
+        str(root),
+        "--state",
+        str(tmp_path / "state"),
+        "--homes",
+        str(tmp_path / "home"),
+    ]
 
 
-def test_a_postgresql_gradebook_round_trips(server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_postgresql_gradebook_round_trips(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     psql(f"{server}/postgres", "CREATE DATABASE gradebook")
     psql(f"{server}/postgres", "CREATE DATABASE restored")
-    psql(f"{server}/gradebook", "CREATE TABLE grade (student text, cell text, score real); "
-                                "INSERT INTO grade VALUES ('amara_quist', 'force_field', 4), ('ben_hallam', 'plan', 2.5)")
+    psql(
+        f"{server}/gradebook",
+        "CREATE TABLE grade (student text, cell text, score real); "
+        "INSERT INTO grade VALUES ('amara_quist', 'force_field', 4), ('ben_hallam', 'plan', 2.5)",
+    )
     archive = tmp_path / "pg.tar.gz"
 
-    assert main(["backup", "--out", str(archive), "--gradebook-url", f"{server}/gradebook", *course(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "backup",
+                "--out",
+                str(archive),
+                "--gradebook-url",
+                f"{server}/gradebook",
+                *course(tmp_path),
+            ]
+        )
+        == 0
+    )
     assert "gradebook: postgresql" in capsys.readouterr().out
 
     restore_to = tmp_path / "restored"
-    assert main(["restore", str(archive), "--course", str(restore_to / "course"), "--state", str(restore_to / "state"),
-                 "--gradebook-url", f"{server}/restored"]) == 0
+    assert (
+        main(
+            [
+                "restore",
+                str(archive),
+                "--course",
+                str(restore_to / "course"),
+                "--state",
+                str(restore_to / "state"),
+                "--gradebook-url",
+                f"{server}/restored",
+            ]
+        )
+        == 0
+    )
     assert "gradebook: loaded into" in capsys.readouterr().out
     query = "SELECT student, cell, score FROM grade ORDER BY student"
     assert psql(f"{server}/restored", query) == psql(f"{server}/gradebook", query) != ""
 
     # Restoring again into the same, no longer empty, database is refused before anything is written.
     again = tmp_path / "again"
-    assert main(["restore", str(archive), "--course", str(again / "course"), "--state", str(again / "state"),
-                 "--gradebook-url", f"{server}/restored"]) == 1
+    assert (
+        main(
+            [
+                "restore",
+                str(archive),
+                "--course",
+                str(again / "course"),
+                "--state",
+                str(again / "state"),
+                "--gradebook-url",
+                f"{server}/restored",
+            ]
+        )
+        == 1
+    )
     assert "already has tables" in capsys.readouterr().err
     assert not again.exists(), "nothing may be written when the database is refused"
 
 
-def test_restore_asks_where_a_postgresql_gradebook_goes(server: str, tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_restore_asks_where_a_postgresql_gradebook_goes(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     psql(f"{server}/postgres", "CREATE DATABASE asks")
     archive = tmp_path / "pg.tar.gz"
-    assert main(["backup", "--out", str(archive), "--gradebook-url", f"{server}/asks", *course(tmp_path)]) == 0
-    assert main(["restore", str(archive), "--course", str(tmp_path / "restored"),
-                 "--state", str(tmp_path / "restored-state")]) == 1
+    assert (
+        main(
+            [
+                "backup",
+                "--out",
+                str(archive),
+                "--gradebook-url",
+                f"{server}/asks",
+                *course(tmp_path),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "restore",
+                str(archive),
+                "--course",
+                str(tmp_path / "restored"),
+                "--state",
+                str(tmp_path / "restored-state"),
+            ]
+        )
+        == 1
+    )
     assert "--gradebook-url" in capsys.readouterr().err
     assert not (tmp_path / "restored").exists()
 
 
-def test_without_pg_dump_the_backup_stops_and_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_pg_dump_the_backup_stops_and_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))  # no pg_dump anywhere on PATH
     archive = tmp_path / "pg.tar.gz"
     url = "postgresql://pich:secret@db.example.nhs.uk/gradebook"

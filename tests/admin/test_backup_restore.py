@@ -23,7 +23,10 @@ from changekit.admin import backup as backup_module
 from changekit.cli import main
 from tests.admin.conftest import ASSIGNMENT, FORGOTTEN, KEPT, Graded, location_options
 
-pytestmark = [pytest.mark.lifecycle, pytest.mark.xdist_group("admin-graded-course")]  # one graded course per run
+pytestmark = [
+    pytest.mark.lifecycle,
+    pytest.mark.xdist_group("admin-graded-course"),
+]  # one graded course per run
 
 DATABASES = {"gradebook.db", "jupyterhub.sqlite"}
 
@@ -55,9 +58,14 @@ def rows(database: Path) -> dict[str, list[tuple]]:
     """Every row of every table, sorted, read through SQLite."""
     connection = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
     try:
-        tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
-                for table in tables}
+        tables = [
+            name
+            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        return {
+            table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
+            for table in tables
+        }
     finally:
         connection.close()
 
@@ -83,7 +91,9 @@ def test_the_archive_is_readable_by_its_owner_only(archive: Path) -> None:
     with tarfile.open(archive) as tar:
         names = tar.getnames()
     assert "manifest.json" in names and "databases/gradebook" in names and "databases/hub" in names
-    assert any(name.startswith("exchange/") for name in names), "the exchange is inside the state part's copy"
+    assert any(name.startswith("exchange/") for name in names), (
+        "the exchange is inside the state part's copy"
+    )
     assert not any("/.venv/" in name or name.endswith(".pid") for name in names)
 
 
@@ -98,41 +108,58 @@ def test_restore_drill_gives_back_identical_files_and_gradebook(
         assert original, f"nothing in {folder} to compare"
         assert restored == original, f"{folder} differs after restore"
     inbound = restored_base / "state" / "exchange" / "pich-leadership" / "inbound"
-    assert stat.S_IMODE(inbound.stat().st_mode) == stat.S_IMODE((graded.locations.exchange / "pich-leadership"
-                                                                 / "inbound").stat().st_mode)
+    assert stat.S_IMODE(inbound.stat().st_mode) == stat.S_IMODE(
+        (graded.locations.exchange / "pich-leadership" / "inbound").stat().st_mode
+    )
 
-    original, restored = rows(graded.base / "state" / "gradebook.db"), rows(restored_base / "state" / "gradebook.db")
+    original, restored = (
+        rows(graded.base / "state" / "gradebook.db"),
+        rows(restored_base / "state" / "gradebook.db"),
+    )
     assert restored == original
     assert {"student", "submitted_assignment", "grade", "comment"} <= set(original)
     assert {row[0] for row in restored["student"]} == {FORGOTTEN, KEPT}  # not the uncommitted row
-    assert any("well argued" in str(row) for row in restored["comment"]), "the tutor's comment is missing"
-    assert rows(restored_base / "hub" / "jupyterhub.sqlite") == rows(graded.base / "hub" / "jupyterhub.sqlite")
+    assert any("well argued" in str(row) for row in restored["comment"]), (
+        "the tutor's comment is missing"
+    )
+    assert rows(restored_base / "hub" / "jupyterhub.sqlite") == rows(
+        graded.base / "hub" / "jupyterhub.sqlite"
+    )
 
 
-def test_the_restored_gradebook_works_through_nbgrader(graded: Graded, archive: Path, restored_base: Path) -> None:
+def test_the_restored_gradebook_works_through_nbgrader(
+    graded: Graded, archive: Path, restored_base: Path
+) -> None:
     assert main(["restore", str(archive), *location_options(restored_base)]) == 0
     from nbgrader.api import Gradebook
 
     scores = {}
     for base in (graded.base, restored_base):
-        with Gradebook(f"sqlite:///{base / 'state' / 'gradebook.db'}", course_id="pich-leadership") as gradebook:
+        with Gradebook(
+            f"sqlite:///{base / 'state' / 'gradebook.db'}", course_id="pich-leadership"
+        ) as gradebook:
             submission = gradebook.find_submission(ASSIGNMENT, FORGOTTEN)
             scores[base] = (submission.score, submission.max_score)
     assert scores[restored_base] == scores[graded.base] and scores[graded.base][0] > 0
 
 
-def test_restore_refuses_to_overwrite(archive: Path, restored_base: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_restore_refuses_to_overwrite(
+    archive: Path, restored_base: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (restored_base / "state").mkdir()
     (restored_base / "state" / "precious.txt").write_text("keep me")
     assert main(["restore", str(archive), *location_options(restored_base)]) == 1
     message = capsys.readouterr().err
     assert "not empty" in message and "state" in message and "Traceback" not in message
     assert (restored_base / "state" / "precious.txt").read_text() == "keep me"
-    assert not (restored_base / "course").exists(), "nothing may be written when the restore is refused"
+    assert not (restored_base / "course").exists(), (
+        "nothing may be written when the restore is refused"
+    )
 
 
-def test_a_damaged_backup_is_reported_not_restored(archive: Path, tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_damaged_backup_is_reported_not_restored(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A file whose content no longer matches its checksum fails the restore with a plain message."""
     damaged = tmp_path / "damaged.tar.gz"
     with tarfile.open(archive) as source, tarfile.open(damaged, "w:gz") as target:
@@ -148,8 +175,9 @@ def test_a_damaged_backup_is_reported_not_restored(archive: Path, tmp_path: Path
     assert "differ from the backup" in capsys.readouterr().err
 
 
-def test_a_truncated_backup_is_reported_plainly(archive: Path, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_truncated_backup_is_reported_plainly(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     truncated = tmp_path / "truncated.tar.gz"
     truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
     assert main(["restore", str(truncated), *location_options(tmp_path / "into")]) == 1
@@ -164,14 +192,17 @@ def test_a_truncated_backup_is_reported_plainly(archive: Path, tmp_path: Path,
         (["backup", "--course", "/nonexistent/course"], "is not a course folder"),
     ],
 )
-def test_user_errors_exit_1_with_a_plain_message(argv: list[str], expected: str,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_user_errors_exit_1_with_a_plain_message(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err
 
 
-def test_a_file_that_is_not_a_backup_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_file_that_is_not_a_backup_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     other = tmp_path / "other.tar.gz"
     with tarfile.open(other, "w:gz") as tar:
         tar.add(__file__, arcname="course/x.py")
@@ -181,13 +212,15 @@ def test_a_file_that_is_not_a_backup_is_refused(tmp_path: Path, capsys: pytest.C
 
 def test_parts_nested_in_the_local_layout_follow_their_outer_part(tmp_path: Path) -> None:
     """course/var/hub/home: each stored once, and restored inside its outer part's new place."""
-    manifest = {"parts": {
-        "course": {"path": "/old/course", "inside": None, "relative": None},
-        "state": {"path": "/old/course/var", "inside": "course", "relative": "var"},
-        "hub": {"path": "/old/course/var/hub", "inside": "state", "relative": "hub"},
-        "homes": {"path": "/old/course/var/hub/home", "inside": "hub", "relative": "home"},
-        "exchange": {"path": "/srv/exchange", "inside": None, "relative": None},
-    }}
+    manifest = {
+        "parts": {
+            "course": {"path": "/old/course", "inside": None, "relative": None},
+            "state": {"path": "/old/course/var", "inside": "course", "relative": "var"},
+            "hub": {"path": "/old/course/var/hub", "inside": "state", "relative": "hub"},
+            "homes": {"path": "/old/course/var/hub/home", "inside": "hub", "relative": "home"},
+            "exchange": {"path": "/srv/exchange", "inside": None, "relative": None},
+        }
+    }
     targets = backup_module.targets_for(manifest, {"course": tmp_path / "new", "exchange": None})
     assert targets["homes"] == tmp_path / "new" / "var" / "hub" / "home"
     assert targets["exchange"] == Path("/srv/exchange")

@@ -23,7 +23,11 @@ from changekit.cli import main
 from tests.admin.conftest import FORGOTTEN, Graded, copy_of, location_options
 from tests.hub.conftest import answers, pick_port, wait_until
 
-pytestmark = [pytest.mark.hub, pytest.mark.lifecycle, pytest.mark.xdist_group("admin-graded-course")]
+pytestmark = [
+    pytest.mark.hub,
+    pytest.mark.lifecycle,
+    pytest.mark.xdist_group("admin-graded-course"),
+]
 
 
 @dataclass(frozen=True)
@@ -34,8 +38,11 @@ class RealHub:
     db_url: str
 
     def user_status(self, name: str) -> int:
-        return requests.get(f"{self.url}/hub/api/users/{name}", timeout=30,
-                            headers={"Authorization": f"token {self.admin_token}"}).status_code
+        return requests.get(
+            f"{self.url}/hub/api/users/{name}",
+            timeout=30,
+            headers={"Authorization": f"token {self.admin_token}"},
+        ).status_code
 
 
 def hub_config(folder: Path, port: int, admin_token: str, weak_token: str) -> str:
@@ -48,9 +55,9 @@ c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = {port + 2}
 c.ConfigurableHTTPProxy.command = [{str(bin_dir / "configurable-http-proxy")!r}]
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{port + 1}"
-c.JupyterHub.db_url = "sqlite:///{folder / 'jupyterhub.sqlite'}"
-c.JupyterHub.cookie_secret_file = {str(folder / 'cookie_secret')!r}
-c.JupyterHub.pid_file = {str(folder / 'jupyterhub.pid')!r}
+c.JupyterHub.db_url = "sqlite:///{folder / "jupyterhub.sqlite"}"
+c.JupyterHub.cookie_secret_file = {str(folder / "cookie_secret")!r}
+c.JupyterHub.pid_file = {str(folder / "jupyterhub.pid")!r}
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allow_all = True
 c.JupyterHub.services = [
@@ -72,11 +79,17 @@ def real_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealHub]:
     (folder / "jupyterhub_config.py").write_text(hub_config(folder, port, admin_token, weak_token))
     log = folder / "hub.log"
     with log.open("w") as out:
-        process = subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f", "jupyterhub_config.py"],
-                                   cwd=folder, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "jupyterhub"), "-f", "jupyterhub_config.py"],
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: answers(f"{url}/hub/api"), f"the hub's API at {url}/hub/api", 300, process, log)
+        wait_until(
+            lambda: answers(f"{url}/hub/api"), f"the hub's API at {url}/hub/api", 300, process, log
+        )
         yield RealHub(url, admin_token, weak_token, f"sqlite:///{folder / 'jupyterhub.sqlite'}")
     finally:
         process.send_signal(signal.SIGTERM)
@@ -92,17 +105,32 @@ def base(graded: Graded, tmp_path: Path, real_hub: RealHub) -> Path:
     """A copy of the graded course whose hub is the real one (its own hub database left out)."""
     copy = copy_of(graded, tmp_path)
     (copy / "hub" / "jupyterhub.sqlite").unlink()
-    created = requests.post(f"{real_hub.url}/hub/api/users/{FORGOTTEN}", timeout=30,
-                            headers={"Authorization": f"token {real_hub.admin_token}"})
+    created = requests.post(
+        f"{real_hub.url}/hub/api/users/{FORGOTTEN}",
+        timeout=30,
+        headers={"Authorization": f"token {real_hub.admin_token}"},
+    )
     assert created.status_code == 201, created.text
     return copy
 
 
-def test_the_hub_user_is_deleted_through_the_rest_api(base: Path, real_hub: RealHub, monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_hub_user_is_deleted_through_the_rest_api(
+    base: Path,
+    real_hub: RealHub,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.setenv("CHANGEKIT_HUB_TOKEN", real_hub.admin_token)
     assert real_hub.user_status(FORGOTTEN) == 200
-    argv = ["forget", FORGOTTEN, "--yes", "--hub-url", real_hub.url, "--hub-db-url", real_hub.db_url]
+    argv = [
+        "forget",
+        FORGOTTEN,
+        "--yes",
+        "--hub-url",
+        real_hub.url,
+        "--hub-db-url",
+        real_hub.db_url,
+    ]
     assert main([*argv, *location_options(base)]) == 0
     report = capsys.readouterr().out
     assert f"hub user '{FORGOTTEN}' (via the hub's REST API" in report.split("Removed")[1]
@@ -110,12 +138,26 @@ def test_the_hub_user_is_deleted_through_the_rest_api(base: Path, real_hub: Real
     assert "Still mentioning" not in report
 
 
-def test_a_token_without_the_scope_is_refused_plainly(base: Path, real_hub: RealHub, monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_token_without_the_scope_is_refused_plainly(
+    base: Path,
+    real_hub: RealHub,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.setenv("CHANGEKIT_HUB_TOKEN", real_hub.weak_token)
-    argv = ["forget", FORGOTTEN, "--yes", "--hub-url", real_hub.url, "--hub-db-url", real_hub.db_url]
+    argv = [
+        "forget",
+        FORGOTTEN,
+        "--yes",
+        "--hub-url",
+        real_hub.url,
+        "--hub-db-url",
+        real_hub.db_url,
+    ]
     assert main([*argv, *location_options(base)]) == 1
     err = capsys.readouterr().err
     assert "admin:users" in err and "Traceback" not in err
     assert real_hub.user_status(FORGOTTEN) == 200
-    assert (base / "course" / "submitted" / FORGOTTEN).is_dir(), "nothing may be erased when the hub refuses"
+    assert (base / "course" / "submitted" / FORGOTTEN).is_dir(), (
+        "nothing may be erased when the hub refuses"
+    )

@@ -52,12 +52,35 @@ def refused(store: AnswerStore, key: str, answer) -> str:
 @pytest.mark.parametrize(
     ("answer", "key", "field", "what", "identifier"),
     [
-        (Reflection(outcomes={"LO1": OutcomeReflection(what=f"Saw the child (NHS no. {NHS_NUMBER}) in clinic")}),
-         "reflection", "outcomes / LO1 / what", "a valid NHS number", NHS_NUMBER),
-        (SmartAim(population=f"children living around {POSTCODE}"),
-         "smart_aim", "population", "a full postcode", POSTCODE),
-        (Stakeholders(stakeholders=[Stakeholder(name="Health visitor", plan=f"Ask about the boy, DOB {BIRTH_DATE}")]),
-         "stakeholders", "stakeholders / 1 / plan", "a full date of birth", BIRTH_DATE),
+        (
+            Reflection(
+                outcomes={
+                    "LO1": OutcomeReflection(what=f"Saw the child (NHS no. {NHS_NUMBER}) in clinic")
+                }
+            ),
+            "reflection",
+            "outcomes / LO1 / what",
+            "a valid NHS number",
+            NHS_NUMBER,
+        ),
+        (
+            SmartAim(population=f"children living around {POSTCODE}"),
+            "smart_aim",
+            "population",
+            "a full postcode",
+            POSTCODE,
+        ),
+        (
+            Stakeholders(
+                stakeholders=[
+                    Stakeholder(name="Health visitor", plan=f"Ask about the boy, DOB {BIRTH_DATE}")
+                ]
+            ),
+            "stakeholders",
+            "stakeholders / 1 / plan",
+            "a full date of birth",
+            BIRTH_DATE,
+        ),
     ],
 )
 def test_an_identifier_in_free_text_is_refused_naming_the_field_not_the_identifier(
@@ -91,13 +114,17 @@ def test_near_misses_are_saved(path: Path, text: str) -> None:
     assert on_disk(path)["smart_aim"]["statement"] == text
 
 
-@pytest.mark.parametrize("text", [f"born on {BIRTH_DATE}", "date of birth: 3 April 2019", f"{BIRTH_DATE} (D.O.B.)"])
+@pytest.mark.parametrize(
+    "text", [f"born on {BIRTH_DATE}", "date of birth: 3 April 2019", f"{BIRTH_DATE} (D.O.B.)"]
+)
 def test_dates_of_birth_are_recognised_however_written(path: Path, text: str) -> None:
     message = refused(AnswerStore(path), "smart_aim", SmartAim(measure=text))
     assert "measure: a full date of birth" in message
 
 
-def test_the_form_keeps_what_was_typed_and_saves_again_once_the_identifier_is_gone(path: Path) -> None:
+def test_the_form_keeps_what_was_typed_and_saves_again_once_the_identifier_is_gone(
+    path: Path,
+) -> None:
     form = forms.smart_aim(path)
     form.population.value = "Children under 5 registered with the Grove practice"
     assert on_disk(path)["smart_aim"]["population"].startswith("Children under 5")
@@ -107,7 +134,10 @@ def test_the_form_keeps_what_was_typed_and_saves_again_once_the_identifier_is_go
     assert "population: a full postcode" in form.notice.value and "Not saved" in form.notice.value
     assert POSTCODE not in form.notice.value
     assert form.population.value.endswith(POSTCODE)  # the trainee's text is still in the box
-    assert on_disk(path)["smart_aim"]["population"] == "Children under 5 registered with the Grove practice"
+    assert (
+        on_disk(path)["smart_aim"]["population"]
+        == "Children under 5 registered with the Grove practice"
+    )
 
     form.population.value = "Children under 5 registered with the Grove practice, SW1A"
     assert on_disk(path)["smart_aim"]["population"].endswith("SW1A")

@@ -35,8 +35,12 @@ def production(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     sqlite3.connect(hub / "jupyterhub.sqlite").close()
     (hub / "jupyterhub.pid").write_text("1")
     (tmp_path / "home" / "ana").mkdir(parents=True)
-    for name, value in {"CHANGEKIT_COURSE_ROOT": course, "CHANGEKIT_STATE_DIR": course / "var",
-                        "CHANGEKIT_EXCHANGE": exchange, "CHANGEKIT_HUB_DIR": hub}.items():
+    for name, value in {
+        "CHANGEKIT_COURSE_ROOT": course,
+        "CHANGEKIT_STATE_DIR": course / "var",
+        "CHANGEKIT_EXCHANGE": exchange,
+        "CHANGEKIT_HUB_DIR": hub,
+    }.items():
         monkeypatch.setenv(name, str(value))
     return tmp_path
 
@@ -49,12 +53,20 @@ def test_locations_follow_the_settings(production: Path) -> None:
     assert found.hub == production / "opt" / "pich" / "hub"
     assert found.gradebook_url == f"sqlite:///{found.state / 'gradebook.db'}"
     assert found.hub_db_url == f"sqlite:///{found.hub / 'jupyterhub.sqlite'}"
-    assert found.submissions == tuple(found.course / n for n in ("submitted", "autograded", "feedback"))
+    assert found.submissions == tuple(
+        found.course / n for n in ("submitted", "autograded", "feedback")
+    )
 
 
-def test_backup_of_the_production_layout(production: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_backup_of_the_production_layout(
+    production: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["backup", "--homes", str(production / "home")]) == 0
-    archive = next((production / "srv" / "pich" / "course" / "var" / "backups").glob("pich-leadership-backup-*.tar.gz"))
+    archive = next(
+        (production / "srv" / "pich" / "course" / "var" / "backups").glob(
+            "pich-leadership-backup-*.tar.gz"
+        )
+    )
     with tarfile.open(archive) as tar:
         manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
         names = tar.getnames()
@@ -62,5 +74,9 @@ def test_backup_of_the_production_layout(production: Path, capsys: pytest.Captur
     assert manifest["parts"]["exchange"]["inside"] is None
     assert manifest["databases"]["hub"]["part"] == "hub"
     assert "course/submitted/ana/a1/a1.ipynb" in names and "homes/ana" in names
-    assert not any(name.startswith("state/backups") or name.endswith("jupyterhub.pid") for name in names)
-    assert "hub/jupyterhub.sqlite" not in names, "the hub database goes in only as a consistent copy"
+    assert not any(
+        name.startswith("state/backups") or name.endswith("jupyterhub.pid") for name in names
+    )
+    assert "hub/jupyterhub.sqlite" not in names, (
+        "the hub database goes in only as a consistent copy"
+    )

@@ -421,11 +421,17 @@ def gigabytes(size: str) -> float:
 def test_values_are_sized_for_a_few_hundred_trainees(values: dict[str, Any]) -> None:
     """The README's sizing table: 512M guarantee, packed user pods, placeholders, core and user pools."""
     memory = values["singleuser"]["memory"]
-    assert gigabytes(memory["guarantee"]) <= 0.55, "a trainee's guarantee should be about 512M (README, Sizing)"
-    assert gigabytes(memory["limit"]) >= 4 * 0.25, "the limit should hold four open notebooks of 250 MB"
+    assert gigabytes(memory["guarantee"]) <= 0.55, (
+        "a trainee's guarantee should be about 512M (README, Sizing)"
+    )
+    assert gigabytes(memory["limit"]) >= 4 * 0.25, (
+        "the limit should hold four open notebooks of 250 MB"
+    )
     scheduling = values["scheduling"]
     assert scheduling["userScheduler"]["enabled"] and scheduling["podPriority"]["enabled"]
-    assert scheduling["userPlaceholder"]["enabled"] and scheduling["userPlaceholder"]["replicas"] >= 1
+    assert (
+        scheduling["userPlaceholder"]["enabled"] and scheduling["userPlaceholder"]["replicas"] >= 1
+    )
     assert scheduling["userPods"]["nodeAffinity"]["matchNodePurpose"] in {"prefer", "require"}
 
 
@@ -435,21 +441,29 @@ def test_volumes_hold_three_hundred_trainees_at_the_measured_size() -> None:
     course = re.search(r"name: pich-course\n.*?storage: (\S+)", readme, re.DOTALL).group(1)
     assert gigabytes(course) >= 300 * 15e-3, f"pich-course {course} is too small for 300 trainees"
     ngshare = load_yaml(DEPLOY / "ngshare-values.yaml")["pvc"]["storage"]
-    assert gigabytes(ngshare) >= 300 * 8e-3, f"ngshare's volume {ngshare} is too small for 300 trainees"
+    assert gigabytes(ngshare) >= 300 * 8e-3, (
+        f"ngshare's volume {ngshare} is too small for 300 trainees"
+    )
 
 
-def test_the_formgrader_leaves_collection_to_ngshare(values: dict[str, Any], tmp_path: Path) -> None:
+def test_the_formgrader_leaves_collection_to_ngshare(
+    values: dict[str, Any], tmp_path: Path
+) -> None:
     """On Kubernetes the course config must not replace ngshare's collector with the filesystem one."""
     from changekit.course import course_config
 
     container = next(c for c in values["hub"]["extraContainers"] if c["name"] == "formgrader")
     env = {item["name"]: item.get("value") for item in container["env"]}
-    assert env.get("CHANGEKIT_NGSHARE") == "1", "the formgrader container must say its exchange is ngshare"
+    assert env.get("CHANGEKIT_NGSHARE") == "1", (
+        "the formgrader container must say its exchange is ngshare"
+    )
     state = {"CHANGEKIT_STATE_DIR": str(tmp_path)}
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {**state, "CHANGEKIT_NGSHARE": "1"}.items():
             patch.setenv(name, value)
-        assert "collect" not in course_config(ROOT).ExchangeFactory, "ngshare's collector was replaced"
+        assert "collect" not in course_config(ROOT).ExchangeFactory, (
+            "ngshare's collector was replaced"
+        )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CHANGEKIT_STATE_DIR", str(tmp_path))
         patch.delenv("CHANGEKIT_NGSHARE", raising=False)

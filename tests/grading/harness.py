@@ -141,7 +141,10 @@ def model_form_answers(notebook: nbformat.NotebookNode) -> dict[str, object]:
         for node in ast.walk(ast.parse(cell.source)):
             if isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values, strict=True):
-                    if isinstance(value, ast.Call) and getattr(value.func, "attr", "") == "model_validate":
+                    if (
+                        isinstance(value, ast.Call)
+                        and getattr(value.func, "attr", "") == "model_validate"
+                    ):
                         answers[ast.literal_eval(key)] = ast.literal_eval(value.args[0])
     return answers
 
@@ -152,8 +155,10 @@ MARK_SCHEME_BEGIN, MARK_SCHEME_END = "<!-- BEGIN MARK SCHEME -->", "<!-- END MAR
 def manually_graded(notebook: nbformat.NotebookNode) -> list[int]:
     """Indexes of the cells a tutor marks: written answers and tasks."""
     return [
-        index for index, cell in enumerate(notebook.cells)
-        if (meta := cell.metadata.get("nbgrader", {})).get("task") or (meta.get("grade") and meta.get("solution"))
+        index
+        for index, cell in enumerate(notebook.cells)
+        if (meta := cell.metadata.get("nbgrader", {})).get("task")
+        or (meta.get("grade") and meta.get("solution"))
     ]
 
 
@@ -168,8 +173,10 @@ def mark_scheme_above(notebook: nbformat.NotebookNode, index: int) -> str:
 def grade_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     """Autograded cells (tests) of a notebook, in order."""
     return [
-        cell for cell in notebook.cells
-        if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata["nbgrader"].get("solution")
+        cell
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("grade")
+        and not cell.metadata["nbgrader"].get("solution")
     ]
 
 
@@ -177,7 +184,9 @@ def hidden_test_lines(notebook: nbformat.NotebookNode) -> list[str]:
     """Every non-trivial line between hidden-test markers in a source notebook."""
     lines = []
     for cell in notebook.cells:
-        for block in re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, re.DOTALL):
+        for block in re.findall(
+            r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, re.DOTALL
+        ):
             lines += [line.strip() for line in block.splitlines() if len(line.strip()) > 12]
     return lines
 

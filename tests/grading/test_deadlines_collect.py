@@ -25,7 +25,10 @@ from changekit.grading.export import export
 from changekit.settings import settings_from
 from tests.grading.tiny_course import ASSIGNMENT, env_for, make_course
 
-pytestmark = [pytest.mark.lifecycle, pytest.mark.xdist_group("deadlines")]  # one graded round per run
+pytestmark = [
+    pytest.mark.lifecycle,
+    pytest.mark.xdist_group("deadlines"),
+]  # one graded round per run
 COURSE_ID = "pich-leadership"
 
 
@@ -45,14 +48,29 @@ class Trainee:
         self.env = {"JUPYTER_DATA_DIR": str(self.home / ".jupyter-data")}
 
     def fetch(self) -> None:
-        nbgrader("fetch_assignment", ASSIGNMENT, f"--course={COURSE_ID}", f"--student={self.name}",
-                 cwd=self.home, env=self.env)
+        nbgrader(
+            "fetch_assignment",
+            ASSIGNMENT,
+            f"--course={COURSE_ID}",
+            f"--student={self.name}",
+            cwd=self.home,
+            env=self.env,
+        )
 
     def submit(self) -> str:
         """Submit and return the timestamp the exchange recorded."""
-        nbgrader("submit", ASSIGNMENT, f"--course={COURSE_ID}", f"--student={self.name}", cwd=self.home, env=self.env)
+        nbgrader(
+            "submit",
+            ASSIGNMENT,
+            f"--course={COURSE_ID}",
+            f"--student={self.name}",
+            cwd=self.home,
+            env=self.env,
+        )
         inbound = self.home.parent.parent / "state" / "exchange" / COURSE_ID / "inbound"
-        folders = sorted(inbound.glob(f"{self.name}+{ASSIGNMENT}+*"), key=lambda p: p.stat().st_mtime_ns)
+        folders = sorted(
+            inbound.glob(f"{self.name}+{ASSIGNMENT}+*"), key=lambda p: p.stat().st_mtime_ns
+        )
         return (folders[-1] / "timestamp.txt").read_text().strip()
 
 
@@ -80,14 +98,21 @@ def round_(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
 
 def test_collect_takes_the_on_time_submission_and_honours_extensions(round_: dict) -> None:
-    root, env, stamps, settings = round_["root"], round_["env"], round_["stamps"], round_["settings"]
+    root, env, stamps, settings = (
+        round_["root"],
+        round_["env"],
+        round_["stamps"],
+        round_["settings"],
+    )
     # Before the extension: ana's on-time submission, not her later one.
     nbgrader("collect", ASSIGNMENT, cwd=root, env=env)
     assert collected(root, "ana") == stamps["ana_on_time"]
     assert collected(root, "ben") == stamps["ben_late"]
     with Gradebook(settings.db_url, settings.course_id) as gradebook:
         due = gradebook.find_assignment(ASSIGNMENT).duedate
-    assert due == gradebook_time(round_["due"].replace(tzinfo=LONDON)), "the calendar's due date is not in the gradebook"
+    assert due == gradebook_time(round_["due"].replace(tzinfo=LONDON)), (
+        "the calendar's due date is not in the gradebook"
+    )
 
     # An extension for ana makes her late submission the one that counts, and collect replaces it.
     extension = grant_extension(settings, ASSIGNMENT, "ana", days=1)
@@ -113,7 +138,9 @@ def graded(round_: dict) -> dict:
 def test_autograde_reports_lateness_against_each_trainees_own_due_date(graded: dict) -> None:
     settings = graded["settings"]
     with Gradebook(settings.db_url, settings.course_id) as gradebook:
-        late = {s.student.id: s.total_seconds_late for s in gradebook.assignment_submissions(ASSIGNMENT)}
+        late = {
+            s.student.id: s.total_seconds_late for s in gradebook.assignment_submissions(ASSIGNMENT)
+        }
         ben_extension = gradebook.find_submission(ASSIGNMENT, "ben").extension
     assert late["ana"] == 0
     assert late["ben"] == 0, "ben's extension was lost by autograde"
@@ -128,7 +155,9 @@ def test_an_extension_needs_a_released_assignment_and_is_never_negative(round_: 
         grant_extension(round_["settings"], ASSIGNMENT, "ana", days=-1)
 
 
-def test_the_export_shows_submission_time_due_date_extension_and_lateness(graded: dict, tmp_path: Path) -> None:
+def test_the_export_shows_submission_time_due_date_extension_and_lateness(
+    graded: dict, tmp_path: Path
+) -> None:
     written = export(tmp_path / "grades.csv", root=graded["root"], env=graded["env"])
     sheet = pd.read_csv(written.by_trainee, keep_default_na=False).set_index("student")
     lateness = sheet[f"{ASSIGNMENT}:lateness"]

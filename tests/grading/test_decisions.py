@@ -33,37 +33,125 @@ class Decision:
 
 
 DECISIONS = [
-    Decision("quantify_a_service_problem", "setup", "decide_practice", "test_first_practice",
-             "first_practice_to_visit", "Y90004", "shows where the problem is, not what works"),
-    Decision("quantify_a_service_problem", "setup", "decide_practice", "test_first_practice",
-             "first_practice_to_visit", "Y90007", "no more than chance would give"),
-    Decision("quantify_a_service_problem", "setup", "decide_latest_point", "test_latest_point",
-             "latest_point_signal", "common cause", "A point inside the limits can still be special cause"),
-    Decision("quantify_a_service_problem", "setup", "decide_launch_month", "test_launch_month",
-             "launch_month_signal", "special cause improvement", "rebase once a change has bedded in"),
-    Decision("local_landscape", "imports", "decide_practice", "test_practice_effect",
-             "practice_not_explained_by_deprivation", "Y90027", "times the A&E use its population would predict"),
-    Decision("local_landscape", "imports", "decide_segment", "test_target_segment",
-             "target_segment", "healthy", "has no unmet need in the gap map"),
-    Decision("local_landscape", "imports", "decide_segment", "test_target_segment",
-             "target_segment", "acute_severe", "carries the largest share of the cost"),
-    Decision("patient_experience", "imports", "decide_acuity", "test_acuity_when_shut",
-             "acuity_when_shut", "sicker when shut", "are not, as a group, sicker"),
-    Decision("national_standards_asthma", "setup", "decide_practice", "test_practice_to_learn_from",
-             "practice_to_learn_from", "Y90028", "it cannot show what works"),
-    Decision("national_standards_asthma", "setup", "decide_aim", "test_aim_reachable",
-             "aim_reachable_without_change", True, "by changing the system"),
-    Decision("baby_clinic_economics", "setup", "decide_pessimistic", "test_saves_money_at_pessimistic",
-             "saves_money_at_pessimistic", True, "a loss. A saving at the base case is not a saving you can promise"),
-    Decision("baby_clinic_economics", "setup", "decide_spread", "test_spread_advice",
-             "spread_advice", "spread to all four now", "test it in one or two sites"),
+    Decision(
+        "quantify_a_service_problem",
+        "setup",
+        "decide_practice",
+        "test_first_practice",
+        "first_practice_to_visit",
+        "Y90004",
+        "shows where the problem is, not what works",
+    ),
+    Decision(
+        "quantify_a_service_problem",
+        "setup",
+        "decide_practice",
+        "test_first_practice",
+        "first_practice_to_visit",
+        "Y90007",
+        "no more than chance would give",
+    ),
+    Decision(
+        "quantify_a_service_problem",
+        "setup",
+        "decide_latest_point",
+        "test_latest_point",
+        "latest_point_signal",
+        "common cause",
+        "A point inside the limits can still be special cause",
+    ),
+    Decision(
+        "quantify_a_service_problem",
+        "setup",
+        "decide_launch_month",
+        "test_launch_month",
+        "launch_month_signal",
+        "special cause improvement",
+        "rebase once a change has bedded in",
+    ),
+    Decision(
+        "local_landscape",
+        "imports",
+        "decide_practice",
+        "test_practice_effect",
+        "practice_not_explained_by_deprivation",
+        "Y90027",
+        "times the A&E use its population would predict",
+    ),
+    Decision(
+        "local_landscape",
+        "imports",
+        "decide_segment",
+        "test_target_segment",
+        "target_segment",
+        "healthy",
+        "has no unmet need in the gap map",
+    ),
+    Decision(
+        "local_landscape",
+        "imports",
+        "decide_segment",
+        "test_target_segment",
+        "target_segment",
+        "acute_severe",
+        "carries the largest share of the cost",
+    ),
+    Decision(
+        "patient_experience",
+        "imports",
+        "decide_acuity",
+        "test_acuity_when_shut",
+        "acuity_when_shut",
+        "sicker when shut",
+        "are not, as a group, sicker",
+    ),
+    Decision(
+        "national_standards_asthma",
+        "setup",
+        "decide_practice",
+        "test_practice_to_learn_from",
+        "practice_to_learn_from",
+        "Y90028",
+        "it cannot show what works",
+    ),
+    Decision(
+        "national_standards_asthma",
+        "setup",
+        "decide_aim",
+        "test_aim_reachable",
+        "aim_reachable_without_change",
+        True,
+        "by changing the system",
+    ),
+    Decision(
+        "baby_clinic_economics",
+        "setup",
+        "decide_pessimistic",
+        "test_saves_money_at_pessimistic",
+        "saves_money_at_pessimistic",
+        True,
+        "a loss. A saving at the base case is not a saving you can promise",
+    ),
+    Decision(
+        "baby_clinic_economics",
+        "setup",
+        "decide_spread",
+        "test_spread_advice",
+        "spread_advice",
+        "spread to all four now",
+        "test it in one or two sites",
+    ),
 ]
 
 
 def cells(assignment: str) -> dict[str, str]:
     path = course_root() / "source" / assignment / f"{assignment}.ipynb"
     notebook = nbformat.read(path, as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in notebook.cells if "nbgrader" in c.metadata}
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in notebook.cells
+        if "nbgrader" in c.metadata
+    }
 
 
 def run(source: str, namespace: dict[str, object]) -> str:
@@ -78,10 +166,12 @@ def run(source: str, namespace: dict[str, object]) -> str:
 @pytest.fixture
 def in_source(monkeypatch: pytest.MonkeyPatch):
     """Run cells in an assignment's source folder, as the autograder runs them in the submission."""
+
     def enter(assignment: str) -> Path:
         folder = course_root() / "source" / assignment
         monkeypatch.chdir(folder)
         return folder
+
     return enter
 
 
@@ -92,7 +182,9 @@ def namespace_for(decision: Decision) -> tuple[dict[str, str], dict[str, object]
     return source, namespace
 
 
-@pytest.mark.parametrize("decision", DECISIONS, ids=lambda d: f"{d.assignment}:{d.variable}={d.wrong}")
+@pytest.mark.parametrize(
+    "decision", DECISIONS, ids=lambda d: f"{d.assignment}:{d.variable}={d.wrong}"
+)
 def test_the_models_choice_gets_the_marks(decision: Decision, in_source) -> None:
     in_source(decision.assignment)
     source, namespace = namespace_for(decision)
@@ -101,8 +193,12 @@ def test_the_models_choice_gets_the_marks(decision: Decision, in_source) -> None
     assert f"Recorded: {decision.variable} = {namespace[decision.variable]!r}" in printed
 
 
-@pytest.mark.parametrize("decision", DECISIONS, ids=lambda d: f"{d.assignment}:{d.variable}={d.wrong}")
-def test_a_plausible_wrong_choice_gets_none_and_the_reasoning(decision: Decision, in_source) -> None:
+@pytest.mark.parametrize(
+    "decision", DECISIONS, ids=lambda d: f"{d.assignment}:{d.variable}={d.wrong}"
+)
+def test_a_plausible_wrong_choice_gets_none_and_the_reasoning(
+    decision: Decision, in_source
+) -> None:
     in_source(decision.assignment)
     source, namespace = namespace_for(decision)
     run(source[decision.answer], namespace)
@@ -114,17 +210,26 @@ def test_a_plausible_wrong_choice_gets_none_and_the_reasoning(decision: Decision
     assert message.startswith("You chose") and str(decision.wrong) in message.split(".")[0]
     assert decision.because in message
     assert str(right) in message, "after marking, the feedback says what the data give"
-    others = [d for d in DECISIONS if d.assignment == decision.assignment and d.variable != decision.variable]
+    others = [
+        d
+        for d in DECISIONS
+        if d.assignment == decision.assignment and d.variable != decision.variable
+    ]
     for other in others:
         run(source[other.answer], namespace)
         answer = namespace[other.variable]
         if isinstance(answer, str):
-            assert answer not in message.replace(str(decision.wrong), ""), f"the feedback for {decision.variable} gives away {other.variable}"
+            assert answer not in message.replace(str(decision.wrong), ""), (
+                f"the feedback for {decision.variable} gives away {other.variable}"
+            )
 
 
-@pytest.mark.parametrize("decision", DECISIONS[:1] + DECISIONS[4:5] + DECISIONS[9:10],
-                         ids=lambda d: d.variable)
-def test_a_choice_outside_the_options_is_caught_before_marking(decision: Decision, in_source) -> None:
+@pytest.mark.parametrize(
+    "decision", DECISIONS[:1] + DECISIONS[4:5] + DECISIONS[9:10], ids=lambda d: d.variable
+)
+def test_a_choice_outside_the_options_is_caught_before_marking(
+    decision: Decision, in_source
+) -> None:
     in_source(decision.assignment)
     source, namespace = namespace_for(decision)
     namespace[decision.variable] = "not sure"

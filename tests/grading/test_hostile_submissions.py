@@ -56,7 +56,7 @@ HOSTILE = ("thief", "vandal", "lingerer", "filler", "forker")
 #: A distinct ``sleep`` duration per grading run, so that a leftover process can be found by its command line.
 LINGER = {"changekit": "7001.1", "stock": "7001.2", "unsandboxed": "7001.3"}
 
-PRELUDE = '''x = 6 * 7
+PRELUDE = """x = 6 * 7
 import os, socket, sqlite3, subprocess
 
 
@@ -67,7 +67,7 @@ def attempt(name, action):
         print(f"BLOCKED {name}: {type(error).__name__}: {error}")
     else:
         print(f"BREACH {name}: {result!r}"[:200])
-'''
+"""
 
 
 def hostile_code(student: str, root: Path, state: Path, port: int, label: str) -> str:
@@ -84,7 +84,7 @@ def tokens():
 attempt("environment", tokens)
 attempt("network", lambda: socket.create_connection(("127.0.0.1", {port}), timeout=5).sendall(b"{label}"))
 ''',
-        "vandal": f'''
+        "vandal": f"""
 attempt("other-write", lambda: open({str(other / "planted.txt")!r}, "w").write("planted"))
 def rewrite_grades():
     db = sqlite3.connect("file:{state / "gradebook.db"}?mode=rw", uri=True, timeout=60)
@@ -92,11 +92,11 @@ def rewrite_grades():
     db.commit()
     return changed
 attempt("gradebook", rewrite_grades)
-''',
+""",
         "lingerer": f'''
 print("STARTED", subprocess.Popen(["sleep", "{LINGER[label]}"], start_new_session=True).pid)
 ''',
-        "filler": f'''
+        "filler": f"""
 fd, written = os.open("filler.bin", os.O_WRONLY | os.O_CREAT), 0
 try:
     for _ in range(100):
@@ -108,8 +108,8 @@ print("DISK wrote", written // 2**20, "MB")
 import glob
 for run in glob.glob({str(Path(tempfile.gettempdir()) / "changekit-kernel-*" / "run")!r}):
     attempt("socket-folder", lambda: open(run + "/planted", "w").write("x"))
-''',
-        "forker": '''
+""",
+        "forker": """
 children = []
 try:
     for _ in range(300):
@@ -120,7 +120,7 @@ print("FORK started", len(children))
 for child in children:
     child.kill()
     child.wait()
-''',
+""",
     }
     return PRELUDE + attacks[student]
 
@@ -143,14 +143,20 @@ def submit(base: Path, port: int, label: str, *, tampered: bool) -> None:
         duplicate, edited = nbformat.from_dict(model), nbformat.from_dict(model)
         duplicate.cells.insert(2, nbformat.from_dict(model.cells[1]))
         edited.cells[4].source = "assert True"
-        notebooks |= {"deaf": synthetic.submission(source, release, replace={"second": DEAF_CODE}),
-                      "duplicate": duplicate, "edited_test": edited, "renamed": model, "missing": model}
+        notebooks |= {
+            "deaf": synthetic.submission(source, release, replace={"second": DEAF_CODE}),
+            "duplicate": duplicate,
+            "edited_test": edited,
+            "renamed": model,
+            "missing": model,
+        }
     for student, notebook in notebooks.items():
         synthetic.place_submission(root, ASSIGNMENT, student, notebook, when=WHEN)
     if tampered:
         folder = root / "submitted"
         (folder / "renamed" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").rename(
-            folder / "renamed" / ASSIGNMENT / f"{ASSIGNMENT} (1).ipynb")
+            folder / "renamed" / ASSIGNMENT / f"{ASSIGNMENT} (1).ipynb"
+        )
         (folder / "missing" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").unlink()
 
 
@@ -193,7 +199,11 @@ def lingering(label: str) -> list[psutil.Process]:
 
 def sandbox_processes() -> list[psutil.Process]:
     """Processes running under a sandbox user id (only given when the grader is root)."""
-    return [p for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real >= ROOT_UID_BASE]
+    return [
+        p
+        for p in psutil.process_iter(["uids"])
+        if p.info["uids"] and p.info["uids"].real >= ROOT_UID_BASE
+    ]
 
 
 @dataclass
@@ -219,7 +229,10 @@ class Run:
             path = self.root / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
             notebook = nbformat.read(path, as_version=4)
             self.outputs[student] = "".join(
-                output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", []))
+                output.get("text", "")
+                for cell in notebook.cells
+                for output in cell.get("outputs", [])
+            )
         (self.root / "autograded" / "filler" / ASSIGNMENT / "filler.bin").unlink(missing_ok=True)
         with course_settings(self.root, self.env).gradebook() as gradebook:
             self.state = snapshot(gradebook, ASSIGNMENT)
@@ -239,8 +252,14 @@ def stock_autograde(run: Run) -> None:
     """Stock ``nbgrader autograde``, its output to a file: a process left behind may hold a pipe open for ever."""
     log = run.base / "autograde.log"
     with open(log, "w", encoding="utf-8") as out:
-        done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "autograde", ASSIGNMENT],
-                              cwd=run.root, env=tool_env(run.env), stdout=out, stderr=subprocess.STDOUT, check=False)
+        done = subprocess.run(
+            [str(Path(sys.executable).parent / "nbgrader"), "autograde", ASSIGNMENT],
+            cwd=run.root,
+            env=tool_env(run.env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
     run.log = log.read_text(encoding="utf-8")
     assert done.returncode == 0, run.log
 
@@ -263,7 +282,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Graded]:
         with ThreadPoolExecutor(1) as background:
             stock = background.submit(stock_autograde, runs["stock"])
             ours = runs["changekit"]
-            ours.report = grade_assignment(ASSIGNMENT, root=ours.root, env=ours.env, jobs=2, progress=False)
+            ours.report = grade_assignment(
+                ASSIGNMENT, root=ours.root, env=ours.env, jobs=2, progress=False
+            )
             stock.result()
         strays = [p.pid for p in sandbox_processes()]
         stock_autograde(runs["unsandboxed"])
@@ -289,7 +310,9 @@ ALWAYS_BLOCKED = ("BREACH environment",)
 @pytest.mark.parametrize("student", ATTACKS)
 def test_every_attack_works_without_the_sandbox(graded: Graded, student: str) -> None:
     printed = graded.unsandboxed.outputs[student]
-    assert all(breach in printed for breach in ATTACKS[student] if breach not in ALWAYS_BLOCKED), printed
+    assert all(breach in printed for breach in ATTACKS[student] if breach not in ALWAYS_BLOCKED), (
+        printed
+    )
     assert "BLOCKED environment" in printed or student != "thief", printed
 
 
@@ -298,7 +321,9 @@ def test_every_attack_works_without_the_sandbox(graded: Graded, student: str) ->
 def test_every_attack_fails_in_the_sandbox(graded: Graded, label: str, student: str) -> None:
     printed = getattr(graded, label).outputs[student]
     assert "BREACH" not in printed, printed
-    assert printed.count("BLOCKED") == len(ATTACKS[student]), f"the attacks did not all run: {printed}"
+    assert printed.count("BLOCKED") == len(ATTACKS[student]), (
+        f"the attacks did not all run: {printed}"
+    )
 
 
 def test_the_hidden_tests_and_the_token_stay_out_of_the_output(graded: Graded) -> None:
@@ -336,7 +361,10 @@ def test_the_gradebook_is_rewritten_without_the_sandbox(graded: Graded) -> None:
 def test_no_file_is_planted_in_another_submission(graded: Graded) -> None:
     planted = "submitted/model/" + ASSIGNMENT + "/planted.txt"
     assert (graded.unsandboxed.root / planted).exists()
-    assert not (graded.changekit.root / planted).exists() and not (graded.stock.root / planted).exists()
+    assert (
+        not (graded.changekit.root / planted).exists()
+        and not (graded.stock.root / planted).exists()
+    )
 
 
 def test_no_process_outlives_grading(graded: Graded) -> None:
@@ -363,7 +391,9 @@ def test_file_size_is_limited(graded: Graded) -> None:
         assert disk_written(printed) < 100 and "File too large" in printed, printed
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader can close the socket folder (README: limits)")
+@pytest.mark.skipif(
+    os.geteuid() != 0, reason="only a root grader can close the socket folder (README: limits)"
+)
 def test_the_socket_folder_is_closed_once_the_kernel_runs(graded: Graded) -> None:
     for label in SANDBOXED:
         printed = getattr(graded, label).outputs["filler"]
@@ -381,14 +411,23 @@ def outcome(graded: Graded, student: str):
     return next(o for o in graded.changekit.report.outcomes if o.student == student)
 
 
-@pytest.mark.parametrize(("student", "status", "words"), [
-    ("deaf", FAILED, "ignored the request to stop"),
-    ("duplicate", FAILED, "graded cells were altered: the cell 'answer' appears more than once"),
-    ("edited_test", GRADED, "graded cells were altered (test_second)"),
-    ("renamed", FAILED, f"the notebook was renamed ('{ASSIGNMENT} (1).ipynb'"),
-    ("missing", FAILED, "the submission holds no notebook"),
-])
-def test_tampered_submissions_are_explained(graded: Graded, student: str, status: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("student", "status", "words"),
+    [
+        ("deaf", FAILED, "ignored the request to stop"),
+        (
+            "duplicate",
+            FAILED,
+            "graded cells were altered: the cell 'answer' appears more than once",
+        ),
+        ("edited_test", GRADED, "graded cells were altered (test_second)"),
+        ("renamed", FAILED, f"the notebook was renamed ('{ASSIGNMENT} (1).ipynb'"),
+        ("missing", FAILED, "the submission holds no notebook"),
+    ],
+)
+def test_tampered_submissions_are_explained(
+    graded: Graded, student: str, status: str, words: str
+) -> None:
     result = outcome(graded, student)
     said = result.reason or result.notes
     assert result.status == status and words in said, result
@@ -396,7 +435,11 @@ def test_tampered_submissions_are_explained(graded: Graded, student: str, status
 
 
 def test_the_edited_test_is_put_back_and_scores_as_the_model(graded: Graded) -> None:
-    assert graded.changekit.report.scores["edited_test"][0] == graded.changekit.report.scores["model"][0] == 3.0
+    assert (
+        graded.changekit.report.scores["edited_test"][0]
+        == graded.changekit.report.scores["model"][0]
+        == 3.0
+    )
 
 
 def test_unsandboxed_grading_says_so_loudly(graded: Graded) -> None:

@@ -94,7 +94,9 @@ def cycle(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 def test_assignment_has_autograded_marks(cycle: Cycle) -> None:
-    assert cycle.max_score > 0, f"{cycle.assignment} has no autograded points to prove anything with"
+    assert cycle.max_score > 0, (
+        f"{cycle.assignment} has no autograded points to prove anything with"
+    )
 
 
 def test_model_answer_scores_full_marks(cycle: Cycle) -> None:
@@ -143,12 +145,16 @@ def test_feedback_shows_what_the_trainee_wrote(cycle: Cycle) -> None:
     assert phrases or answers, f"{cycle.assignment} has no written answer to look for"
     missing = [p for p in phrases if p not in shown]
     assert not missing, f"{cycle.assignment}: written answers missing from feedback: {missing[:2]}"
-    assert not [p for p in phrases if p in untouched], "the model's answers reached an untouched release"
+    assert not [p for p in phrases if p in untouched], (
+        "the model's answers reached an untouched release"
+    )
     if answers:
         strings = _strings(answers)
         # Free text where the trainee wrote some; otherwise the codes they chose.
         texts = [v for v in strings if len(v) > 25] or [v for v in strings if len(v) >= 8]
-        assert any(t in shown for t in texts), "none of the model's form answers appear in its feedback"
+        assert any(t in shown for t in texts), (
+            "none of the model's form answers appear in its feedback"
+        )
 
 
 def plain_text(html_file: Path) -> str:
@@ -160,7 +166,9 @@ def written_phrases(notebook: nbformat.NotebookNode) -> list[str]:
     """From each manually graded written answer's model text, six plain words in a row
     found nowhere else in the notebook (so only the answer itself can show them)."""
     solution = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.DOTALL)
-    elsewhere = " ".join(" ".join(solution.sub(" ", cell.source).split()) for cell in notebook.cells)
+    elsewhere = " ".join(
+        " ".join(solution.sub(" ", cell.source).split()) for cell in notebook.cells
+    )
     phrases = []
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -168,7 +176,7 @@ def written_phrases(notebook: nbformat.NotebookNode) -> list[str]:
             answer = solution.search(cell.source)
             text = " ".join((answer.group(1) if answer else cell.source).split())
             words = [w for w in text.split() if re.fullmatch(r"[A-Za-z][a-z]*[,.]?", w)]
-            runs = [" ".join(words[i:i + 6]) for i in range(len(words) - 5)]
+            runs = [" ".join(words[i : i + 6]) for i in range(len(words) - 5)]
             plain = [r for r in runs if r in text and r not in elsewhere]
             if plain:
                 phrases.append(plain[0])
@@ -195,7 +203,9 @@ def test_feedback_titles_each_item_by_its_task(cycle: Cycle) -> None:
     titles = graded_cell_titles(source_of(cycle).cells)
     for name, files in cycle.feedback.items():
         text = plain_text(files[0])
-        assert "Test cell" not in text and "Written response" not in text, f"{name}: nbgrader's generic titles"
+        assert "Test cell" not in text and "Written response" not in text, (
+            f"{name}: nbgrader's generic titles"
+        )
         missing = [title for title in titles.values() if f"{title} (" not in text]
         assert not missing, f"{cycle.assignment}: {name}'s feedback lacks the titles {missing[:3]}"
 
@@ -208,9 +218,15 @@ def test_unmarked_answers_say_not_yet_marked(cycle: Cycle) -> None:
     model = plain_text(cycle.feedback["model"][0])
     for meta in manual:
         title = titles[meta["grade_id"]]
-        assert f"{title} (not yet marked, out of {float(meta['points'])})" in model, f"{cycle.assignment}: {title}"
+        assert f"{title} (not yet marked, out of {float(meta['points'])})" in model, (
+            f"{cycle.assignment}: {title}"
+        )
         assert f"{title} (Score: 0.0 /" not in model
-    assert f"{len(manual)} answer" in model and "not yet marked by your tutor" in model and "Score so far" in model
+    assert (
+        f"{len(manual)} answer" in model
+        and "not yet marked by your tutor" in model
+        and "Score so far" in model
+    )
     untouched = plain_text(cycle.feedback["untouched"][0])
     for meta in manual:  # a blank written answer is a real 0; a task always waits for the tutor
         title = titles[meta["grade_id"]]
@@ -224,12 +240,15 @@ def test_formgrader_shows_the_mark_scheme_above_each_answer(cycle: Cycle) -> Non
     expected = [mark_scheme_above(source, i) for i in manually_graded(source)]
     shown = [mark_scheme_above(graded, i) for i in manually_graded(graded)]
     assert expected and all(expected), f"{cycle.assignment}: the source lacks mark schemes"
-    assert shown == expected, f"{cycle.assignment}: the formgrader would not show the mark schemes above the answers"
+    assert shown == expected, (
+        f"{cycle.assignment}: the formgrader would not show the mark schemes above the answers"
+    )
     page = formgrader_page(cycle.graded)
     cells = [graded.cells[i].metadata.nbgrader for i in manually_graded(graded)]
     starts = [page.index(f'id="{meta["grade_id"]}"') for meta in cells]
-    for meta, start, before, after, scheme in zip(cells, starts, [0, *starts[:-1]], [*starts[1:], len(page)], expected,
-                                                  strict=True):
+    for meta, start, before, after, scheme in zip(
+        cells, starts, [0, *starts[:-1]], [*starts[1:], len(page)], expected, strict=True
+    ):
         criterion = plain(scheme.split("|---|---|---|")[1].split("|")[1])
         # beside the answer: in the task itself, or between the previous answer and this one
         low, high = (start, after) if meta.get("task") else (before, start)
@@ -240,10 +259,21 @@ def test_formgrader_shows_the_mark_scheme_above_each_answer(cycle: Cycle) -> Non
 
 def formgrader_page(notebook: Path) -> str:
     """The formgrader's Manual Grading page for a submission, rendered as its handler does, as text."""
-    exporter = HTMLExporter(template_name="formgrade", extra_template_basedirs=[formgrader_handlers.template_path])
-    resources = {"assignment_id": "a", "notebook_id": notebook.stem, "submission_id": "s", "index": 0, "total": 1,
-                 "base_url": "/", "student": "model", "last_name": None, "first_name": None,
-                 "notebook_path": str(notebook)}
+    exporter = HTMLExporter(
+        template_name="formgrade", extra_template_basedirs=[formgrader_handlers.template_path]
+    )
+    resources = {
+        "assignment_id": "a",
+        "notebook_id": notebook.stem,
+        "submission_id": "s",
+        "index": 0,
+        "total": 1,
+        "base_url": "/",
+        "student": "model",
+        "last_name": None,
+        "first_name": None,
+        "notebook_path": str(notebook),
+    }
     page, _ = exporter.from_filename(str(notebook), resources=resources)
     return plain(html.unescape(page))
 
@@ -257,14 +287,19 @@ def test_feedback_has_no_mark_scheme(cycle: Cycle) -> None:
     source = source_of(cycle)
     examples = [
         " ".join(re.sub(r"<[^>]+>|[*|]", " ", line).split())[:60]
-        for i in manually_graded(source) for line in mark_scheme_above(source, i).splitlines()
+        for i in manually_graded(source)
+        for line in mark_scheme_above(source, i).splitlines()
         if line.startswith(("**Full marks", "**Partial"))
     ]
     for name, files in cycle.feedback.items():
         html_text, text = visible_text(files[0]), plain_text(files[0])
-        assert "MARK SCHEME" not in html_text and "Mark scheme" not in text, f"{name}: mark scheme in feedback"
+        assert "MARK SCHEME" not in html_text and "Mark scheme" not in text, (
+            f"{name}: mark scheme in feedback"
+        )
         leaked = [example for example in examples if example in text]
-        assert not leaked, f"{cycle.assignment}: {name}'s feedback shows mark scheme examples {leaked[:2]}"
+        assert not leaked, (
+            f"{cycle.assignment}: {name}'s feedback shows mark scheme examples {leaked[:2]}"
+        )
 
 
 def test_formgrader_generate_feedback_gives_the_same_page(cycle: Cycle) -> None:
@@ -281,8 +316,14 @@ def test_formgrader_generate_feedback_gives_the_same_page(cycle: Cycle) -> None:
         f"result = api.generate_feedback({assignment!r}, 'model')\n"
         "sys.exit(0 if result['success'] else result.get('error', 'failed'))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=course.root, env=tool_env(course.env),
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=course.root,
+        env=tool_env(course.env),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     page = plain_text(course.root / "feedback" / "model" / assignment / f"{assignment}.html")
     assert "Test cell" not in page and "not yet marked" in page and "Mark scheme" not in page
@@ -299,7 +340,10 @@ def test_changekit_release_and_feedback_path(tmp_path: Path) -> None:
     assert cycle.scores == {"model": pytest.approx(cycle.max_score), "untouched": 0}
     held = changekit(cycle.course, "feedback", cycle.assignment)
     assert held.returncode == 0, held.stdout + held.stderr
-    assert "WARNING: 3 answers in drivers_and_barriers are not yet marked, from 1 trainee: model (3)" in held.stderr
+    assert (
+        "WARNING: 3 answers in drivers_and_barriers are not yet marked, from 1 trainee: model (3)"
+        in held.stderr
+    )
     assert "Feedback released to 1 of 2 trainees: untouched." in held.stdout
     assert "Held back until marked: model." in held.stdout
     everyone = changekit(cycle.course, "feedback", cycle.assignment, "--include-unmarked")
@@ -310,5 +354,11 @@ def test_changekit_release_and_feedback_path(tmp_path: Path) -> None:
 def changekit(course: Course, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the `changekit` command line on a course copy, as its tutor."""
     env = tool_env({**course.env, "CHANGEKIT_COURSE_ROOT": str(course.root)})
-    return subprocess.run([str(Path(sys.executable).parent / "changekit"), *args], cwd=course.root, env=env,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "changekit"), *args],
+        cwd=course.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )

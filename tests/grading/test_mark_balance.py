@@ -36,8 +36,10 @@ def graded_cells(assignment: str) -> list[nbformat.NotebookNode]:
     path = course_root() / "source" / assignment / f"{assignment}.ipynb"
     notebook = nbformat.read(path, as_version=4)
     return [
-        cell for cell in notebook.cells
-        if cell.metadata.get("nbgrader", {}).get("grade") or cell.metadata.get("nbgrader", {}).get("task")
+        cell
+        for cell in notebook.cells
+        if cell.metadata.get("nbgrader", {}).get("grade")
+        or cell.metadata.get("nbgrader", {}).get("task")
     ]
 
 
@@ -64,7 +66,9 @@ def marks_by_kind() -> Counter[str]:
 def test_every_graded_cell_says_what_its_marks_reward() -> None:
     unlabelled = [
         f"{a}: {cell.metadata['nbgrader']['grade_id']}"
-        for a in assignments() for cell in graded_cells(a) if kind(cell) not in KINDS
+        for a in assignments()
+        for cell in graded_cells(a)
+        if kind(cell) not in KINDS
     ]
     assert not unlabelled, (
         f"These autograded cells need metadata.changekit.kind, one of {', '.join(KINDS)} "
@@ -79,7 +83,9 @@ def test_kinds_match_how_the_cell_is_marked(assignment: str) -> None:
         if kind(cell) == "written":
             assert by_tutor(cell), f"{meta['grade_id']} is 'written' but autograded"
         elif kind(cell) in KINDS:
-            assert not by_tutor(cell), f"{meta['grade_id']} is marked by the tutor, so its kind is 'written'"
+            assert not by_tutor(cell), (
+                f"{meta['grade_id']} is marked by the tutor, so its kind is 'written'"
+            )
         if kind(cell) == "formative":
             assert meta["points"] == 0, f"{meta['grade_id']} is formative, so it carries no marks"
 
@@ -87,7 +93,10 @@ def test_kinds_match_how_the_cell_is_marked(assignment: str) -> None:
 def test_at_most_a_tenth_of_the_marks_for_typing_given_code() -> None:
     marks = marks_by_kind()
     total = sum(marks.values())
-    print(f"\nCourse marks: {total:g}; " + ", ".join(f"{k} {marks[k]:g} ({marks[k] / total:.0%})" for k in KINDS))
+    print(
+        f"\nCourse marks: {total:g}; "
+        + ", ".join(f"{k} {marks[k]:g} ({marks[k] / total:.0%})" for k in KINDS)
+    )
     assert marks["scaffold"] / total <= MAX_SCAFFOLD_SHARE, (
         f"{marks['scaffold']:g} of {total:g} marks are for typing given code"
     )
@@ -97,14 +106,23 @@ def test_at_least_three_fifths_of_the_marks_for_judgement() -> None:
     marks = marks_by_kind()
     total = sum(marks.values())
     judgement = marks["decision"] + marks["written"]
-    print(f"\nJudgement (decisions + written): {judgement:g} of {total:g} ({judgement / total:.0%})")
-    assert judgement / total >= MIN_JUDGEMENT_SHARE, f"only {judgement:g} of {total:g} marks are for judgement"
+    print(
+        f"\nJudgement (decisions + written): {judgement:g} of {total:g} ({judgement / total:.0%})"
+    )
+    assert judgement / total >= MIN_JUDGEMENT_SHARE, (
+        f"only {judgement:g} of {total:g} marks are for judgement"
+    )
 
 
 @pytest.mark.parametrize(
     "assignment",
-    ["local_landscape", "quantify_a_service_problem", "patient_experience",
-     "national_standards_asthma", "baby_clinic_economics"],
+    [
+        "local_landscape",
+        "quantify_a_service_problem",
+        "patient_experience",
+        "national_standards_asthma",
+        "baby_clinic_economics",
+    ],
 )
 def test_each_analytic_assignment_marks_decisions(assignment: str) -> None:
     decisions = [c for c in graded_cells(assignment) if kind(c) == "decision"]

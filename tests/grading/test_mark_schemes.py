@@ -20,7 +20,9 @@ from tests.grading.harness import (
     notebook_path,
 )
 
-ROW = re.compile(r"^\|\s*(?P<criterion>[^|]+?)\s*\|\s*(?P<marks>\d+)\s*\|\s*(?P<what>[^|]+?)\s*\|$", re.MULTILINE)
+ROW = re.compile(
+    r"^\|\s*(?P<criterion>[^|]+?)\s*\|\s*(?P<marks>\d+)\s*\|\s*(?P<what>[^|]+?)\s*\|$", re.MULTILINE
+)
 
 
 def source_notebook(assignment: str) -> nbformat.NotebookNode:
@@ -34,14 +36,20 @@ def test_every_manually_graded_cell_has_a_mark_scheme_that_adds_up(assignment: s
     for index in cells:
         meta = notebook.cells[index].metadata.nbgrader
         scheme = mark_scheme_above(notebook, index)
-        assert scheme, f"{assignment}/{meta['grade_id']}: no mark scheme in the cell above the answer (or in the task)"
-        holder = notebook.cells[index if meta.get("task") else index - 1].metadata.get("nbgrader", {})
+        assert scheme, (
+            f"{assignment}/{meta['grade_id']}: no mark scheme in the cell above the answer (or in the task)"
+        )
+        holder = notebook.cells[index if meta.get("task") else index - 1].metadata.get(
+            "nbgrader", {}
+        )
         assert holder.get("locked") and (meta.get("task") or not holder.get("grade")), (
             f"{assignment}/{meta['grade_id']}: a mark scheme must sit in a locked cell, which autograde restores "
             "from the gradebook; anywhere else the formgrader would not show it"
         )
         rows = ROW.findall(scheme)
-        assert len(rows) >= 2 or meta["points"] == 1, f"{assignment}/{meta['grade_id']}: one row per criterion"
+        assert len(rows) >= 2 or meta["points"] == 1, (
+            f"{assignment}/{meta['grade_id']}: one row per criterion"
+        )
         total = sum(int(marks) for _, marks, _ in rows)
         assert total == meta["points"], (
             f"{assignment}/{meta['grade_id']}: the criteria add up to {total}, the answer is worth {meta['points']}"
@@ -49,7 +57,9 @@ def test_every_manually_graded_cell_has_a_mark_scheme_that_adds_up(assignment: s
         assert re.search(rf"\*\*Full marks \({meta['points']:g}\), for example:\*\* \S", scheme), (
             f"{assignment}/{meta['grade_id']}: no full-mark example"
         )
-        partial = re.search(r"\*\*Partial \((\d+) of (\d+)\), for example:\*\* .+\*Why \1:\*", scheme, re.DOTALL)
+        partial = re.search(
+            r"\*\*Partial \((\d+) of (\d+)\), for example:\*\* .+\*Why \1:\*", scheme, re.DOTALL
+        )
         assert partial and 0 < int(partial.group(1)) < meta["points"], (
             f"{assignment}/{meta['grade_id']}: no partial example with why it earns what it earns"
         )

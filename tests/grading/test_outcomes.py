@@ -22,8 +22,10 @@ def graded_cells() -> dict[str, list[str]]:
     for path in sorted((course_root() / "source").glob("*/*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         found[path.parent.name] = [
-            cell.metadata.nbgrader["grade_id"] for cell in notebook.cells
-            if cell.metadata.get("nbgrader", {}).get("grade") or cell.metadata.get("nbgrader", {}).get("task")
+            cell.metadata.nbgrader["grade_id"]
+            for cell in notebook.cells
+            if cell.metadata.get("nbgrader", {}).get("grade")
+            or cell.metadata.get("nbgrader", {}).get("task")
         ]
     return found
 
@@ -39,13 +41,20 @@ def test_every_graded_cell_maps_to_one_outcome() -> None:
 def test_every_override_names_a_real_cell_and_every_outcome_is_assessed() -> None:
     cells = graded_cells()
     for assignment, grade_id in CELLS:
-        assert grade_id in cells[assignment], f"CELLS names {assignment}:{grade_id}, which is not a graded cell"
+        assert grade_id in cells[assignment], (
+            f"CELLS names {assignment}:{grade_id}, which is not a graded cell"
+        )
     assessed = {outcome_of(a, g) for a, ids in cells.items() for g in ids}
     assert assessed == set(OUTCOMES)
 
 
 def test_the_reflection_form_maps_part_by_part() -> None:
-    assert [outcome_of("reflection", f"task_depth_lo{n}") for n in range(1, 5)] == ["LO1", "LO2", "LO3", "LO4"]
+    assert [outcome_of("reflection", f"task_depth_lo{n}") for n in range(1, 5)] == [
+        "LO1",
+        "LO2",
+        "LO3",
+        "LO4",
+    ]
     assert outcome_of("change_plan", "reflect_professions") == "LO4"
     assert outcome_of("change_plan", "test_smart_aim") == "LO3"
 

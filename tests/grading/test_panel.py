@@ -42,13 +42,19 @@ class Round:
         self.root = make_course(base, None)
         self.env = env_for(base)
         nbgrader("release_assignment", ASSIGNMENT, "--force", cwd=self.root, env=self.env)
-        source = nbformat.read(self.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-        release = nbformat.read(self.root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+        source = nbformat.read(
+            self.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4
+        )
+        release = nbformat.read(
+            self.root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4
+        )
         self.model = synthetic.submission(source, release)
         for name in ("ana", "ben"):
             trainee = Trainee(base, name)
             trainee.fetch()
-            nbformat.write(self.model, trainee.home / COURSE_ID / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+            nbformat.write(
+                self.model, trainee.home / COURSE_ID / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+            )
             trainee.submit()
         self.panel = ControlPanel(self.root, self.env, jobs=1)
 
@@ -71,8 +77,17 @@ def test_every_control_is_labelled(round_: Round) -> None:
     panel = round_.panel
     assert list(panel.assignment.options) == [ASSIGNMENT]
     assert all(button.description and button.tooltip for button in panel.buttons)
-    for control in (panel.assignment, panel.trainee, panel.days, panel.hours, panel.upload, panel.emailed_by,
-                    panel.sent_at, panel.confirm_unmarked, panel.progress):
+    for control in (
+        panel.assignment,
+        panel.trainee,
+        panel.days,
+        panel.hours,
+        panel.upload,
+        panel.emailed_by,
+        panel.sent_at,
+        panel.confirm_unmarked,
+        panel.progress,
+    ):
         assert control.description, f"{type(control).__name__} has no label"
     assert 'role="status"' in round_.status()
 
@@ -106,11 +121,19 @@ def test_feedback_is_refused_while_answers_are_unmarked_unless_confirmed(round_:
     assert "Feedback not released" in round_.status() and "not yet marked" in round_.status()
     assert not list(feedback.rglob("*.html"))
     # The command line runs the same release_feedback: it holds back both (each has an unmarked answer).
-    cli = subprocess.run([str(Path(sys.executable).parent / "changekit"), "feedback", ASSIGNMENT],
-                         env={**os.environ, **round_.env, "CHANGEKIT_COURSE_ROOT": str(round_.root)},
-                         cwd=round_.root, capture_output=True, text=True, check=False)
+    cli = subprocess.run(
+        [str(Path(sys.executable).parent / "changekit"), "feedback", ASSIGNMENT],
+        env={**os.environ, **round_.env, "CHANGEKIT_COURSE_ROOT": str(round_.root)},
+        cwd=round_.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert cli.returncode == 0, cli.stderr
-    assert "Feedback released to 0 of 2 trainees: none." in cli.stdout and "Held back until marked: ana, ben" in cli.stdout
+    assert (
+        "Feedback released to 0 of 2 trainees: none." in cli.stdout
+        and "Held back until marked: ana, ben" in cli.stdout
+    )
     assert "not yet marked" in cli.stderr
     assert not list(feedback.rglob("*.html"))
     panel.confirm_unmarked.value = True
@@ -123,9 +146,14 @@ def test_feedback_is_refused_while_answers_are_unmarked_unless_confirmed(round_:
 def test_export_writes_the_files_and_links_them(round_: Round) -> None:
     round_.panel.export_button.click()
     exported = round_.base / "state" / "exports"
-    assert (exported / f"{ASSIGNMENT}.csv").is_file() and (exported / f"{ASSIGNMENT}_by_question.csv").is_file()
+    assert (exported / f"{ASSIGNMENT}.csv").is_file() and (
+        exported / f"{ASSIGNMENT}_by_question.csv"
+    ).is_file()
     assert "Exported tiny: 2 trainees" in round_.status()
-    assert round_.results().count("<a href=") == 2 and f"{ASSIGNMENT}_by_question.csv" in round_.results()
+    assert (
+        round_.results().count("<a href=") == 2
+        and f"{ASSIGNMENT}_by_question.csv" in round_.results()
+    )
 
 
 def test_an_extension_needs_a_due_date_then_shows_the_new_one_in_london_time(round_: Round) -> None:
@@ -145,32 +173,47 @@ def test_an_extension_needs_a_due_date_then_shows_the_new_one_in_london_time(rou
 def test_an_emailed_notebook_goes_in_with_the_time_it_was_sent(round_: Round) -> None:
     panel = round_.panel
     content = nbformat.writes(round_.model).encode()
-    panel.upload.value = ({"name": "my work (1).ipynb", "type": "", "size": len(content),
-                           "content": memoryview(content), "last_modified": datetime.now(UTC)},)
+    panel.upload.value = (
+        {
+            "name": "my work (1).ipynb",
+            "type": "",
+            "size": len(content),
+            "content": memoryview(content),
+            "last_modified": datetime.now(UTC),
+        },
+    )
     panel.emailed_by.value = "cal"
     panel.sent_at.value = "yesterday at five"
     panel.add_button.click()
     assert "Write the time the e-mail was sent" in round_.status()
     panel.sent_at.value = "27/03/2026 16:45"
     panel.add_button.click()
-    assert "Added the e-mailed submission of tiny, sent Friday 27 March 2026, 16:45 GMT" in round_.status()
+    assert (
+        "Added the e-mailed submission of tiny, sent Friday 27 March 2026, 16:45 GMT"
+        in round_.status()
+    )
     assert "It is the submission that counts" in round_.status()
     stamp = (round_.root / "submitted" / "cal" / ASSIGNMENT / "timestamp.txt").read_text()
     assert stamp == "2026-03-27 16:45:00.000000 UTC"
-    inbound = list((round_.base / "state" / "exchange" / COURSE_ID / "inbound").glob(f"cal+{ASSIGNMENT}+*"))
+    inbound = list(
+        (round_.base / "state" / "exchange" / COURSE_ID / "inbound").glob(f"cal+{ASSIGNMENT}+*")
+    )
     assert len(inbound) == 1 and (inbound[0] / f"{ASSIGNMENT}.ipynb").is_file()
     assert (inbound[0] / "submission_secret.txt").is_file()
 
 
-def test_an_emailed_zip_that_is_older_than_an_on_time_submission_does_not_replace_it(round_: Round) -> None:
+def test_an_emailed_zip_that_is_older_than_an_on_time_submission_does_not_replace_it(
+    round_: Round,
+) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb", nbformat.writes(round_.model))
         archive.writestr(f"{ASSIGNMENT}/answers.json", json.dumps({"aim": "fewer referrals"}))
         archive.writestr("__MACOSX/._tiny.ipynb", "junk")
     sent = datetime(2026, 3, 20, 9, 0, tzinfo=LONDON)
-    done = add_emailed_submission(ASSIGNMENT, "cal", "cal.zip", buffer.getvalue(), sent,
-                                  root=round_.root, env=round_.env)
+    done = add_emailed_submission(
+        ASSIGNMENT, "cal", "cal.zip", buffer.getvalue(), sent, root=round_.root, env=round_.env
+    )
     assert not done.counts, "an earlier e-mail replaced cal's later on-time submission"
     assert (done.inbound / "answers.json").is_file() and not (done.inbound / "__MACOSX").exists()
     stamp = (round_.root / "submitted" / "cal" / ASSIGNMENT / "timestamp.txt").read_text()
@@ -182,13 +225,21 @@ def test_a_zip_reaching_outside_its_folder_is_refused(round_: Round) -> None:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("../../evil.ipynb", nbformat.writes(round_.model))
     with pytest.raises(ValueError, match="outside its own folder"):
-        add_emailed_submission(ASSIGNMENT, "dan", "dan.zip", buffer.getvalue(), datetime(2026, 3, 20, tzinfo=UTC),
-                               root=round_.root, env=round_.env)
+        add_emailed_submission(
+            ASSIGNMENT,
+            "dan",
+            "dan.zip",
+            buffer.getvalue(),
+            datetime(2026, 3, 20, tzinfo=UTC),
+            root=round_.root,
+            env=round_.env,
+        )
     assert not (round_.base / "evil.ipynb").exists()
 
 
-def test_regrade_all_uses_the_fixed_test_and_keeps_the_marks_given(round_: Round,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_regrade_all_uses_the_fixed_test_and_keeps_the_marks_given(
+    round_: Round, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # What nbgrader's autograde --force does on its own, seen just before recovery.keep_marks runs.
     seen_by_nbgrader: dict[str, tuple[float | None, bool]] = {}
     real_keep_marks = recovery.keep_marks
@@ -207,7 +258,9 @@ def test_regrade_all_uses_the_fixed_test_and_keeps_the_marks_given(round_: Round
         gradebook.db.commit()
     source = round_.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     notebook = nbformat.read(source, as_version=4)
-    test = next(cell for cell in notebook.cells if cell.metadata.nbgrader.get("grade_id") == "test_answer")
+    test = next(
+        cell for cell in notebook.cells if cell.metadata.nbgrader.get("grade_id") == "test_answer"
+    )
     test.source = 'assert x == 42, "x should be forty-two"'
     nbformat.write(notebook, source)
 
@@ -217,20 +270,25 @@ def test_regrade_all_uses_the_fixed_test_and_keeps_the_marks_given(round_: Round
     assert "3 graded now" in status, status  # ana, ben and the e-mailed cal
     assert "1 written answer mark(s) you had given are kept" in status
     assert "ben: test_answer" in status
-    assert seen_by_nbgrader["reflect"] == (1.5, True), "nbgrader's autograde --force no longer flags marked answers"
+    assert seen_by_nbgrader["reflect"] == (1.5, True), (
+        "nbgrader's autograde --force no longer flags marked answers"
+    )
     with round_.gradebook() as gradebook:
         cell = gradebook.find_source_cell("test_answer", ASSIGNMENT, ASSIGNMENT)
         assert "forty-two" in cell.source, "the regrade did not use the fixed test"
         reflect = gradebook.find_grade("reflect", ASSIGNMENT, ASSIGNMENT, "ana")
         assert (reflect.manual_score, reflect.needs_manual_grade) == (1.5, False)
         override = gradebook.find_grade("test_answer", ASSIGNMENT, ASSIGNMENT, "ben")
-        assert override.manual_score == 1.0 and override.needs_manual_grade, "an overridden test is not flagged"
+        assert override.manual_score == 1.0 and override.needs_manual_grade, (
+            "an overridden test is not flagged"
+        )
         assert override.score == 1.0, "the tutor's overriding score was lost"
         assert gradebook.find_submission(ASSIGNMENT, "cal").code_score == 3
 
 
-def test_an_unexpected_error_is_a_short_message_and_the_buttons_come_back(round_: Round,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_error_is_a_short_message_and_the_buttons_come_back(
+    round_: Round, monkeypatch: pytest.MonkeyPatch
+) -> None:
     panel = round_.panel
     seen: list[bool] = []
 
@@ -246,14 +304,17 @@ def test_an_unexpected_error_is_a_short_message_and_the_buttons_come_back(round_
     assert not any(button.disabled for button in panel.buttons)
 
 
-def test_a_failing_nbgrader_step_shows_its_message_without_the_traceback(round_: Round,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_nbgrader_step_shows_its_message_without_the_traceback(
+    round_: Round, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from changekit.course import CourseError
 
     def failing(*args: object, **kwargs: object) -> str:
-        raise CourseError("'nbgrader collect tiny' failed:\n[CollectApp | ERROR] Course not found\n"
-                          "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n"
-                          "    boom()\nRuntimeError: boom")
+        raise CourseError(
+            "'nbgrader collect tiny' failed:\n[CollectApp | ERROR] Course not found\n"
+            'Traceback (most recent call last):\n  File "x.py", line 1, in <module>\n'
+            "    boom()\nRuntimeError: boom"
+        )
 
     monkeypatch.setattr(panel_module, "nbgrader", failing)
     round_.panel.collect_button.click()

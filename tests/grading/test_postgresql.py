@@ -53,13 +53,17 @@ class PostgresCourse(Course):
         return open_gradebook(self.db_url, COURSE_ID)
 
 
-def test_the_whole_grading_cycle_keeps_its_gradebook_in_postgresql(server: Server, tmp_path: Path) -> None:
+def test_the_whole_grading_cycle_keeps_its_gradebook_in_postgresql(
+    server: Server, tmp_path: Path
+) -> None:
     course = PostgresCourse(tmp_path)
     course.db_url = server.create_database("gradebook")
     course.tutor("generate_assignment", ASSIGNMENT, "--force")
     course.tutor("release_assignment", ASSIGNMENT, "--force")
     model, untouched = course.trainee("model"), course.trainee("untouched")
-    shutil.copy(notebook_path(course.root / "source" / ASSIGNMENT), notebook_path(model.fetch(ASSIGNMENT)))
+    shutil.copy(
+        notebook_path(course.root / "source" / ASSIGNMENT), notebook_path(model.fetch(ASSIGNMENT))
+    )
     untouched.fetch(ASSIGNMENT)
     for trainee in (model, untouched):
         trainee.submit(ASSIGNMENT)
@@ -69,10 +73,15 @@ def test_the_whole_grading_cycle_keeps_its_gradebook_in_postgresql(server: Serve
 
     with course.gradebook() as gradebook:
         top = gradebook.find_assignment(ASSIGNMENT).max_code_score
-        scores = {name: gradebook.find_submission(ASSIGNMENT, name).code_score for name in ("model", "untouched")}
+        scores = {
+            name: gradebook.find_submission(ASSIGNMENT, name).code_score
+            for name in ("model", "untouched")
+        }
     assert top > 0
     assert scores == {"model": pytest.approx(top), "untouched": 0}
-    assert not (course.state / "gradebook.db").exists(), "an SQLite gradebook was made beside the PostgreSQL one"
+    assert not (course.state / "gradebook.db").exists(), (
+        "an SQLite gradebook was made beside the PostgreSQL one"
+    )
     feedback = course.root / "feedback" / "model" / ASSIGNMENT
     assert list(feedback.glob("*.html")), "no feedback was generated from the PostgreSQL gradebook"
 
@@ -80,9 +89,14 @@ def test_the_whole_grading_cycle_keeps_its_gradebook_in_postgresql(server: Serve
 def test_a_second_tutor_sees_the_first_ones_marks(server: Server, tmp_path: Path) -> None:
     """Two graders on one database: a manual mark written by one is read by the other at once."""
     url = server.create_database("shared")
-    source = nbformat.read(course_root() / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    manual = next(c.metadata.nbgrader["grade_id"] for c in source.cells
-                  if c.metadata.get("nbgrader", {}).get("solution") and c.metadata["nbgrader"].get("grade"))
+    source = nbformat.read(
+        course_root() / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4
+    )
+    manual = next(
+        c.metadata.nbgrader["grade_id"]
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution") and c.metadata["nbgrader"].get("grade")
+    )
     with open_gradebook(url, COURSE_ID) as first:
         first.add_assignment(ASSIGNMENT)
         first.add_student("ana")
@@ -101,7 +115,9 @@ def test_the_local_hub_runs_on_a_postgresql_database(server: Server, tmp_path: P
     root, state = tmp_path / "course", tmp_path / "state"
     root.mkdir()
     for part in (p for p in COURSE_PARTS if p != "source"):
-        (shutil.copytree if (course_root() / part).is_dir() else shutil.copy)(course_root() / part, root / part)
+        (shutil.copytree if (course_root() / part).is_dir() else shutil.copy)(
+            course_root() / part, root / part
+        )
     # One assignment is enough to start the hub on; releasing all nine would only add time.
     shutil.copytree(course_root() / "source" / ASSIGNMENT, root / "source" / ASSIGNMENT)
     port = pick_port()
@@ -109,16 +125,32 @@ def test_the_local_hub_runs_on_a_postgresql_database(server: Server, tmp_path: P
     changekit = str(Path(sys.executable).parent / "changekit")
     log = tmp_path / "hub.log"
     with log.open("w") as out:
-        hub = subprocess.Popen([changekit, "start"], env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+        hub = subprocess.Popen(
+            [changekit, "start"],
+            env=env,
+            cwd=root,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         login_page = f"http://127.0.0.1:{port}/hub/login"
-        wait_until(lambda: answers(login_page), f"the hub's login page at {login_page}", HUB_READY_SECONDS, hub, log)
-        passwords = dict(re.findall(r"^\s+\w+\s+(\w+)\s+password: (\S+)$", log.read_text(), re.MULTILINE))
+        wait_until(
+            lambda: answers(login_page),
+            f"the hub's login page at {login_page}",
+            HUB_READY_SECONDS,
+            hub,
+            log,
+        )
+        passwords = dict(
+            re.findall(r"^\s+\w+\s+(\w+)\s+password: (\S+)$", log.read_text(), re.MULTILINE)
+        )
         answer = login(requests.Session(), f"http://127.0.0.1:{port}", "tutor", passwords["tutor"])
         assert answer.status_code == 302, f"the tutor's login was refused ({answer.status_code})"
         with sqlalchemy.create_engine(url).connect() as connection:
-            users = {row[0] for row in connection.execute(sqlalchemy.text("SELECT name FROM users"))}
+            users = {
+                row[0] for row in connection.execute(sqlalchemy.text("SELECT name FROM users"))
+            }
         assert {"tutor", *passwords} <= users
         assert not (state / "hub" / "jupyterhub.sqlite").exists()
     finally:

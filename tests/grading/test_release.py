@@ -47,13 +47,23 @@ def test_every_assignment_is_released() -> None:
 
 def test_release_matches_a_fresh_generation(regenerated: Path) -> None:
     assert tree(regenerated) == tree(RELEASE), "run `make release` and commit release/"
-    differing = [name for name in tree(RELEASE) if not filecmp.cmp(RELEASE / name, regenerated / name, shallow=False)]
-    assert not differing, f"release/ is out of date for {differing}: run `make release` and commit it"
+    differing = [
+        name
+        for name in tree(RELEASE)
+        if not filecmp.cmp(RELEASE / name, regenerated / name, shallow=False)
+    ]
+    assert not differing, (
+        f"release/ is out of date for {differing}: run `make release` and commit it"
+    )
 
 
-@pytest.mark.parametrize("marker", ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"])
+@pytest.mark.parametrize(
+    "marker", ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"]
+)
 def test_release_has_no_solutions_or_hidden_tests(marker: str) -> None:
-    leaks = [name for name in tree(RELEASE) if marker in (RELEASE / name).read_text(errors="ignore")]
+    leaks = [
+        name for name in tree(RELEASE) if marker in (RELEASE / name).read_text(errors="ignore")
+    ]
     assert not leaks, f"'{marker}' found in {leaks}"
 
 
@@ -65,22 +75,34 @@ def test_release_has_no_model_answers(release: str, regenerated: Path) -> None:
     assert not files, f"model answers shipped to trainees: {files}"
     for path in folder.glob("*/*.ipynb"):
         notebook = nbformat.read(path, as_version=4)
-        assert not model_answer_cells(notebook), f"{path}: a cell tagged {MODEL_ANSWERS_TAG!r} was released"
-        assert "model_answer_store" not in path.read_text(), f"{path}: the model answers were released"
+        assert not model_answer_cells(notebook), (
+            f"{path}: a cell tagged {MODEL_ANSWERS_TAG!r} was released"
+        )
+        assert "model_answer_store" not in path.read_text(), (
+            f"{path}: the model answers were released"
+        )
 
 
 def test_model_answers_live_only_in_the_source_notebook() -> None:
     """source/<a>/ has no answers file for generate_assignment to copy; forms' answers sit in one tagged cell."""
-    files = sorted(p.relative_to(course_root()) for p in (course_root() / "source").rglob("answers.json"))
-    assert not files, f"{files}: nbgrader's Generate would release these; keep model answers in the notebook"
+    files = sorted(
+        p.relative_to(course_root()) for p in (course_root() / "source").rglob("answers.json")
+    )
+    assert not files, (
+        f"{files}: nbgrader's Generate would release these; keep model answers in the notebook"
+    )
     with_forms = []
     for assignment in assignments():
         notebook = nbformat.read(notebook_path(course_root() / "source" / assignment), as_version=4)
         cells = model_answer_cells(notebook)
         assert len(cells) <= 1, f"{assignment}: more than one cell tagged {MODEL_ANSWERS_TAG!r}"
         if cells:
-            assert "nbgrader" not in cells[0].metadata, f"{assignment}: the model-answers cell must not be an nbgrader cell"
-            assert model_form_answers(notebook), f"{assignment}: the model-answers cell holds no form answer"
+            assert "nbgrader" not in cells[0].metadata, (
+                f"{assignment}: the model-answers cell must not be an nbgrader cell"
+            )
+            assert model_form_answers(notebook), (
+                f"{assignment}: the model-answers cell holds no form answer"
+            )
             with_forms.append(assignment)
     assert len(with_forms) >= 5, f"only {with_forms} hold model form answers"
 

@@ -15,10 +15,7 @@ from changekit.grading.synthetic import write_gradebook
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 
 GOOD = (
-    "username,first_name,last_name,email\n"
-    "ana,Ana,Okafor,ana.okafor@nhs.net\n"
-    "ben,Ben,Li-Walsh,\n"
-    "\n"
+    "username,first_name,last_name,email\nana,Ana,Okafor,ana.okafor@nhs.net\nben,Ben,Li-Walsh,\n\n"
 )
 
 
@@ -30,7 +27,9 @@ def write(tmp_path: Path, text: str, name: str = "roster.csv") -> Path:
 
 def test_a_good_roster_is_read(tmp_path: Path) -> None:
     assert read_roster(write(tmp_path, GOOD)) == [
-        Trainee("ana", "Ana", "Okafor", "ana.okafor@nhs.net"), Trainee("ben", "Ben", "Li-Walsh", None)]
+        Trainee("ana", "Ana", "Okafor", "ana.okafor@nhs.net"),
+        Trainee("ben", "Ben", "Li-Walsh", None),
+    ]
 
 
 def test_email_is_optional_and_a_spreadsheet_bom_is_fine(tmp_path: Path) -> None:
@@ -39,17 +38,35 @@ def test_email_is_optional_and_a_spreadsheet_bom_is_fine(tmp_path: Path) -> None
     assert read_roster(path) == [Trainee("cal", "Cal", "Reyes")]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("username,first_name\nana,Ana\n", r"no column 'last_name'"),
-    ("username,first_name,last_name,nhs_number\nana,Ana,O,1\n", r"'nhs_number' is not part of a roster"),
-    ("", r"is empty"),
-    ("username,first_name,last_name\n", r"no trainees"),
-    ("username,first_name,last_name\nana,,Okafor\nben,Ben,\n", r"line 2: no first_name; line 3: no last_name"),
-    ("username,first_name,last_name\nana smith,Ana,O\n", r"line 2: a username that is blank or not a hub login"),
-    ("username,first_name,last_name\nana,Ana,O\nbob,B,C\nana,Ana,P\n", r"line 4: a username already on an earlier line"),
-    ("username,first_name,last_name,email\nana,Ana,O,not-an-address\n", r"line 2: an email that is not"),
-    ("username,first_name,last_name\nana,Ana,Okafor,Jr\n", r"line 2: more values"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("username,first_name\nana,Ana\n", r"no column 'last_name'"),
+        (
+            "username,first_name,last_name,nhs_number\nana,Ana,O,1\n",
+            r"'nhs_number' is not part of a roster",
+        ),
+        ("", r"is empty"),
+        ("username,first_name,last_name\n", r"no trainees"),
+        (
+            "username,first_name,last_name\nana,,Okafor\nben,Ben,\n",
+            r"line 2: no first_name; line 3: no last_name",
+        ),
+        (
+            "username,first_name,last_name\nana smith,Ana,O\n",
+            r"line 2: a username that is blank or not a hub login",
+        ),
+        (
+            "username,first_name,last_name\nana,Ana,O\nbob,B,C\nana,Ana,P\n",
+            r"line 4: a username already on an earlier line",
+        ),
+        (
+            "username,first_name,last_name,email\nana,Ana,O,not-an-address\n",
+            r"line 2: an email that is not",
+        ),
+        ("username,first_name,last_name\nana,Ana,Okafor,Jr\n", r"line 2: more values"),
+    ],
+)
 def test_a_bad_roster_names_the_line_and_column(tmp_path: Path, text: str, expected: str) -> None:
     path = write(tmp_path, text)
     with pytest.raises(DataError, match=expected) as raised:
@@ -88,7 +105,9 @@ def test_names_reach_the_gradebook_and_keep_what_is_there(tmp_path: Path) -> Non
         assert (ana.first_name, ana.last_name, ana.email) == ("Ana", "Okafor", "ana.okafor@nhs.net")
         assert (ben.first_name, ben.last_name, ben.email) == ("Ben", "Li-Walsh", "ben@nhs.net")
     with pytest.raises(DataError):
-        import_roster(write(tmp_path, "username,first_name,last_name\nana,,X\n", "bad.csv"), env=env)
+        import_roster(
+            write(tmp_path, "username,first_name,last_name\nana,,X\n", "bad.csv"), env=env
+        )
     with course_settings(env=env).gradebook() as gradebook:
         assert gradebook.find_student("ana").first_name == "Ana", "a bad roster must change nothing"
 

@@ -27,7 +27,9 @@ ASSIGNMENT = "quantify_a_service_problem"
 WRONG_PRACTICE = 'first_practice_to_visit = "Y90007"\n'
 
 
-def edit(path, change: Callable[[list[nbformat.NotebookNode]], list[nbformat.NotebookNode]]) -> None:
+def edit(
+    path, change: Callable[[list[nbformat.NotebookNode]], list[nbformat.NotebookNode]]
+) -> None:
     notebook = nbformat.read(path, as_version=4)
     notebook.cells = change(notebook.cells)
     nbformat.write(notebook, path)
@@ -43,6 +45,7 @@ def replace_answer(grade: str, source: str):
             if grade_id(cell) == grade:
                 cell.source = source
         return cells
+
     return change
 
 
@@ -79,7 +82,9 @@ def test_wrong_answer_loses_that_tasks_marks(graded) -> None:
     gradebook, _ = graded
     assert cell_score(gradebook, ASSIGNMENT, "wrong", "test_first_practice") == 0
     assert cell_score(gradebook, ASSIGNMENT, "wrong", "test_load_data") == 1
-    assert cell_score(gradebook, ASSIGNMENT, "wrong", "test_latest_point") == 2, "decision 2 does not use it"
+    assert cell_score(gradebook, ASSIGNMENT, "wrong", "test_latest_point") == 2, (
+        "decision 2 does not use it"
+    )
     assert score(gradebook, ASSIGNMENT, "wrong") < max_code_score(gradebook, ASSIGNMENT)
 
 
@@ -87,8 +92,12 @@ def test_infinite_loop_times_out_and_costs_only_dependent_tasks(graded) -> None:
     gradebook, log = graded
     assert "Timeout" in log or "timed out" in log.lower()
     assert cell_score(gradebook, ASSIGNMENT, "loop", "test_latest_point") == 0
-    assert cell_score(gradebook, ASSIGNMENT, "loop", "test_first_practice") == 2, "tasks before the loop keep their marks"
-    assert cell_score(gradebook, ASSIGNMENT, "loop", "test_launch_month") == 2, "so do later tasks that do not use it"
+    assert cell_score(gradebook, ASSIGNMENT, "loop", "test_first_practice") == 2, (
+        "tasks before the loop keep their marks"
+    )
+    assert cell_score(gradebook, ASSIGNMENT, "loop", "test_launch_month") == 2, (
+        "so do later tasks that do not use it"
+    )
     assert 0 < score(gradebook, ASSIGNMENT, "loop") < max_code_score(gradebook, ASSIGNMENT)
 
 
@@ -96,7 +105,9 @@ def test_batch_goes_on_after_the_timeout(graded) -> None:
     gradebook, _ = graded
     graded_students = {s.student.id for s in gradebook.assignment_submissions(ASSIGNMENT)}
     assert graded_students == set(TAMPERING)
-    assert score(gradebook, ASSIGNMENT, "wrong") > 0, "the trainee graded after the loop was graded too"
+    assert score(gradebook, ASSIGNMENT, "wrong") > 0, (
+        "the trainee graded after the loop was graded too"
+    )
 
 
 def test_deleted_test_cell_is_restored_and_graded(graded) -> None:

@@ -35,19 +35,37 @@ def meta(grade_id: str, **flags: object) -> dict[str, object]:
 def tiny_source() -> nbformat.NotebookNode:
     """Two code tasks with tests (2 and 1 marks) and one written answer (2 marks)."""
     cells = [
-        new_markdown_cell("A tiny assignment for grading tests.", metadata=meta("intro", locked=True)),
-        new_code_cell("### BEGIN SOLUTION\nx = 6 * 7\n### END SOLUTION", metadata=meta("answer", solution=True)),
-        new_code_cell('assert x == 42, "x should be 42"',
-                      metadata=meta("test_answer", grade=True, locked=True, points=2)),
-        new_code_cell("### BEGIN SOLUTION\ny = x + 1\n### END SOLUTION", metadata=meta("second", solution=True)),
-        new_code_cell('assert y == 43, "y should be one more than x"\n'
-                      "### BEGIN HIDDEN TESTS\nassert isinstance(y, int)\n### END HIDDEN TESTS",
-                      metadata=meta("test_second", grade=True, locked=True, points=1)),
-        new_markdown_cell("### BEGIN SOLUTION\nA thoughtful answer.\n### END SOLUTION",
-                          metadata=meta("reflect", grade=True, solution=True, points=2)),
+        new_markdown_cell(
+            "A tiny assignment for grading tests.", metadata=meta("intro", locked=True)
+        ),
+        new_code_cell(
+            "### BEGIN SOLUTION\nx = 6 * 7\n### END SOLUTION",
+            metadata=meta("answer", solution=True),
+        ),
+        new_code_cell(
+            'assert x == 42, "x should be 42"',
+            metadata=meta("test_answer", grade=True, locked=True, points=2),
+        ),
+        new_code_cell(
+            "### BEGIN SOLUTION\ny = x + 1\n### END SOLUTION",
+            metadata=meta("second", solution=True),
+        ),
+        new_code_cell(
+            'assert y == 43, "y should be one more than x"\n'
+            "### BEGIN HIDDEN TESTS\nassert isinstance(y, int)\n### END HIDDEN TESTS",
+            metadata=meta("test_second", grade=True, locked=True, points=1),
+        ),
+        new_markdown_cell(
+            "### BEGIN SOLUTION\nA thoughtful answer.\n### END SOLUTION",
+            metadata=meta("reflect", grade=True, solution=True, points=2),
+        ),
     ]
     notebook = new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     return notebook
 
 

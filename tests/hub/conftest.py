@@ -91,21 +91,29 @@ def answers(url: str) -> bool:
         return False
 
 
-def wait_until(ready: Callable[[], bool], what: str, seconds: float, process: subprocess.Popen, log: Path) -> None:
+def wait_until(
+    ready: Callable[[], bool], what: str, seconds: float, process: subprocess.Popen, log: Path
+) -> None:
     """Poll ``ready`` until it holds; fail naming ``what`` was awaited if the process ends or time runs out."""
     deadline = time.monotonic() + seconds
     while not ready():
         if process.poll() is not None:
-            raise RuntimeError(f"`changekit start` exited (code {process.returncode}) while waiting for "
-                               f"{what}:\n{log.read_text()[-4000:]}")
+            raise RuntimeError(
+                f"`changekit start` exited (code {process.returncode}) while waiting for "
+                f"{what}:\n{log.read_text()[-4000:]}"
+            )
         if time.monotonic() > deadline:
-            raise RuntimeError(f"waited {seconds:.0f} s for {what}, in vain:\n{log.read_text()[-4000:]}")
+            raise RuntimeError(
+                f"waited {seconds:.0f} s for {what}, in vain:\n{log.read_text()[-4000:]}"
+            )
         time.sleep(0.5)
 
 
 def hub_env(root: Path, state: Path, port: int) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(CHANGEKIT_COURSE_ROOT=str(root), CHANGEKIT_STATE_DIR=str(state), CHANGEKIT_PORT=str(port))
+    env.update(
+        CHANGEKIT_COURSE_ROOT=str(root), CHANGEKIT_STATE_DIR=str(state), CHANGEKIT_PORT=str(port)
+    )
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     return env
 
@@ -118,8 +126,12 @@ def stop_hub(process: subprocess.Popen, env: dict[str, str]) -> None:
     except psutil.NoSuchProcess:
         tree = []
     try:
-        subprocess.run([str(Path(sys.executable).parent / "changekit"), "stop"], env=env, check=False,
-                       timeout=DEFAULT_STOP_SECONDS + 60)
+        subprocess.run(
+            [str(Path(sys.executable).parent / "changekit"), "stop"],
+            env=env,
+            check=False,
+            timeout=DEFAULT_STOP_SECONDS + 60,
+        )
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -143,17 +155,35 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     assignments = sum(1 for folder in (root / "source").iterdir() if folder.is_dir())
     started = time.monotonic()
     with log.open("w") as out:
-        process = subprocess.Popen([str(Path(sys.executable).parent / "changekit"), "start"], env=env,
-                                   stdout=out, stderr=subprocess.STDOUT, cwd=root, start_new_session=True)
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "changekit"), "start"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=root,
+            start_new_session=True,
+        )
     try:
-        wait_until(lambda: "Released to the exchange" in log.read_text() or answers(f"{url}/hub/login"),
-                   f"the course's {assignments} assignments to be published (log line 'Released to the exchange')",
-                   PUBLISH_SECONDS_PER_ASSIGNMENT * assignments, process, log)
-        wait_until(lambda: answers(f"{url}/hub/login"), f"the hub's login page at {url}/hub/login to answer 200",
-                   HUB_START_SECONDS, process, log)
-        print(f"hub: login page answered {time.monotonic() - started:.1f} s after `changekit start`")
-        passwords = dict(re.findall(r"^\s+\w+\s+(\w+)\s+password: (\S+)$", log.read_text(), re.MULTILINE))
+        wait_until(
+            lambda: "Released to the exchange" in log.read_text() or answers(f"{url}/hub/login"),
+            f"the course's {assignments} assignments to be published (log line 'Released to the exchange')",
+            PUBLISH_SECONDS_PER_ASSIGNMENT * assignments,
+            process,
+            log,
+        )
+        wait_until(
+            lambda: answers(f"{url}/hub/login"),
+            f"the hub's login page at {url}/hub/login to answer 200",
+            HUB_START_SECONDS,
+            process,
+            log,
+        )
+        print(
+            f"hub: login page answered {time.monotonic() - started:.1f} s after `changekit start`"
+        )
+        passwords = dict(
+            re.findall(r"^\s+\w+\s+(\w+)\s+password: (\S+)$", log.read_text(), re.MULTILINE)
+        )
         yield Hub(url, port, root, state, passwords, process, log)
     finally:
         stop_hub(process, env)
-

@@ -15,8 +15,14 @@ from changekit.paths import course_root
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ARTEFACTS = course_root() / "test-artefacts" / "browser"
 ASSIGNMENT = "quantify_a_service_problem"
@@ -88,7 +94,9 @@ def fetch_assignment(page: Page, user: str, assignment: str = ASSIGNMENT) -> Non
     open_assignment_list(page)
     released = page.locator("#released_assignments_list .list_item", has_text=assignment)
     released.get_by_role("button", name="Fetch").click()
-    expect(page.locator("#fetched_assignments_list .list_item", has_text=assignment).first).to_be_visible()
+    expect(
+        page.locator("#fetched_assignments_list .list_item", has_text=assignment).first
+    ).to_be_visible()
     shot(page, f"{user}_02_fetched_{assignment}")
 
 
@@ -201,7 +209,9 @@ def submit(page: Page, user: str) -> None:
     open_assignment_list(page)
     fetched = page.locator("#fetched_assignments_list .list_item", has_text=ASSIGNMENT).first
     fetched.get_by_role("button", name="Submit").click()
-    expect(page.locator("#submitted_assignments_list .list_item", has_text=ASSIGNMENT).first).to_be_visible()
+    expect(
+        page.locator("#submitted_assignments_list .list_item", has_text=ASSIGNMENT).first
+    ).to_be_visible()
     shot(page, f"{user}_05_submitted")
 
 
@@ -242,7 +252,9 @@ def grade_manual_cell(page: Page, url: str, grade_id: str, score: str) -> None:
     formgrader(page, url, f"gradebook/{ASSIGNMENT}/{ASSIGNMENT}")
     page.locator("td a", has_text=re.compile("Submission", re.IGNORECASE)).first.click()
     page.wait_for_load_state("networkidle")
-    cell = page.locator(f"#{grade_id}").locator("xpath=ancestor::div[contains(@class,'nbgrader_cell')]")
+    cell = page.locator(f"#{grade_id}").locator(
+        "xpath=ancestor::div[contains(@class,'nbgrader_cell')]"
+    )
     box = cell.locator("input.score")
     box.fill(score)
     box.press("Tab")

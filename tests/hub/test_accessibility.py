@@ -155,7 +155,9 @@ def saved(hub: Hub, assignment: str) -> dict:
     return json.loads(path.read_text())["answers"] if path.exists() else {}
 
 
-def wait_saved(page: Page, hub: Hub, assignment: str, ready: Callable[[dict], bool], what: str) -> dict:
+def wait_saved(
+    page: Page, hub: Hub, assignment: str, ready: Callable[[dict], bool], what: str
+) -> dict:
     """Wait (bounded) until the answers file shows ``ready``: the form saves on every change."""
     for _ in range(100):
         answers = saved(hub, assignment)
@@ -188,9 +190,13 @@ def test_keyboard_only_text_dropdown_and_scale(zoomed: Page, hub: Hub) -> None:
     zoomed.keyboard.type("Fewer redirected referrals")
     zoomed.keyboard.press("Tab")
     zoomed.keyboard.type("Children referred to community paediatrics")
-    wait_saved(zoomed, hub, "change_plan",
-               lambda a: a["smart_aim"]["population"] == "Children referred to community paediatrics",
-               "the SMART aim's second box, reached with Tab")
+    wait_saved(
+        zoomed,
+        hub,
+        "change_plan",
+        lambda a: a["smart_aim"]["population"] == "Children referred to community paediatrics",
+        "the SMART aim's second box, reached with Tab",
+    )
 
     measures = open_form(zoomed, "measures(store.path)")
     measures.get_by_role("button", name="Add a measure").focus()
@@ -199,8 +205,13 @@ def test_keyboard_only_text_dropdown_and_scale(zoomed: Page, hub: Hub) -> None:
     kind.wait_for()
     tab_to(zoomed, kind, "Shift+Tab")  # the new row is just above the Add button
     zoomed.keyboard.press("o")  # type-ahead on the closed list: "Outcome: ..."
-    answers = wait_saved(zoomed, hub, "change_plan", lambda a: a["measures"]["measures"][-1]["kind"],
-                         "the measure's kind, chosen by typing its first letter")
+    answers = wait_saved(
+        zoomed,
+        hub,
+        "change_plan",
+        lambda a: a["measures"]["measures"][-1]["kind"],
+        "the measure's kind, chosen by typing its first letter",
+    )
     assert answers["measures"]["measures"][-1]["kind"] == "outcome"
     assert answers["smart_aim"]["improvement"] == "Fewer redirected referrals"
 
@@ -215,9 +226,16 @@ def test_keyboard_only_text_dropdown_and_scale(zoomed: Page, hub: Hub) -> None:
     label = strongest.locator("xpath=..")  # ipywidgets puts each radio inside its <label>
     expect(label).to_have_text("5 strong")
     box = label.bounding_box()
-    assert box and box["width"] >= 24 and box["height"] >= 24, f"a strength target under 24 by 24 px: {box}"
+    assert box and box["width"] >= 24 and box["height"] >= 24, (
+        f"a strength target under 24 by 24 px: {box}"
+    )
     tab_to(zoomed, strongest, "Shift+Tab")  # back from the Add button, past the row's Remove
     zoomed.keyboard.press("Space")
-    wait_saved(zoomed, hub, "drivers_and_barriers", lambda a: a["force_field"]["driving"][-1]["score"] == 5,
-               "the strength of a new force, set from 3 to 5 with Tab and Space")
+    wait_saved(
+        zoomed,
+        hub,
+        "drivers_and_barriers",
+        lambda a: a["force_field"]["driving"][-1]["score"] == 5,
+        "the strength of a new force, set from 3 to 5 with Tab and Space",
+    )
     journeys.shot(zoomed, f"{TRAINEE}_a11y_keyboard_journey")

@@ -41,7 +41,9 @@ def test_trainee_fetches_answers_validates_and_submits(trainee: Page) -> None:
     # (and draws only the cells on screen), so go back up to the first stub and read its output.
     journeys.scroll_to_top(trainee)
     stub = journeys.find_code_cell(trainee, "raise NotImplementedError")
-    expect(stub.locator(".jp-OutputArea-output", has_text="Not answered yet")).to_be_visible(timeout=journeys.LONG)
+    expect(stub.locator(".jp-OutputArea-output", has_text="Not answered yet")).to_be_visible(
+        timeout=journeys.LONG
+    )
     journeys.shot(trainee, f"{TRAINEE}_03_ran_all")
     journeys.answer_cell(trainee, "YOUR CODE HERE", journeys.TASK_1_ANSWER)
     trainee.keyboard.press("Shift+Enter")  # the check below the answer
@@ -49,7 +51,9 @@ def test_trainee_fetches_answers_validates_and_submits(trainee: Page) -> None:
     expect(trainee.get_by_text("Task 1: first checks passed").first).to_be_visible()
     journeys.save(trainee)
     report = journeys.validate(trainee, TRAINEE)
-    assert "There is no table called `referrals`" not in report, "task 1 was answered: its check must pass"
+    assert "There is no table called `referrals`" not in report, (
+        "task 1 was answered: its check must pass"
+    )
     assert "failed" in report, "validation must report the tasks still to do"
     journeys.submit(trainee, TRAINEE)
 
@@ -68,9 +72,15 @@ def test_tutor_collects_autogrades_marks_and_releases_feedback(browser: Browser,
 
 def test_trainee_fetches_and_reads_feedback(trainee: Page) -> None:
     text = journeys.fetch_feedback(trainee, TRAINEE)
-    assert "quantify_a_service_problem (Score: 3.0 /" in text, "1 autograded + 2 manual marks expected"
-    assert "Your reading of the funnel plot (Score: 2.0 / 2.0)" in text, "written answers are titled by their question"
-    assert "Task 1: load the referrals (Score: 1.0 / 1.0)" in text, "checks are titled by their task"
+    assert "quantify_a_service_problem (Score: 3.0 /" in text, (
+        "1 autograded + 2 manual marks expected"
+    )
+    assert "Your reading of the funnel plot (Score: 2.0 / 2.0)" in text, (
+        "written answers are titled by their question"
+    )
+    assert "Task 1: load the referrals (Score: 1.0 / 1.0)" in text, (
+        "checks are titled by their task"
+    )
     assert "Test cell" not in text
     assert "HIDDEN TESTS" not in text and "Mark scheme" not in text
 
@@ -79,7 +89,9 @@ def test_trainee_form_answer_survives_a_page_reload(trainee: Page, hub: Hub) -> 
     assignment = "leadership_self_and_stakeholders"
     journeys.fetch_assignment(trainee, TRAINEE, assignment)
     text = "Chaired the referral pathway meeting and summarised each service's view."
-    shown = journeys.fill_form_and_reload(trainee, TRAINEE, assignment, "self_assessment(store.path)", text)
+    shown = journeys.fill_form_and_reload(
+        trainee, TRAINEE, assignment, "self_assessment(store.path)", text
+    )
     assert shown == text
     saved = hub.state / "hub" / "home" / TRAINEE / hub.course_id / assignment / "answers.json"
     assert text in saved.read_text(), "the form must have saved the answer in the assignment folder"

@@ -85,7 +85,11 @@ def beacon() -> Iterator[Beacon]:
 def xsrf_headers(session: requests.Session, page: str) -> dict[str, str]:
     """Open ``page`` (which sets the ``_xsrf`` cookie) and return the header a POST needs."""
     assert session.get(page).status_code == 200
-    return {"X-XSRFToken": next(c.value for c in session.cookies if c.name == "_xsrf" and c.path in page)}
+    return {
+        "X-XSRFToken": next(
+            c.value for c in session.cookies if c.name == "_xsrf" and c.path in page
+        )
+    }
 
 
 def post_ok(session: requests.Session, url: str, headers: dict[str, str], **data: str) -> None:
@@ -120,7 +124,9 @@ def write_hostile_answer(folder: Path, source: Path, beacon: str) -> None:
     """The fetched notebook with task 1 answered (plus the HTML output) and the written answer hostile."""
     notebook = nbformat.read(folder / f"{ASSIGNMENT}.ipynb", as_version=4)
     model = nbformat.read(source / f"{ASSIGNMENT}.ipynb", as_version=4)
-    model_answer = next(c.source for c in model.cells if c.metadata.get("nbgrader", {}).get("grade_id") == CODE)
+    model_answer = next(
+        c.source for c in model.cells if c.metadata.get("nbgrader", {}).get("grade_id") == CODE
+    )
     for cell in notebook.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id == CODE:
@@ -144,7 +150,9 @@ def graded(hub: Hub, beacon: Beacon) -> Graded:
     post_ok(trainee, f"{user}/assignments/submit", mine, **ids)
 
     tutor = hub.session("tutor")
-    theirs = xsrf_headers(tutor, f"{hub.url}/services/{hub.course_id}/formgrader/manage_assignments")
+    theirs = xsrf_headers(
+        tutor, f"{hub.url}/services/{hub.course_id}/formgrader/manage_assignments"
+    )
     # Straight to the service (same host, so the same cookies): grading can outlast
     # the proxy's 20 s wait on this busy machine.
     api = f"http://127.0.0.1:{hub.port + 10}/services/{hub.course_id}/formgrader/api"
@@ -197,8 +205,13 @@ def test_html_export_is_off_in_the_service(graded: Graded) -> None:
     assert graded.trainee.get(own).status_code == 200, "the same route answers where it is on"
 
 
-@pytest.mark.parametrize("route", ["files/autograded/{student}/{assignment}/evil.html",
-                                   "formgrader/submissions/{submission}/evil.html"])
+@pytest.mark.parametrize(
+    "route",
+    [
+        "files/autograded/{student}/{assignment}/evil.html",
+        "formgrader/submissions/{submission}/evil.html",
+    ],
+)
 def test_submission_files_are_downloads_not_pages(graded: Graded, route: str) -> None:
     path = route.format(student=TRAINEE, assignment=ASSIGNMENT, submission=graded.submission_id)
     answer = graded.tutor.get(f"{graded.service}/{path}")
@@ -216,8 +229,10 @@ def test_a_trainees_own_server_would_serve_the_file_as_a_page(graded: Graded) ->
 
 
 def test_prev_and_next_still_lead_to_submissions(graded: Graded) -> None:
-    moved = graded.tutor.get(f"{graded.service}/formgrader/submissions/{graded.submission_id}/next",
-                             allow_redirects=False)
+    moved = graded.tutor.get(
+        f"{graded.service}/formgrader/submissions/{graded.submission_id}/next",
+        allow_redirects=False,
+    )
     assert moved.status_code == 302 and "Content-Disposition" not in moved.headers
 
 
@@ -241,24 +256,38 @@ class Watch:
             dialog.dismiss()
 
         page.on("dialog", on_dialog)
-        page.on("request", lambda request: self.requests.append(request.url)
-                if request.url.startswith(self.beacon.url) else None)
+        page.on(
+            "request",
+            lambda request: (
+                self.requests.append(request.url)
+                if request.url.startswith(self.beacon.url)
+                else None
+            ),
+        )
         return page
 
     def ran(self) -> set[str]:
         """Names of the payloads that ran, whichever way they showed it."""
-        called = [url.rsplit("/", 1)[-1] for url in self.requests] + [p.rsplit("/", 1)[-1] for p in self.beacon.hits]
+        called = [url.rsplit("/", 1)[-1] for url in self.requests] + [
+            p.rsplit("/", 1)[-1] for p in self.beacon.hits
+        ]
         return set(self.dialogs) | set(called)
 
 
-def test_tutor_sees_the_payloads_as_text_and_still_grades(browser: Browser, graded: Graded, beacon: Beacon) -> None:
+def test_tutor_sees_the_payloads_as_text_and_still_grades(
+    browser: Browser, graded: Graded, beacon: Beacon
+) -> None:
     beacon.hits.clear()
     watch = Watch(beacon)
-    page = watch.attach(journeys.log_in(browser, graded.hub.url, "tutor", graded.hub.passwords["tutor"]))
+    page = watch.attach(
+        journeys.log_in(browser, graded.hub.url, "tutor", graded.hub.passwords["tutor"])
+    )
     page.wait_for_load_state("networkidle")
     page.goto(f"{graded.service}/formgrader/submissions/{graded.submission_id}/")
     page.wait_for_load_state("networkidle")
-    answer = page.locator(f"#{WRITTEN}").locator("xpath=ancestor::div[contains(@class,'nbgrader_cell')]")
+    answer = page.locator(f"#{WRITTEN}").locator(
+        "xpath=ancestor::div[contains(@class,'nbgrader_cell')]"
+    )
     expect(answer).to_contain_text(ANSWER_TEXT)
     expect(answer).to_contain_text("<script>alert('script')")
     expect(page.locator("body")).to_contain_text(OUTPUT_TEXT)
@@ -290,7 +319,9 @@ def open_feedback(page: Page, url: str) -> None:
     viewer.locator("body").wait_for()
 
 
-def test_trainee_sees_the_payloads_as_text_in_feedback(browser: Browser, graded: Graded, beacon: Beacon) -> None:
+def test_trainee_sees_the_payloads_as_text_in_feedback(
+    browser: Browser, graded: Graded, beacon: Beacon
+) -> None:
     beacon.hits.clear()
     watch = Watch(beacon)
     page = watch.attach(trainee_lab(browser, graded))
@@ -301,7 +332,9 @@ def test_trainee_sees_the_payloads_as_text_in_feedback(browser: Browser, graded:
     expect(viewer.locator("body")).to_contain_text(OUTPUT_TEXT)
     # "Score so far" while a written answer is still to be marked (changekit's feedback page).
     expect(viewer.locator("body")).to_contain_text(re.compile(rf"{ASSIGNMENT} \(Score( so far)?:"))
-    assert viewer.locator("img[src^='data:image/png;base64,']").count() >= 1, "charts stay in feedback"
+    assert viewer.locator("img[src^='data:image/png;base64,']").count() >= 1, (
+        "charts stay in feedback"
+    )
     viewer.get_by_text("Read my reasoning").click()
     page.wait_for_timeout(1500)
     journeys.shot(page, "trainee_inert_feedback")
@@ -309,14 +342,19 @@ def test_trainee_sees_the_payloads_as_text_in_feedback(browser: Browser, graded:
     assert watch.ran() == set(), f"payloads ran in feedback: {watch.ran()}"
 
 
-def test_uncleaned_feedback_would_run_the_payloads(browser: Browser, graded: Graded, beacon: Beacon) -> None:
+def test_uncleaned_feedback_would_run_the_payloads(
+    browser: Browser, graded: Graded, beacon: Beacon
+) -> None:
     """The same notebook through nbgrader's feedback template without the course's cleaning: payloads run."""
     settings = Config()
     settings.HTMLExporter.template_name = "feedback"
     settings.HTMLExporter.extra_template_basedirs = [formgrader_templates.template_path]
     settings.HTMLExporter.extra_template_paths = [
-        str(Path(formgrader_templates.static_path) / "node_modules" / "bootstrap" / "dist" / "css")]
-    resources = {"nbgrader": {"notebook": ASSIGNMENT, "score": 0, "max_score": 0, "late_penalty": 0}}
+        str(Path(formgrader_templates.static_path) / "node_modules" / "bootstrap" / "dist" / "css")
+    ]
+    resources = {
+        "nbgrader": {"notebook": ASSIGNMENT, "score": 0, "max_score": 0, "late_penalty": 0}
+    }
     notebook = nbformat.read(graded.autograded, as_version=4)
     for cell in notebook.cells:
         if "nbgrader" in cell.metadata:
@@ -342,17 +380,30 @@ def test_the_policy_alone_stops_an_uncleaned_submission_page(
     settings = Config()
     settings.HTMLExporter.template_name = "formgrade"
     settings.HTMLExporter.extra_template_basedirs = [formgrader_templates.template_path]
-    resources = {"assignment_id": ASSIGNMENT, "notebook_id": ASSIGNMENT, "submission_id": graded.submission_id,
-                 "index": 0, "total": 1, "base_url": f"/services/{graded.hub.course_id}", "student": TRAINEE,
-                 "last_name": None, "first_name": None, "notebook_path": ""}
-    unclean, _ = HTMLExporter(config=settings).from_filename(str(graded.autograded), resources=resources)
+    resources = {
+        "assignment_id": ASSIGNMENT,
+        "notebook_id": ASSIGNMENT,
+        "submission_id": graded.submission_id,
+        "index": 0,
+        "total": 1,
+        "base_url": f"/services/{graded.hub.course_id}",
+        "student": TRAINEE,
+        "last_name": None,
+        "first_name": None,
+        "notebook_path": "",
+    }
+    unclean, _ = HTMLExporter(config=settings).from_filename(
+        str(graded.autograded), resources=resources
+    )
     headers = {"Content-Type": "text/html"}
     if with_policy:
         headers["Content-Security-Policy"] = submission_page_policy(unclean)
     url = f"{graded.service}/formgrader/uncleaned-proof"
     beacon.hits.clear()
     watch = Watch(beacon)
-    page = watch.attach(journeys.log_in(browser, graded.hub.url, "tutor", graded.hub.passwords["tutor"]))
+    page = watch.attach(
+        journeys.log_in(browser, graded.hub.url, "tutor", graded.hub.passwords["tutor"])
+    )
     page.wait_for_load_state("networkidle")
     page.route(url, lambda route: route.fulfill(status=200, headers=headers, body=unclean))
     page.goto(url)
@@ -367,7 +418,9 @@ def test_the_policy_alone_stops_an_uncleaned_submission_page(
         assert {"script", "img-onerror", "output-script"} <= watch.ran(), watch.ran()
 
 
-def test_jupyterlab_and_the_formgrader_load_under_the_policy(browser: Browser, graded: Graded) -> None:
+def test_jupyterlab_and_the_formgrader_load_under_the_policy(
+    browser: Browser, graded: Graded
+) -> None:
     """The policy must not break the tutor's tools: no page of theirs may report a blocked script.
 
     Only MathJax, which nbgrader's submission template loads from a CDN, is
@@ -375,8 +428,14 @@ def test_jupyterlab_and_the_formgrader_load_under_the_policy(browser: Browser, g
     """
     blocked: list[str] = []
     page = journeys.log_in(browser, graded.hub.url, "tutor", graded.hub.passwords["tutor"])
-    page.on("console", lambda message: blocked.append(message.text)
-            if "Content Security Policy" in message.text and "mathjax" not in message.text.lower() else None)
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text)
+            if "Content Security Policy" in message.text and "mathjax" not in message.text.lower()
+            else None
+        ),
+    )
     page.wait_for_load_state("networkidle")
     journeys.formgrader(page, graded.hub.url, f"manage_submissions/{ASSIGNMENT}")
     expect(page.locator("tr", has_text=TRAINEE)).to_be_visible()

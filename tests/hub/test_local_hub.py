@@ -30,8 +30,10 @@ def open_server(hub: Hub, user: str):
         if page.status_code == 200 and "JupyterLab" in page.text:
             return session
         time.sleep(0.5)
-    raise AssertionError(f"waited {SPAWN_SECONDS} s for {user}'s JupyterLab at /user/{user}/lab to open, "
-                         f"in vain: the last answer was {page.status_code}")
+    raise AssertionError(
+        f"waited {SPAWN_SECONDS} s for {user}'s JupyterLab at /user/{user}/lab to open, "
+        f"in vain: the last answer was {page.status_code}"
+    )
 
 
 def test_login_page_is_served(hub: Hub) -> None:
@@ -79,7 +81,11 @@ def test_nothing_listens_beyond_loopback(hub: Hub) -> None:
     tree = [psutil.Process(hub.process.pid)]
     tree += tree[0].children(recursive=True)
     pids = {p.pid for p in tree}
-    listening = [c for c in psutil.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN and c.pid in pids]
+    listening = [
+        c
+        for c in psutil.net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN and c.pid in pids
+    ]
     assert listening, "found no listening sockets for the hub at all"
     exposed = [c.laddr for c in listening if c.laddr.ip not in ("127.0.0.1", "::1")]
     assert not exposed, f"listening beyond loopback: {exposed}"
@@ -87,11 +93,19 @@ def test_nothing_listens_beyond_loopback(hub: Hub) -> None:
 
 def test_stop_leaves_nothing_running_and_keeps_submissions(hub: Hub) -> None:
     """Runs last in this file: `changekit stop` (what `make stop` calls) ends the whole tree."""
-    tree = [psutil.Process(hub.process.pid), *psutil.Process(hub.process.pid).children(recursive=True)]
+    tree = [
+        psutil.Process(hub.process.pid),
+        *psutil.Process(hub.process.pid).children(recursive=True),
+    ]
     inbound = hub.state / "exchange" / hub.course_id / "inbound"
     submissions_before = sorted(p.name for p in inbound.iterdir()) if inbound.exists() else []
-    stop = subprocess.run([str(Path(sys.executable).parent / "changekit"), "stop"],
-                          env=hub_env(hub.root, hub.state, hub.port), capture_output=True, text=True, check=False)
+    stop = subprocess.run(
+        [str(Path(sys.executable).parent / "changekit"), "stop"],
+        env=hub_env(hub.root, hub.state, hub.port),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert stop.returncode == 0, stop.stdout + stop.stderr
     hub.process.wait(timeout=60)
     _, alive = psutil.wait_procs(tree, timeout=30)

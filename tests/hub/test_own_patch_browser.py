@@ -48,8 +48,12 @@ def home(hub: Hub) -> Path:
 
 def labelled(page: Page, kind: str, label: str) -> Locator:
     """The input of the widget of ``kind`` ('text', 'dropdown', 'textarea') whose label is exactly ``label``."""
-    exactly = re.compile("^" + r"\s+".join(map(re.escape, label.split())) + "$")  # the page may collapse spaces
-    widget = page.locator(f".jp-NotebookPanel:visible .widget-{kind}", has=page.locator("label", has_text=exactly))
+    exactly = re.compile(
+        "^" + r"\s+".join(map(re.escape, label.split())) + "$"
+    )  # the page may collapse spaces
+    widget = page.locator(
+        f".jp-NotebookPanel:visible .widget-{kind}", has=page.locator("label", has_text=exactly)
+    )
     return widget.locator({"dropdown": "select", "textarea": "textarea"}.get(kind, "input")).first
 
 
@@ -75,29 +79,55 @@ def test_column_mapping_form_on_the_trainees_own_file(trainee: Page, hub: Hub) -
     folder = home(hub) / "my_data"
     folder.mkdir(parents=True, exist_ok=True)
     extract = csv_file(folder, OWN_ROWS, name="own_referrals.csv")
-    cell = ('from changekit.widgets.column_mapping import column_mapping\n'
-            'column_mapping("my_data/own_referrals.csv")')
-    notebook = {"cells": [{"cell_type": "code", "execution_count": None, "id": "mapping", "metadata": {},
-                           "outputs": [], "source": cell}],
-                "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                            "name": "python3"}},
-                "nbformat": 4, "nbformat_minor": 5}
+    cell = (
+        "from changekit.widgets.column_mapping import column_mapping\n"
+        'column_mapping("my_data/own_referrals.csv")'
+    )
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "mapping",
+                "metadata": {},
+                "outputs": [],
+                "source": cell,
+            }
+        ],
+        "metadata": {
+            "kernelspec": {
+                "display_name": "Python 3 (ipykernel)",
+                "language": "python",
+                "name": "python3",
+            }
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     (home(hub) / NOTEBOOK).write_text(json.dumps(notebook), encoding="utf-8")
-    trainee.locator(".jp-DirListing-item", has_text=NOTEBOOK).first.dblclick()  # the file browser lists it
+    trainee.locator(
+        ".jp-DirListing-item", has_text=NOTEBOOK
+    ).first.dblclick()  # the file browser lists it
     trainee.locator(".lm-TabBar-tab.lm-mod-current", has_text=NOTEBOOK).wait_for()
     journeys.wait_for_notebook(trainee)
     journeys.shot(trainee, f"{TRAINEE}_10_own_extract_notebook")
     journeys.run_cell(trainee, "column_mapping(")
 
-    preview = trainee.locator('.jp-NotebookPanel:visible table[aria-label="The first rows of your file"]')
+    preview = trainee.locator(
+        '.jp-NotebookPanel:visible table[aria-label="The first rows of your file"]'
+    )
     expect(preview).to_contain_text("Toe walking")
     for own, course in COLUMNS.items():
         labelled(trainee, "dropdown", course).select_option(label=own)
     for word in ("Rejected - signposted", "rejected -  SIGNPOSTED"):
         labelled(trainee, "dropdown", word).select_option("redirected")
     line = labelled(trainee, "textarea", "Paste this line")
-    expect(line).to_have_value(re.compile(r"^referrals = read_referrals\('my_data/own_referrals.csv', "
-                                          r"columns=\{'Ref no': 'referral_id'.*'Rejected - signposted': 'redirected'"))
+    expect(line).to_have_value(
+        re.compile(
+            r"^referrals = read_referrals\('my_data/own_referrals.csv', "
+            r"columns=\{'Ref no': 'referral_id'.*'Rejected - signposted': 'redirected'"
+        )
+    )
     journeys.shot(trainee, f"{TRAINEE}_11_column_mapping")
     trainee.get_by_role("button", name="Check", exact=True).click()
     expect(trainee.get_by_text("Read 3 referrals from own_referrals.csv")).to_be_visible()
@@ -133,11 +163,15 @@ def test_services_directory_form_through_to_its_exported_page(trainee: Page, hub
     expect(link).to_be_visible()
     journeys.shot(trainee, f"{TRAINEE}_14_directory_exported")
     saved = home(hub) / hub.course_id / ASSIGNMENT / "answers.json"
-    assert "Testshire" in saved.read_text(encoding="utf-8"), "the form saves in the assignment folder"
+    assert "Testshire" in saved.read_text(encoding="utf-8"), (
+        "the form saves in the assignment folder"
+    )
 
     link.click()
     viewer = trainee.frame_locator(".jp-MainAreaWidget:visible iframe").first
-    expect(viewer.locator("h1")).to_have_text("Child health services in Testshire, children 0-18: where to refer")
+    expect(viewer.locator("h1")).to_have_text(
+        "Child health services in Testshire, children 0-18: where to refer"
+    )
     expect(viewer.locator("h3")).to_have_text("Children's bladder & bowel <service>")
     row = viewer.locator("tr", has=viewer.locator("th", has_text="constipation"))
     expect(row).to_contain_text("Children's bladder & bowel <service> (5-18 years)")

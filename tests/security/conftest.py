@@ -40,12 +40,17 @@ def missing_requirements() -> str:
     missing = [tool for tool in ("useradd", "chpasswd", "runuser") if not shutil.which(tool)]
     if missing:
         return f"needs {', '.join(missing)} (Debian's passwd and util-linux)"
-    if subprocess.run(["dpkg", "-s", "python3-venv"], capture_output=True, check=False).returncode != 0:
+    if (
+        subprocess.run(["dpkg", "-s", "python3-venv"], capture_output=True, check=False).returncode
+        != 0
+    ):
         return "needs Debian's python3-venv (make debian-packages)"
     return ""
 
 
-NEEDS_INSTALL = pytest.mark.skipif(bool(missing_requirements()), reason=missing_requirements() or "ready")
+NEEDS_INSTALL = pytest.mark.skipif(
+    bool(missing_requirements()), reason=missing_requirements() or "ready"
+)
 
 
 @dataclass
@@ -74,12 +79,19 @@ class Server:
 
     def install(self) -> subprocess.CompletedProcess:
         """Run install.sh as an admin would, with this server's settings; fail with its output."""
-        done = subprocess.run(["bash", str(course_root() / "deploy/production/install.sh")], env=self.install_env,
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["bash", str(course_root() / "deploy/production/install.sh")],
+            env=self.install_env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert done.returncode == 0, f"install.sh failed:\n{done.stdout}\n{done.stderr[-3000:]}"
         return done
 
-    def run_as(self, user: str, *command: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    def run_as(
+        self, user: str, *command: str, cwd: Path | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess:
         """Run a command as ``user`` with the server's environment, as their Jupyter server would."""
         env = [
             f"HOME={self.home(user)}",
@@ -90,18 +102,29 @@ class Server:
         ]
         done = subprocess.run(
             ["runuser", "-u", user, "--", "env", *env, *command],
-            cwd=cwd or self.home(user), capture_output=True, text=True, check=False,
+            cwd=cwd or self.home(user),
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if check and done.returncode != 0:
-            raise AssertionError(f"{user}: {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+            raise AssertionError(
+                f"{user}: {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
+            )
         return done
 
     def as_grader(self, *command: str) -> subprocess.CompletedProcess:
         """A course command through install.sh's ``as-grader`` wrapper, as the admin guide says."""
-        return subprocess.run([str(self.prefix / "bin" / "as-grader"), *command],
-                              capture_output=True, text=True, check=False)
+        return subprocess.run(
+            [str(self.prefix / "bin" / "as-grader"), *command],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
 
-    def nbgrader(self, user: str, *args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    def nbgrader(
+        self, user: str, *args: str, cwd: Path | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess:
         return self.run_as(user, str(self.venv_bin / "nbgrader"), *args, cwd=cwd, check=check)
 
     def python(self, user: str, code: str) -> subprocess.CompletedProcess:
@@ -165,13 +188,30 @@ def server() -> Iterator[Server]:
     trainees = (f"{NAME}a{suffix}", f"{NAME}b{suffix}", f"{NAME}c{suffix}")
     groups = [f"formgrade-{NAME}{suffix}", f"nbgrader-{NAME}{suffix}"]
     env = {
-        "PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
-        "PREFIX": str(base / "opt"), "COURSE_DIR": str(base / "course"), "EXCHANGE": str(base / "exchange"),
-        "JUPYTER_ETC": str(base / "etc-jupyter"), "GRADER": grader, "TUTORS": tutor,
-        "TRAINEES": " ".join(trainees), "TUTORS_GROUP": groups[0], "TRAINEES_GROUP": groups[1],
+        "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+        "LANG": "C.UTF-8",
+        "PREFIX": str(base / "opt"),
+        "COURSE_DIR": str(base / "course"),
+        "EXCHANGE": str(base / "exchange"),
+        "JUPYTER_ETC": str(base / "etc-jupyter"),
+        "GRADER": grader,
+        "TUTORS": tutor,
+        "TRAINEES": " ".join(trainees),
+        "TUTORS_GROUP": groups[0],
+        "TRAINEES_GROUP": groups[1],
     }
-    server = Server(base, base / "opt", base / "course", base / "exchange", base / "opt/venv/bin",
-                    base / "etc-jupyter", grader, tutor, trainees, env)
+    server = Server(
+        base,
+        base / "opt",
+        base / "course",
+        base / "exchange",
+        base / "opt/venv/bin",
+        base / "etc-jupyter",
+        grader,
+        tutor,
+        trainees,
+        env,
+    )
     try:
         started = time.monotonic()
         server.install()
@@ -238,7 +278,9 @@ def stop_hub(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def production_hub(server: Server, settings: dict[str, str], name: str) -> Iterator[tuple[str, subprocess.Popen, Path]]:
+def production_hub(
+    server: Server, settings: dict[str, str], name: str
+) -> Iterator[tuple[str, subprocess.Popen, Path]]:
     """The installed hub, started with the systemd unit's command, environment file and folder.
 
     ``settings`` are lines the admin would add to the settings file, given here instead so
@@ -254,14 +296,22 @@ def production_hub(server: Server, settings: dict[str, str], name: str) -> Itera
     port = int(env["CHANGEKIT_PORT"])
     log = server.base / f"{name}.log"
     with log.open("w") as out:
-        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: answers(f"{url}/hub/login"), f"the hub's login page at {url}/hub/login", 600,
-                   process, log)
+        wait_until(
+            lambda: answers(f"{url}/hub/login"),
+            f"the hub's login page at {url}/hub/login",
+            600,
+            process,
+            log,
+        )
         service = f"http://127.0.0.1:{port + 10}/services/{env['CHANGEKIT_COURSE_ID']}/"
-        wait_until(lambda: anything_at(service), f"the grading service at {service}", 600, process, log)
+        wait_until(
+            lambda: anything_at(service), f"the grading service at {service}", 600, process, log
+        )
         yield url, process, log
     finally:
         stop_hub(process)

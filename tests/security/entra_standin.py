@@ -53,7 +53,9 @@ class Provider:
     directory: dict[str, Person]
     port: int = 0
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    key: rsa.RSAPrivateKey = field(default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    key: rsa.RSAPrivateKey = field(
+        default_factory=lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    )
     key_id: str = field(default_factory=lambda: secrets.token_hex(8))
 
     @property
@@ -68,10 +70,19 @@ class Provider:
     def id_token(self, person: Person, nonce: str | None) -> str:
         now = int(time.time())
         claims = {
-            "iss": f"{self.url}/{person.tenant}/v2.0", "aud": self.client_id, "iat": now, "nbf": now,
-            "exp": now + 3600, "sub": secrets.token_urlsafe(16), "oid": person.oid, "tid": person.tenant,
-            "upn": person.upn, "preferred_username": person.upn, "name": person.upn.split("@")[0],
-            "groups": list(person.groups), "ver": "2.0",
+            "iss": f"{self.url}/{person.tenant}/v2.0",
+            "aud": self.client_id,
+            "iat": now,
+            "nbf": now,
+            "exp": now + 3600,
+            "sub": secrets.token_urlsafe(16),
+            "oid": person.oid,
+            "tid": person.tenant,
+            "upn": person.upn,
+            "preferred_username": person.upn,
+            "name": person.upn.split("@")[0],
+            "groups": list(person.groups),
+            "ver": "2.0",
         }
         if nonce:
             claims["nonce"] = nonce
@@ -87,50 +98,81 @@ class Handler(web.RequestHandler):
     def initialize(self, provider: Provider) -> None:
         self.provider = provider
 
-    def check_xsrf_cookie(self) -> None:  # a form posted by the test's client, as by Microsoft's page
+    def check_xsrf_cookie(
+        self,
+    ) -> None:  # a form posted by the test's client, as by Microsoft's page
         return None
 
 
 class Discovery(Handler):
     def get(self) -> None:
         base = f"{self.provider.url}/{self.provider.tenant}"
-        self.write({
-            "issuer": self.provider.issuer,
-            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
-            "token_endpoint": f"{base}/oauth2/v2.0/token",
-            "jwks_uri": f"{base}/discovery/v2.0/keys",
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["pairwise"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "scopes_supported": ["openid", "profile", "email"],
-            "claims_supported": ["tid", "oid", "upn", "preferred_username", "groups"],
-        })
+        self.write(
+            {
+                "issuer": self.provider.issuer,
+                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                "token_endpoint": f"{base}/oauth2/v2.0/token",
+                "jwks_uri": f"{base}/discovery/v2.0/keys",
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["pairwise"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "scopes_supported": ["openid", "profile", "email"],
+                "claims_supported": ["tid", "oid", "upn", "preferred_username", "groups"],
+            }
+        )
 
 
 class Keys(Handler):
     def get(self) -> None:
         public = self.provider.key.public_key().public_numbers()
-        self.write({"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": self.provider.key_id,
-                              "n": b64(public.n), "e": b64(public.e)}]})
+        self.write(
+            {
+                "keys": [
+                    {
+                        "kty": "RSA",
+                        "use": "sig",
+                        "alg": "RS256",
+                        "kid": self.provider.key_id,
+                        "n": b64(public.n),
+                        "e": b64(public.e),
+                    }
+                ]
+            }
+        )
 
 
 class Authorize(Handler):
-    FIELDS = ("client_id", "redirect_uri", "state", "nonce", "code_challenge", "code_challenge_method")
+    FIELDS = (
+        "client_id",
+        "redirect_uri",
+        "state",
+        "nonce",
+        "code_challenge",
+        "code_challenge_method",
+    )
 
     def get(self) -> None:
         if self.get_argument("client_id", "") != self.provider.client_id:
             raise web.HTTPError(400, "unknown client_id")
-        hidden = "".join(f'<input type="hidden" name="{name}" value="{html.escape(self.get_argument(name, ""))}">'
-                         for name in self.FIELDS)
-        self.write(f'<form method="post">{hidden}<input name="login"><button>Sign in</button></form>')
+        hidden = "".join(
+            f'<input type="hidden" name="{name}" value="{html.escape(self.get_argument(name, ""))}">'
+            for name in self.FIELDS
+        )
+        self.write(
+            f'<form method="post">{hidden}<input name="login"><button>Sign in</button></form>'
+        )
 
     def post(self) -> None:
         person = self.provider.directory.get(self.get_argument("login").lower())
         if person is None:
             raise web.HTTPError(400, "no such user in this directory")
         code = secrets.token_urlsafe(24)
-        self.provider.codes[code] = {name: self.get_argument(name, "") for name in self.FIELDS} | {"person": person}
-        self.redirect(f"{self.get_argument('redirect_uri')}?{urlencode({'code': code, 'state': self.get_argument('state')})}")
+        self.provider.codes[code] = {name: self.get_argument(name, "") for name in self.FIELDS} | {
+            "person": person
+        }
+        self.redirect(
+            f"{self.get_argument('redirect_uri')}?{urlencode({'code': code, 'state': self.get_argument('state')})}"
+        )
 
 
 class Token(Handler):
@@ -153,12 +195,20 @@ class Token(Handler):
             return self.refuse("invalid_grant")
         if issued["code_challenge"]:
             verifier = self.get_argument("code_verifier", "").encode()
-            challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
+            challenge = (
+                base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
+            )
             if challenge != issued["code_challenge"]:
                 return self.refuse("invalid_grant")
-        self.write({"token_type": "Bearer", "expires_in": 3600, "access_token": secrets.token_urlsafe(32),
-                    "id_token": self.provider.id_token(issued["person"], issued["nonce"] or None),
-                    "scope": "openid profile email"})
+        self.write(
+            {
+                "token_type": "Bearer",
+                "expires_in": 3600,
+                "access_token": secrets.token_urlsafe(32),
+                "id_token": self.provider.id_token(issued["person"], issued["nonce"] or None),
+                "scope": "openid profile email",
+            }
+        )
 
 
 def application(provider: Provider) -> web.Application:

@@ -41,8 +41,13 @@ class Trainee:
 
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """A hub API request with her token."""
-        return self.session.request(method, f"{self.hub}/hub/api{path}", timeout=60,
-                                    headers={"Authorization": f"token {self.token}"}, **kwargs)
+        return self.session.request(
+            method,
+            f"{self.hub}/hub/api{path}",
+            timeout=60,
+            headers={"Authorization": f"token {self.token}"},
+            **kwargs,
+        )
 
     def server_model(self) -> dict[str, Any] | None:
         """The hub's record of her default server (None when she has none running)."""
@@ -53,15 +58,24 @@ def log_in(hub: str, name: str, password: str, verify: bool | str = True) -> Tra
     """Post the login form (with its XSRF token) and take an API token through the hub's API."""
     session = requests.Session()
     session.verify = verify
-    session.trust_env = False  # else REQUESTS_CA_BUNDLE, where set, wins over ``verify``; all is on loopback
+    session.trust_env = (
+        False  # else REQUESTS_CA_BUNDLE, where set, wins over ``verify``; all is on loopback
+    )
     page = session.get(f"{hub}/hub/login", timeout=60)
     xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text)
-    done = session.post(f"{hub}/hub/login", data={"username": name, "password": password,
-                                                    "_xsrf": xsrf.group(1) if xsrf else ""},
-                        allow_redirects=False, timeout=60)
+    done = session.post(
+        f"{hub}/hub/login",
+        data={"username": name, "password": password, "_xsrf": xsrf.group(1) if xsrf else ""},
+        allow_redirects=False,
+        timeout=60,
+    )
     assert done.status_code == 302, f"login of {name} answered {done.status_code}"
-    made = session.post(f"{hub}/hub/api/users/{name}/tokens", json={"note": "test"}, timeout=60,
-                        headers={"X-XSRFToken": session.cookies.get("_xsrf", "")})
+    made = session.post(
+        f"{hub}/hub/api/users/{name}/tokens",
+        json={"note": "test"},
+        timeout=60,
+        headers={"X-XSRFToken": session.cookies.get("_xsrf", "")},
+    )
     assert made.status_code == 201, f"token for {name}: {made.status_code} {made.text[:300]}"
     return Trainee(hub, name, session, made.json()["token"])
 
@@ -79,14 +93,21 @@ def start_server(trainee: Trainee) -> None:
     """Ask the hub to start her server and wait until the hub reports it ready."""
     asked = trainee.api("POST", f"/users/{trainee.name}/server")
     assert asked.status_code in (201, 202, 400), f"start: {asked.status_code} {asked.text[:300]}"
-    wait_for(lambda: (trainee.server_model() or {}).get("ready"), f"{trainee.name}'s server to be ready",
-             SERVER_SECONDS)
+    wait_for(
+        lambda: (trainee.server_model() or {}).get("ready"),
+        f"{trainee.name}'s server to be ready",
+        SERVER_SECONDS,
+    )
 
 
 def start_kernel(trainee: Trainee) -> str:
     """A new python3 kernel on her server; its id."""
-    made = trainee.session.post(f"{trainee.server}/api/kernels", json={"name": "python3"}, timeout=120,
-                                headers={"Authorization": f"token {trainee.token}"})
+    made = trainee.session.post(
+        f"{trainee.server}/api/kernels",
+        json={"name": "python3"},
+        timeout=120,
+        headers={"Authorization": f"token {trainee.token}"},
+    )
     assert made.status_code == 201, f"kernel start: {made.status_code} {made.text[:300]}"
     return made.json()["id"]
 
@@ -94,17 +115,39 @@ def start_kernel(trainee: Trainee) -> str:
 def execute_request(code: str) -> dict[str, Any]:
     msg_id = uuid.uuid4().hex
     return {
-        "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test", "session": uuid.uuid4().hex,
-                   "version": "5.3", "date": ""},
-        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-        "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
-                    "allow_stdin": False, "stop_on_error": True},
+        "header": {
+            "msg_id": msg_id,
+            "msg_type": "execute_request",
+            "username": "test",
+            "session": uuid.uuid4().hex,
+            "version": "5.3",
+            "date": "",
+        },
+        "parent_header": {},
+        "metadata": {},
+        "channel": "shell",
+        "buffers": [],
+        "content": {
+            "code": code,
+            "silent": False,
+            "store_history": False,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
     }
 
 
-async def _run(url: str, token: str, code: str, ssl_context: ssl.SSLContext | None) -> dict[str, Any]:
-    request = HTTPRequest(url, headers={"Authorization": f"token {token}"}, ssl_options=ssl_context,
-                          connect_timeout=60, request_timeout=RUN_SECONDS)
+async def _run(
+    url: str, token: str, code: str, ssl_context: ssl.SSLContext | None
+) -> dict[str, Any]:
+    request = HTTPRequest(
+        url,
+        headers={"Authorization": f"token {token}"},
+        ssl_options=ssl_context,
+        connect_timeout=60,
+        request_timeout=RUN_SECONDS,
+    )
     connection = await websocket_connect(request)
     message = execute_request(code)
     connection.write_message(json.dumps(message))
@@ -130,7 +173,11 @@ async def _run(url: str, token: str, code: str, ssl_context: ssl.SSLContext | No
     return result
 
 
-def run_code(trainee: Trainee, kernel: str, code: str, ssl_context: ssl.SSLContext | None = None) -> dict[str, Any]:
+def run_code(
+    trainee: Trainee, kernel: str, code: str, ssl_context: ssl.SSLContext | None = None
+) -> dict[str, Any]:
     """Run ``code`` in ``kernel`` through the kernel's websocket (wss:// behind TLS); what it printed and raised."""
     base = trainee.server.replace("https://", "wss://").replace("http://", "ws://")
-    return asyncio.run(_run(f"{base}/api/kernels/{kernel}/channels", trainee.token, code, ssl_context))
+    return asyncio.run(
+        _run(f"{base}/api/kernels/{kernel}/channels", trainee.token, code, ssl_context)
+    )

@@ -27,7 +27,12 @@ from tests.hub.conftest import pick_port
 from tests.security.conftest import COURSE, NEEDS_INSTALL, Server, production_hub, remove_accounts
 from tests.security.entra_standin import Person, Provider, running
 
-pytestmark = [pytest.mark.security, pytest.mark.hub, pytest.mark.xdist_group("security"), NEEDS_INSTALL]
+pytestmark = [
+    pytest.mark.security,
+    pytest.mark.hub,
+    pytest.mark.xdist_group("security"),
+    NEEDS_INSTALL,
+]
 HOME_TENANT = "5f1c7a2e-0000-4000-8000-00000000a001"
 OTHER_TENANT = "9b3d4e5f-0000-4000-8000-00000000b002"
 TUTOR_GROUP = "c0ffee00-0000-4000-8000-0000000000a1"
@@ -50,26 +55,47 @@ class Entra:
 @pytest.fixture(scope="module")
 def entra(server: Server) -> Iterator[Entra]:
     suffix = secrets.token_hex(2)
-    tutor, trainee, outsider = (f"Dr.Entra{suffix}@Trust.NHS.uk", f"Ana.O'Neil{suffix}@othertrust.nhs.uk",
-                                f"visitor{suffix}@trust.nhs.uk")
-    people = [Person(tutor, HOME_TENANT, (TUTOR_GROUP, ELSEWHERE_GROUP)), Person(trainee, OTHER_TENANT, (TRAINEE_GROUP,)),
-              Person(outsider, HOME_TENANT, (ELSEWHERE_GROUP,))]
-    provider = Provider(HOME_TENANT, f"app-{suffix}", secrets.token_urlsafe(24), {p.upn.lower(): p for p in people})
+    tutor, trainee, outsider = (
+        f"Dr.Entra{suffix}@Trust.NHS.uk",
+        f"Ana.O'Neil{suffix}@othertrust.nhs.uk",
+        f"visitor{suffix}@trust.nhs.uk",
+    )
+    people = [
+        Person(tutor, HOME_TENANT, (TUTOR_GROUP, ELSEWHERE_GROUP)),
+        Person(trainee, OTHER_TENANT, (TRAINEE_GROUP,)),
+        Person(outsider, HOME_TENANT, (ELSEWHERE_GROUP,)),
+    ]
+    provider = Provider(
+        HOME_TENANT, f"app-{suffix}", secrets.token_urlsafe(24), {p.upn.lower(): p for p in people}
+    )
     port = pick_port()
     made_accounts: list[str] = []
     try:
         with running(provider):
             settings = {
-                "CHANGEKIT_PORT": str(port), "CHANGEKIT_HUB_DIR": str(server.base / "hub-entra"),
-                "CHANGEKIT_AUTH": "entra", "CHANGEKIT_ENTRA_TENANT_ID": HOME_TENANT,
-                "CHANGEKIT_OAUTH_CLIENT_ID": provider.client_id, "CHANGEKIT_OAUTH_CLIENT_SECRET": provider.client_secret,
+                "CHANGEKIT_PORT": str(port),
+                "CHANGEKIT_HUB_DIR": str(server.base / "hub-entra"),
+                "CHANGEKIT_AUTH": "entra",
+                "CHANGEKIT_ENTRA_TENANT_ID": HOME_TENANT,
+                "CHANGEKIT_OAUTH_CLIENT_ID": provider.client_id,
+                "CHANGEKIT_OAUTH_CLIENT_SECRET": provider.client_secret,
                 "CHANGEKIT_OAUTH_CALLBACK_URL": f"http://127.0.0.1:{port}/hub/oauth_callback",
-                "CHANGEKIT_ENTRA_TUTOR_GROUPS": TUTOR_GROUP, "CHANGEKIT_ENTRA_TRAINEE_GROUPS": TRAINEE_GROUP,
-                "CHANGEKIT_ENTRA_DOMAINS": "trust.nhs.uk", "CHANGEKIT_ENTRA_LOGIN_URL": provider.url,
+                "CHANGEKIT_ENTRA_TUTOR_GROUPS": TUTOR_GROUP,
+                "CHANGEKIT_ENTRA_TRAINEE_GROUPS": TRAINEE_GROUP,
+                "CHANGEKIT_ENTRA_DOMAINS": "trust.nhs.uk",
+                "CHANGEKIT_ENTRA_LOGIN_URL": provider.url,
             }
             with production_hub(server, settings, "hub-entra") as (url, _process, _log):
-                yield Entra(url, provider, tutor, trainee, outsider, suffix, server.install_env["TUTORS_GROUP"],
-                            server.install_env["TRAINEES_GROUP"])
+                yield Entra(
+                    url,
+                    provider,
+                    tutor,
+                    trainee,
+                    outsider,
+                    suffix,
+                    server.install_env["TUTORS_GROUP"],
+                    server.install_env["TRAINEES_GROUP"],
+                )
     finally:
         made_accounts = [account.pw_name for account in pwd.getpwall() if suffix in account.pw_name]
         remove_accounts(made_accounts, [])
@@ -80,18 +106,30 @@ def sign_in(entra: Entra, login: str) -> tuple[requests.Session, requests.Respon
     session = requests.Session()
     form = session.get(f"{entra.hub}/hub/oauth_login", timeout=60)
     assert form.status_code == 200 and form.url.startswith(entra.provider.url), form.url
-    fields = {name: html.unescape(value) for name, value in re.findall(r'name="(\w+)" value="([^"]*)"', form.text)}
+    fields = {
+        name: html.unescape(value)
+        for name, value in re.findall(r'name="(\w+)" value="([^"]*)"', form.text)
+    }
     assert fields["code_challenge"], "the hub should use PKCE, as Entra expects of a web app"
-    back = session.post(form.url.split("?")[0], data={**fields, "login": login}, allow_redirects=False, timeout=60)
-    assert back.status_code == 302 and back.headers["Location"].startswith(f"{entra.hub}/hub/oauth_callback")
+    back = session.post(
+        form.url.split("?")[0], data={**fields, "login": login}, allow_redirects=False, timeout=60
+    )
+    assert back.status_code == 302 and back.headers["Location"].startswith(
+        f"{entra.hub}/hub/oauth_callback"
+    )
     return session, session.get(back.headers["Location"], allow_redirects=False, timeout=120)
 
 
 def hub_user(entra: Entra, session: requests.Session) -> dict:
     """The hub's record of the signed-in user (their own model, through the API with their cookie)."""
-    session.get(f"{entra.hub}/hub/home", timeout=60)  # sets the _xsrf cookie the API asks of a cookie login
-    answer = session.get(f"{entra.hub}/hub/api/user", timeout=60,
-                         headers={"X-XSRFToken": session.cookies.get("_xsrf", "")})
+    session.get(
+        f"{entra.hub}/hub/home", timeout=60
+    )  # sets the _xsrf cookie the API asks of a cookie login
+    answer = session.get(
+        f"{entra.hub}/hub/api/user",
+        timeout=60,
+        headers={"X-XSRFToken": session.cookies.get("_xsrf", "")},
+    )
     assert answer.status_code == 200, answer.text[:300]
     return answer.json()
 
@@ -102,7 +140,9 @@ def test_a_tutor_signs_in_and_opens_the_formgrader(entra: Entra) -> None:
     user = hub_user(entra, session)
     assert user["name"] == f"dr_entra{entra.suffix}"
     assert user["groups"] == [entra.tutors_group]
-    formgrader = session.get(f"{entra.hub}/services/{COURSE}/formgrader/manage_assignments", timeout=120)
+    formgrader = session.get(
+        f"{entra.hub}/services/{COURSE}/formgrader/manage_assignments", timeout=120
+    )
     assert formgrader.status_code == 200 and "manage_assignments" in formgrader.url
 
 
@@ -112,7 +152,9 @@ def test_a_trainee_from_another_trust_signs_in_and_is_refused_the_formgrader(ent
     user = hub_user(entra, session)
     assert re.fullmatch(rf"ana_oneil{entra.suffix}-[0-9a-f]{{6}}", user["name"]), user["name"]
     assert user["groups"] == [entra.trainees_group]
-    formgrader = session.get(f"{entra.hub}/services/{COURSE}/formgrader/manage_assignments", timeout=120)
+    formgrader = session.get(
+        f"{entra.hub}/services/{COURSE}/formgrader/manage_assignments", timeout=120
+    )
     assert formgrader.status_code == 403
 
 
@@ -131,4 +173,8 @@ def test_someone_outside_the_allowed_groups_is_refused_and_gets_no_account(entra
     session, callback = sign_in(entra, entra.outsider)
     assert callback.status_code == 403
     assert session.get(f"{entra.hub}/hub/api/user", timeout=60).status_code in (401, 403)
-    assert not [account for account in pwd.getpwall() if account.pw_name.startswith(f"visitor{entra.suffix}")]
+    assert not [
+        account
+        for account in pwd.getpwall()
+        if account.pw_name.startswith(f"visitor{entra.suffix}")
+    ]

@@ -41,7 +41,9 @@ def course_folder(server: Server) -> Path:
 
 
 def test_submissions_are_collected_under_each_trainees_own_name(graded: Server) -> None:
-    collected = sorted(p.name for p in (graded.course / "submitted").iterdir() if (p / ASSIGNMENT).exists())
+    collected = sorted(
+        p.name for p in (graded.course / "submitted").iterdir() if (p / ASSIGNMENT).exists()
+    )
     assert collected == sorted(graded.trainees[:2])
 
 
@@ -78,14 +80,18 @@ def test_each_trainee_fetches_only_their_own_feedback(graded: Server) -> None:
 
 
 def test_trainee_cannot_collect(graded: Server) -> None:
-    done = graded.nbgrader(graded.trainees[0], "collect", ASSIGNMENT, cwd=graded.home(graded.trainees[0]), check=False)
+    done = graded.nbgrader(
+        graded.trainees[0], "collect", ASSIGNMENT, cwd=graded.home(graded.trainees[0]), check=False
+    )
     assert done.returncode != 0
     assert not (graded.home(graded.trainees[0]) / "submitted").exists()
 
 
 def test_trainee_cannot_release(graded: Server) -> None:
     outbound = course_folder(graded) / "outbound" / ASSIGNMENT
-    done = graded.python(graded.trainees[0], f"open({str(outbound / 'planted.ipynb')!r}, 'w').write('x')")
+    done = graded.python(
+        graded.trainees[0], f"open({str(outbound / 'planted.ipynb')!r}, 'w').write('x')"
+    )
     assert done.returncode != 0 and "PermissionError" in done.stderr
     assert not (outbound / "planted.ipynb").exists()
 
@@ -96,5 +102,7 @@ def test_trainee_cannot_read_the_gradebook_or_course(graded: Server) -> None:
 
 
 def test_tutor_can_read_the_course_and_gradebook(graded: Server) -> None:
-    done = graded.python(graded.tutor, f"import os; print(sorted(os.listdir({str(graded.course)!r})))")
+    done = graded.python(
+        graded.tutor, f"import os; print(sorted(os.listdir({str(graded.course)!r})))"
+    )
     assert done.returncode == 0 and "submitted" in done.stdout

@@ -14,7 +14,12 @@ from tests.hub.conftest import pick_port
 from tests.security import hubapi
 from tests.security.conftest import NEEDS_INSTALL, Server, production_hub, set_passwords
 
-pytestmark = [pytest.mark.security, pytest.mark.hub, pytest.mark.xdist_group("security"), NEEDS_INSTALL]
+pytestmark = [
+    pytest.mark.security,
+    pytest.mark.hub,
+    pytest.mark.xdist_group("security"),
+    NEEDS_INSTALL,
+]
 TIMEOUT = 20
 #: Ceiling for the culler to act: its timeout, its check interval, the server's stop, and a busy machine.
 CULL_SECONDS = 300
@@ -24,8 +29,11 @@ CULL_SECONDS = 300
 def trainee(server: Server) -> Iterator[hubapi.Trainee]:
     name = server.trainees[1]
     password = set_passwords([name])[name]
-    settings = {"CHANGEKIT_PORT": str(pick_port()), "CHANGEKIT_HUB_DIR": str(server.base / "hub-culling"),
-                "CHANGEKIT_CULL_TIMEOUT": str(TIMEOUT)}
+    settings = {
+        "CHANGEKIT_PORT": str(pick_port()),
+        "CHANGEKIT_HUB_DIR": str(server.base / "hub-culling"),
+        "CHANGEKIT_CULL_TIMEOUT": str(TIMEOUT),
+    }
     with production_hub(server, settings, "hub-culling") as (url, _process, _log):
         yield hubapi.log_in(url, name, password)
 
@@ -39,5 +47,7 @@ def test_the_culler_runs_as_a_hub_service(trainee: hubapi.Trainee) -> None:
 def test_an_idle_server_is_stopped_by_the_culler(trainee: hubapi.Trainee) -> None:
     hubapi.start_server(trainee)
     assert trainee.server_model()["ready"]
-    hubapi.wait_for(lambda: trainee.server_model() is None, "the culler to stop the idle server", CULL_SECONDS)
+    hubapi.wait_for(
+        lambda: trainee.server_model() is None, "the culler to stop the idle server", CULL_SECONDS
+    )
     assert trainee.api("GET", f"/users/{trainee.name}").json()["servers"] == {}

@@ -42,7 +42,10 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.xdist_group("security"),
     NEEDS_INSTALL,
-    pytest.mark.skipif(not Path(journeys.CHROMIUM).exists(), reason="needs Debian's chromium (make debian-packages)"),
+    pytest.mark.skipif(
+        not Path(journeys.CHROMIUM).exists(),
+        reason="needs Debian's chromium (make debian-packages)",
+    ),
 ]
 ASSIGNMENT = journeys.ASSIGNMENT
 ADMIN_LINE = "# added by the admin: keep me"
@@ -68,7 +71,9 @@ class Hub:
 def hub(server: Server) -> Iterator[Hub]:
     port = pick_port()
     with server.settings.open("a") as settings:  # the admin's own edits
-        settings.write(f"{ADMIN_LINE}\nCHANGEKIT_PORT={port}\n{SECRET_NAME}={secrets.token_hex(16)}\n")
+        settings.write(
+            f"{ADMIN_LINE}\nCHANGEKIT_PORT={port}\n{SECRET_NAME}={secrets.token_hex(16)}\n"
+        )
     passwords = set_passwords([server.tutor, server.trainees[2]])
     with production_hub(server, {}, "hub") as (url, process, log):
         yield Hub(url, port, server, passwords, process, log)
@@ -109,7 +114,9 @@ def test_tutor_logs_in_with_pam_and_opens_the_formgrader(tutor: Page, hub: Hub) 
 
 def test_trainee_server_opens_on_the_start_page(trainee: Page, hub: Hub) -> None:
     journeys.open_lab(trainee, "production_trainee")
-    expect(trainee.locator(".lm-TabBar-tab.lm-mod-current", has_text="00_start_here.ipynb")).to_be_visible()
+    expect(
+        trainee.locator(".lm-TabBar-tab.lm-mod-current", has_text="00_start_here.ipynb")
+    ).to_be_visible()
     assert f"/user/{hub.trainee}/" in trainee.url
 
 
@@ -137,9 +144,13 @@ def test_tutor_collects_and_autogrades_in_the_formgrader(tutor: Page, hub: Hub) 
     collected = journeys.collect_and_autograde(tutor, hub.url)
     assert f"Collecting submission: {hub.trainee}" in collected
     row = tutor.locator("tr", has_text=hub.trainee)
-    expect(row.locator("td.score")).to_have_text(re.compile(r"^\s*0(\.0+)? / [1-9]"))  # untouched: nothing scored
+    expect(row.locator("td.score")).to_have_text(
+        re.compile(r"^\s*0(\.0+)? / [1-9]")
+    )  # untouched: nothing scored
     journeys.shot(tutor, "production_tutor_02_autograded")
-    assert (hub.server.course / "autograded" / hub.trainee / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
+    assert (
+        hub.server.course / "autograded" / hub.trainee / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    ).exists()
 
 
 #: What the tutor's browser gets when it asks the grading server for a Terminal.
@@ -181,8 +192,11 @@ def environments_of(user: str) -> list[str]:
 
 def test_servers_and_the_formgrader_never_see_the_hubs_secrets(hub: Hub) -> None:
     """Neither a trainee's server nor the grading service inherits the settings file or the proxy's token."""
-    secret = next(line.partition("=")[2] for line in hub.server.settings.read_text().splitlines()
-                  if line.startswith(f"{SECRET_NAME}="))
+    secret = next(
+        line.partition("=")[2]
+        for line in hub.server.settings.read_text().splitlines()
+        if line.startswith(f"{SECRET_NAME}=")
+    )
     for user in (hub.trainee, hub.server.grader):
         environments = environments_of(user)
         assert environments, f"nothing runs as {user}: the server or service should be up"
@@ -197,13 +211,20 @@ def root_only(path: Path) -> bool:
 
 def test_hub_secrets_are_root_only_and_out_of_the_tutors_reach(hub: Hub) -> None:
     server = hub.server
-    secret, database = server.hub_dir / "jupyterhub_cookie_secret", server.hub_dir / "jupyterhub.sqlite"
+    secret, database = (
+        server.hub_dir / "jupyterhub_cookie_secret",
+        server.hub_dir / "jupyterhub.sqlite",
+    )
     for path in (server.hub_dir, secret, server.settings):
         assert root_only(path), f"{path} must be root's alone: {oct(path.stat().st_mode)}"
-    assert database.stat().st_uid == 0, "the hub's database must be root's (its folder is root-only)"
+    assert database.stat().st_uid == 0, (
+        "the hub's database must be root's (its folder is root-only)"
+    )
     for user in (server.grader, server.tutor):
         done = server.python(user, f"open({str(secret)!r}).read()")
-        assert done.returncode != 0 and "PermissionError" in done.stderr, f"{user} read the cookie secret"
+        assert done.returncode != 0 and "PermissionError" in done.stderr, (
+            f"{user} read the cookie secret"
+        )
 
 
 def test_rerun_of_install_keeps_settings_and_secrets(hub: Hub) -> None:
@@ -216,8 +237,12 @@ def test_rerun_of_install_keeps_settings_and_secrets(hub: Hub) -> None:
     assert ADMIN_LINE in text and f"CHANGEKIT_PORT={hub.port}" in text
     assert text.count("CHANGEKIT_COURSE_ROOT=") == 1
     assert stat.S_IMODE(server.settings.stat().st_mode) == 0o600 and root_only(server.settings)
-    assert root_only(server.hub_dir / "jupyterhub_cookie_secret") and root_only(server.hub_dir / "jupyterhub.sqlite")
+    assert root_only(server.hub_dir / "jupyterhub_cookie_secret") and root_only(
+        server.hub_dir / "jupyterhub.sqlite"
+    )
     saved = sorted(config.parent.glob("jupyterhub_config.py.replaced-*"))
-    assert saved and "# a local edit" in saved[-1].read_text(), "the edited config must be saved, not lost"
+    assert saved and "# a local edit" in saved[-1].read_text(), (
+        "the edited config must be saved, not lost"
+    )
     assert "previous one is saved" in rerun.stdout
     assert "every assignment is released already" in rerun.stdout

@@ -33,9 +33,14 @@ from tests.security.conftest import (
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 pytestmark = [
-    pytest.mark.security, pytest.mark.hub, pytest.mark.xdist_group("security"), NEEDS_INSTALL,
-    pytest.mark.skipif(not Path(NGINX).exists() or not shutil.which("openssl"),
-                       reason="needs Debian's nginx and openssl (make debian-packages)"),
+    pytest.mark.security,
+    pytest.mark.hub,
+    pytest.mark.xdist_group("security"),
+    NEEDS_INSTALL,
+    pytest.mark.skipif(
+        not Path(NGINX).exists() or not shutil.which("openssl"),
+        reason="needs Debian's nginx and openssl (make debian-packages)",
+    ),
 ]
 GUIDE = course_root() / "deploy" / "production" / "README.md"
 SITE = "/etc/nginx/sites-available/pich"
@@ -95,27 +100,66 @@ def front(server: Server) -> Iterator[tuple[Front, str, str]]:
     (base / "tmp").mkdir(parents=True)
     shutil.chown(base / "tmp", "nobody")
     cert, key = base / "cert.pem", base / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     hub_port, https_port, http_port = pick_port(), pick_port(), pick_port()
     site = base / "pich-site.conf"
-    variables = {"HOST": "localhost", "HUB_PORT": str(hub_port), "HTTPS_PORT": str(https_port),
-                 "HTTP_PORT": str(http_port), "CERT": str(cert), "KEY": str(key), "PATH": "/usr/sbin:/usr/bin:/bin"}
+    variables = {
+        "HOST": "localhost",
+        "HUB_PORT": str(hub_port),
+        "HTTPS_PORT": str(https_port),
+        "HTTP_PORT": str(http_port),
+        "CERT": str(cert),
+        "KEY": str(key),
+        "PATH": "/usr/sbin:/usr/bin:/bin",
+    }
     command = guide_command().replace(f"> {SITE}", f"> {site}")
-    command = "\n".join(line for line in command.splitlines() if not re.match(r"^[A-Z_]+=", line))  # ours, not its examples
+    command = "\n".join(
+        line for line in command.splitlines() if not re.match(r"^[A-Z_]+=", line)
+    )  # ours, not its examples
     subprocess.run(["bash", "-euc", command], cwd=course_root(), env=variables, check=True)
     config = base / "nginx.conf"
     config.write_text(main_config(base, site))
-    checked = subprocess.run([NGINX, "-t", "-c", str(config)], capture_output=True, text=True, check=False)
+    checked = subprocess.run(
+        [NGINX, "-t", "-c", str(config)], capture_output=True, text=True, check=False
+    )
     assert checked.returncode == 0, checked.stderr
     name = server.tutor
     password = set_passwords([name])[name]
-    with production_hub(server, {"CHANGEKIT_PORT": str(hub_port), "CHANGEKIT_HUB_DIR": str(base / "hub"),
-                                 "CHANGEKIT_CULL_TIMEOUT": "0"}, "hub-tls"):
+    with production_hub(
+        server,
+        {
+            "CHANGEKIT_PORT": str(hub_port),
+            "CHANGEKIT_HUB_DIR": str(base / "hub"),
+            "CHANGEKIT_CULL_TIMEOUT": "0",
+        },
+        "hub-tls",
+    ):
         log = base / "nginx-out.log"
         with log.open("w") as out:
-            nginx = subprocess.Popen([NGINX, "-c", str(config)], stdout=out, stderr=subprocess.STDOUT)
+            nginx = subprocess.Popen(
+                [NGINX, "-c", str(config)], stdout=out, stderr=subprocess.STDOUT
+            )
         url = f"https://127.0.0.1:{https_port}"
         try:
             wait_until(lambda: listening(https_port), "nginx to listen", 60, nginx, log)
@@ -134,7 +178,9 @@ def test_login_page_over_https_with_hsts(front) -> None:
 
 def test_plain_http_only_redirects_to_https(front) -> None:
     tls, _, _ = front
-    answer = requests.get(f"http://127.0.0.1:{tls.http_port}/hub/login", allow_redirects=False, timeout=60)
+    answer = requests.get(
+        f"http://127.0.0.1:{tls.http_port}/hub/login", allow_redirects=False, timeout=60
+    )
     assert answer.status_code == 301 and answer.headers["Location"].startswith("https://127.0.0.1:")
 
 

@@ -491,8 +491,10 @@ def test_a_pdsa_cycle_needs_a_prediction() -> None:
     answer = PdsaCycles(cycles=[PdsaCycle(change="x", plan="y")])
     assert answer.missing() == [
         "Write a prediction for cycle 1.",
-        ("Put a number in figures in at least one prediction, so that you can tell whether it "
-        "came true (e.g. 'at least 8 of 10 referrals')."),
+        (
+            "Put a number in figures in at least one prediction, so that you can tell whether it "
+            "came true (e.g. 'at least 8 of 10 referrals')."
+        ),
     ]
 
 
@@ -508,8 +510,10 @@ def test_reflection_needs_every_outcome_and_keeps_dimensions_in_model_order() ->
     answer.outcomes["LO3"] = OutcomeReflection(what="Something happened")
     assert answer.missing() == [
         "LO3: write the 'so what' and 'now what' parts.",
-        (f"LO3: write at least {MIN_REFLECTION_WORDS} words (three or four sentences) in the "
-        "'what' part."),
+        (
+            f"LO3: write at least {MIN_REFLECTION_WORDS} words (three or four sentences) in the "
+            "'what' part."
+        ),
         "LO3: link at least one leadership dimension.",
     ]
     assert answer.missing("LO1") == [] and answer.missing("LO3") == answer.missing()
@@ -591,8 +595,10 @@ def test_development_plan_word_boundary() -> None:
     assert _with(answer, development_plan=exact).missing() == []
     short = " ".join(exact.split()[:-1])
     assert _with(answer, development_plan=short).missing("examples_and_plan") == [
-        (f"Write a development plan of at least {MIN_DEVELOPMENT_PLAN_WORDS} words "
-        f"(you have {MIN_DEVELOPMENT_PLAN_WORDS - 1}).")
+        (
+            f"Write a development plan of at least {MIN_DEVELOPMENT_PLAN_WORDS} words "
+            f"(you have {MIN_DEVELOPMENT_PLAN_WORDS - 1})."
+        )
     ]
     unnamed = words(MIN_DEVELOPMENT_PLAN_WORDS)
     top_two = " or ".join(answer.development_priorities()[:2])
@@ -652,8 +658,10 @@ def test_engagement_plan_word_boundary() -> None:
     assert answer.missing() == []
     answer.stakeholders[1].plan = words(MIN_ENGAGEMENT_PLAN_WORDS - 1)
     assert answer.missing() == [
-        (f"Write at least {MIN_ENGAGEMENT_PLAN_WORDS} words on how you will engage "
-        "stakeholder 2 (GP partners).")
+        (
+            f"Write at least {MIN_ENGAGEMENT_PLAN_WORDS} words on how you will engage "
+            "stakeholder 2 (GP partners)."
+        )
     ]
 
 
@@ -663,8 +671,10 @@ def test_families_count_as_consumers_and_somebody_is_managed_closely() -> None:
     answer.stakeholders[0].interest = "low"
     assert answer.missing() == [
         "Put children, young people or families on the grid, as 'Consumers' in the 9 Cs.",
-        ("Place somebody with high power and high interest ('manage closely'): "
-        "who will sponsor the change?"),
+        (
+            "Place somebody with high power and high interest ('manage closely'): "
+            "who will sponsor the change?"
+        ),
     ]
 
 
@@ -676,8 +686,10 @@ def test_force_field_boundaries() -> None:
         f"Describe the change you want to make in a sentence of at least {MIN_CHANGE_WORDS} words."
     ]
     assert _with(answer, plan=words(MIN_FORCE_PLAN_WORDS - 1)).missing() == [
-        ("Write your plan to weaken the strongest restraining force: at least "
-        f"{MIN_FORCE_PLAN_WORDS} words (you have {MIN_FORCE_PLAN_WORDS - 1}).")
+        (
+            "Write your plan to weaken the strongest restraining force: at least "
+            f"{MIN_FORCE_PLAN_WORDS} words (you have {MIN_FORCE_PLAN_WORDS - 1})."
+        )
     ]
     fewer = _with(answer, driving=[f.model_dump() for f in answer.driving[:-1]])
     assert fewer.missing() == [
@@ -702,15 +714,19 @@ def test_forces_listed_twice_or_on_both_sides_or_all_scored_alike() -> None:
     ]
     answer.driving[2].description = "time"
     assert answer.missing() == [
-        ("A force cannot both drive and restrain the change: split 'time' into the part "
-        "that helps and the part that hinders.")
+        (
+            "A force cannot both drive and restrain the change: split 'time' into the part "
+            "that helps and the part that hinders."
+        )
     ]
     answer.driving[2].description = "A sponsor"
     for force in answer.driving + answer.restraining:
         force.score = 3
     assert answer.missing("forces") == [
-        ("Every force has the same score: set each strength to how strong that force really "
-        "is, from 1 (weak) to 5 (strong).")
+        (
+            "Every force has the same score: set each strength to how strong that force really "
+            "is, from 1 (weak) to 5 (strong)."
+        )
     ]
 
 
@@ -722,8 +738,10 @@ def test_driver_diagram_boundaries_and_the_smart_aim() -> None:
     assert diagram.missing(smart_aim=aim) == []
     diagram.aim = "Reduce redirected referrals from 35% to 20% by March 2027."
     assert diagram.missing(smart_aim=aim) == [
-        ("Make the diagram's aim your SMART aim: press 'Use my SMART aim' "
-        "(its figures are not all in the diagram's aim).")
+        (
+            "Make the diagram's aim your SMART aim: press 'Use my SMART aim' "
+            "(its figures are not all in the diagram's aim)."
+        )
     ]
     assert diagram.missing() == []
     assert "Use my SMART aim" in diagram.to_markdown(smart_aim=aim)
@@ -744,6 +762,8 @@ def test_reflection_word_boundary() -> None:
     assert answer.missing() == []
     answer.outcomes["LO4"].so_what = words(MIN_REFLECTION_WORDS - 1)
     assert answer.missing() == [
-        (f"LO4: write at least {MIN_REFLECTION_WORDS} words (three or four sentences) in the "
-        "'so what' part.")
+        (
+            f"LO4: write at least {MIN_REFLECTION_WORDS} words (three or four sentences) in the "
+            "'so what' part."
+        )
     ]

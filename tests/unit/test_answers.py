@@ -113,7 +113,9 @@ def test_the_new_file_is_on_disk_before_it_replaces_the_old(
     written = store.path.read_text(encoding="utf-8")
     assert [kind for kind, _ in events] == ["fsync", "replace", "fsync"]
     (_, synced), (_, renamed), (_, folder) = events
-    assert synced == f"{renamed} ({len(written)} chars)", "the whole temporary file is synced, then renamed"
+    assert synced == f"{renamed} ({len(written)} chars)", (
+        "the whole temporary file is synced, then renamed"
+    )
     assert folder == str(store.path.parent), "the folder is synced after the rename"
 
 
@@ -277,7 +279,9 @@ def test_a_save_waits_while_another_tab_is_saving(
     tab.join(timeout=60)
 
     assert not tab.is_alive() and saved == ["tab_two"]
-    assert AnswerStore(path).keys() == ["tab_one", "tab_two"], "a save must not lose another tab's answer"
+    assert AnswerStore(path).keys() == ["tab_one", "tab_two"], (
+        "a save must not lose another tab's answer"
+    )
 
 
 def _save_many(path: str, key: str, rounds: int) -> None:
@@ -311,18 +315,24 @@ def test_two_writers_never_lose_each_others_keys(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
-def test_model_answer_store_keeps_model_answers_outside_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_model_answer_store_keeps_model_answers_outside_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A source notebook's model answers load like saved ones, and nothing is written where it runs."""
     monkeypatch.chdir(tmp_path)
     aim = SmartAim(statement="Reduce redirected referrals from 35% to 15% by 31 March 2027.")
     store = model_answer_store({"smart_aim": aim})
     assert store.load("smart_aim", SmartAim) == aim
     assert tmp_path not in store.path.parents and not list(tmp_path.iterdir())
-    assert model_answer_store({}).path.parent != store.path.parent, "each run gets its own private folder"
+    assert model_answer_store({}).path.parent != store.path.parent, (
+        "each run gets its own private folder"
+    )
 
 
 def test_model_answer_store_refuses_an_answer_that_does_not_fit_its_form() -> None:
-    aim = SmartAim.model_construct(statement=42)  # built without validation, as a careless edit could
+    aim = SmartAim.model_construct(
+        statement=42
+    )  # built without validation, as a careless edit could
     with pytest.raises(DataError, match="smart_aim"):
         model_answer_store({"smart_aim": aim})
 
@@ -337,7 +347,9 @@ def _earlier(tmp_path: Path, key: str, answer: ForceField) -> Path:
     return path
 
 
-FIELD = ForceField(change="Use the referral directory", driving=[Force(description="GPs want it", score=4)])
+FIELD = ForceField(
+    change="Use the referral directory", driving=[Force(description="GPs want it", score=4)]
+)
 
 
 def test_bring_forward_copies_an_earlier_answer_once_and_never_overwrites(tmp_path: Path) -> None:
@@ -351,16 +363,24 @@ def test_bring_forward_copies_an_earlier_answer_once_and_never_overwrites(tmp_pa
     here.save("force_field", edited)
     message = bring_forward(here, "force_field", ForceField, earlier, "force-field analysis")
     assert message.startswith("Your force-field analysis is already in this assignment")
-    assert here.load("force_field", ForceField) == edited, "an answer made here is never overwritten"
-    assert AnswerStore(earlier).load("force_field", ForceField) == FIELD, "the earlier assignment is unchanged"
+    assert here.load("force_field", ForceField) == edited, (
+        "an answer made here is never overwritten"
+    )
+    assert AnswerStore(earlier).load("force_field", ForceField) == FIELD, (
+        "the earlier assignment is unchanged"
+    )
 
 
 def test_bring_forward_says_when_there_is_nothing_to_bring(tmp_path: Path) -> None:
     here = AnswerStore(tmp_path / "change_plan" / "answers.json")
     missing = tmp_path / "leadership_self_and_stakeholders" / "answers.json"
-    message = bring_forward(here, "stakeholders", ForceField, missing, "stakeholder analysis", step="step 6")
-    assert message == (f"No stakeholder analysis to bring forward: {missing} is not there or has none saved. "
-                       "Fill in the stakeholder analysis form in step 6 from scratch.")
+    message = bring_forward(
+        here, "stakeholders", ForceField, missing, "stakeholder analysis", step="step 6"
+    )
+    assert message == (
+        f"No stakeholder analysis to bring forward: {missing} is not there or has none saved. "
+        "Fill in the stakeholder analysis form in step 6 from scratch."
+    )
     assert here.keys() == []
 
 
@@ -368,7 +388,11 @@ def test_bring_forward_explains_an_earlier_answer_that_no_longer_fits(tmp_path: 
     here = AnswerStore(tmp_path / "change_plan" / "answers.json")
     earlier = tmp_path / "drivers_and_barriers" / "answers.json"
     earlier.parent.mkdir()
-    earlier.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "answers": {"force_field": {"chnage": "x"}}}))
+    earlier.write_text(
+        json.dumps({"schema_version": SCHEMA_VERSION, "answers": {"force_field": {"chnage": "x"}}})
+    )
     message = bring_forward(here, "force_field", ForceField, earlier, "force-field analysis")
-    assert message.startswith("Your earlier force-field analysis could not be read, so fill in the form in step 5.")
+    assert message.startswith(
+        "Your earlier force-field analysis could not be read, so fill in the form in step 5."
+    )
     assert here.keys() == []

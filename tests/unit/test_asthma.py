@@ -59,11 +59,19 @@ def summary(indicators: pd.DataFrame) -> pd.DataFrame:
 def child(**changes: object) -> dict[str, object]:
     """One register row, reviewed with a plan, no attack; ``changes`` override it."""
     row: dict[str, object] = {
-        "child_id": "A00001", "practice_code": "Y90001", "age_years": 9, "age_at_diagnosis": 6,
-        "objective_test": True, "action_plan": True, "last_review_date": pd.Timestamp("2025-10-01"),
-        "control_assessed": True, "inhaler_technique_checked": True,
-        "emergency_care_date": pd.NaT, "followup_date": pd.NaT,
-        "saba_items_12m": 2, "ics_items_12m": 6,
+        "child_id": "A00001",
+        "practice_code": "Y90001",
+        "age_years": 9,
+        "age_at_diagnosis": 6,
+        "objective_test": True,
+        "action_plan": True,
+        "last_review_date": pd.Timestamp("2025-10-01"),
+        "control_assessed": True,
+        "inhaler_technique_checked": True,
+        "emergency_care_date": pd.NaT,
+        "followup_date": pd.NaT,
+        "saba_items_12m": 2,
+        "ics_items_12m": 6,
     }
     return row | changes
 
@@ -78,7 +86,6 @@ def frame(*rows: dict[str, object]) -> pd.DataFrame:
 # ---------------------------------------------------------------- sample data
 
 
-
 def test_register_shape_and_identifiers(register: pd.DataFrame) -> None:
     assert sorted(register["practice_code"].unique()) == [f"Y9{i:04d}" for i in range(1, 31)]
     assert register["child_id"].str.fullmatch(r"A\d{5}").all() and register["child_id"].is_unique
@@ -88,8 +95,9 @@ def test_register_shape_and_identifiers(register: pd.DataFrame) -> None:
     assert sizes.min() >= 30 and sizes.max() >= 2 * sizes.median(), "practices vary in size"
 
 
-def test_register_is_calibrated_to_the_published_figures(summary: pd.DataFrame,
-                                                         register: pd.DataFrame) -> None:
+def test_register_is_calibrated_to_the_published_figures(
+    summary: pd.DataFrame, register: pd.DataFrame
+) -> None:
     p = summary["p"]
     # Asthma UK 2017: review 77%, action plan 44%, inhaler technique 76%; London is lower.
     assert 0.65 <= p["annual_review"] < 0.77
@@ -101,11 +109,14 @@ def test_register_is_calibrated_to_the_published_figures(summary: pd.DataFrame,
     assert 0.01 <= (register["saba_items_12m"] > 12).mean() <= 0.06
 
 
-def test_planted_outliers_show_on_the_funnel_plots(indicators: pd.DataFrame,
-                                                   register: pd.DataFrame) -> None:
+def test_planted_outliers_show_on_the_funnel_plots(
+    indicators: pd.DataFrame, register: pd.DataFrame
+) -> None:
     plans = funnel_table(measure_cases(indicators, "action_plan"), "practice_code", "action_plan")
     assert plans.loc["Y90007", "flag"] == "above" and plans.loc["Y90024", "flag"] == "below"
-    reviews = funnel_table(measure_cases(indicators, "annual_review"), "practice_code", "annual_review")
+    reviews = funnel_table(
+        measure_cases(indicators, "annual_review"), "practice_code", "annual_review"
+    )
     assert reviews.loc["Y90019", "flag"] == "below"
     relievers = funnel_table(nrad_flags(register), "practice_code", "excess_reliever")
     assert relievers.loc["Y90012", "flag"] == "above"
@@ -125,13 +136,22 @@ def test_monthly_series_matches_the_register(files: Path, register: pd.DataFrame
 # ---------------------------------------------------------------- readers
 
 
-def test_register_reader_accepts_yes_and_no(text_file: Callable[[str, str], Path], files: Path) -> None:
-    text = (files / "asthma_register.csv").read_text().replace(",True,", ",yes,").replace(",False,", ",no,")
+def test_register_reader_accepts_yes_and_no(
+    text_file: Callable[[str, str], Path], files: Path
+) -> None:
+    text = (
+        (files / "asthma_register.csv")
+        .read_text()
+        .replace(",True,", ",yes,")
+        .replace(",False,", ",no,")
+    )
     register = read_asthma_register(text_file("mine.csv", text))
     assert register["action_plan"].dtype == bool
 
 
-def test_register_reader_refuses_other_yes_no_words(text_file: Callable[[str, str], Path], files: Path) -> None:
+def test_register_reader_refuses_other_yes_no_words(
+    text_file: Callable[[str, str], Path], files: Path
+) -> None:
     lines = (files / "asthma_register.csv").read_text().splitlines()
     header = lines[0].split(",")
     cells = lines[1].split(",")
@@ -141,7 +161,9 @@ def test_register_reader_refuses_other_yes_no_words(text_file: Callable[[str, st
         read_asthma_register(text_file("mine.csv", "\n".join(lines) + "\n"))
 
 
-def test_register_reader_refuses_a_repeated_child(text_file: Callable[[str, str], Path], files: Path) -> None:
+def test_register_reader_refuses_a_repeated_child(
+    text_file: Callable[[str, str], Path], files: Path
+) -> None:
     lines = (files / "asthma_register.csv").read_text().splitlines()
     lines.append(lines[1])
     with pytest.raises(DataError, match=r"'child_id'.*rows 2 and \d+.*one row per child"):
@@ -162,9 +184,13 @@ def test_register_reader_refuses_identifiable_data(tmp_path: Path) -> None:
         read_asthma_register(tmp_path / "mine.csv")
 
 
-def test_monthly_reader_refuses_more_plans_than_reviews(text_file: Callable[[str, str], Path]) -> None:
-    path = text_file("monthly.csv",
-                     "month,reviews,action_plan,control_assessed\n2025-04-01,10,4,8\n2025-05-01,10,12,8\n")
+def test_monthly_reader_refuses_more_plans_than_reviews(
+    text_file: Callable[[str, str], Path],
+) -> None:
+    path = text_file(
+        "monthly.csv",
+        "month,reviews,action_plan,control_assessed\n2025-04-01,10,4,8\n2025-05-01,10,12,8\n",
+    )
     with pytest.raises(DataError, match=r"'action_plan'.*row 3\b"):
         read_asthma_monthly(path)
 
@@ -185,17 +211,24 @@ def test_monthly_reader_refuses_more_plans_than_reviews(text_file: Callable[[str
     ],
 )
 def test_working_days_after(attack: str, followup: str | None, days: int | None) -> None:
-    result = working_days_after(pd.Series([pd.Timestamp(attack)]), pd.Series([pd.to_datetime(followup)]))
+    result = working_days_after(
+        pd.Series([pd.Timestamp(attack)]), pd.Series([pd.to_datetime(followup)])
+    )
     assert (pd.isna(result.iloc[0]) and days is None) or result.iloc[0] == days
 
 
 @settings(max_examples=80, deadline=None)
-@given(start=st.dates(date(2024, 1, 1), date(2026, 12, 1)), gap=st.integers(0, 40),
-       more=st.integers(0, 10))
+@given(
+    start=st.dates(date(2024, 1, 1), date(2026, 12, 1)),
+    gap=st.integers(0, 40),
+    more=st.integers(0, 10),
+)
 def test_working_days_never_exceed_calendar_days_and_grow_with_the_gap(start, gap, more) -> None:
     begin = pd.Series([pd.Timestamp(start)])
     near = working_days_after(begin, pd.Series([pd.Timestamp(start + timedelta(days=gap))])).iloc[0]
-    far = working_days_after(begin, pd.Series([pd.Timestamp(start + timedelta(days=gap + more))])).iloc[0]
+    far = working_days_after(
+        begin, pd.Series([pd.Timestamp(start + timedelta(days=gap + more))])
+    ).iloc[0]
     assert 0 <= near <= gap and near <= far <= near + more
     if gap >= 7:
         assert near >= 5 * (gap // 7) - len(ENGLAND_BANK_HOLIDAYS)
@@ -209,17 +242,38 @@ def test_each_measure_counts_only_its_own_denominator() -> None:
         child(child_id="A00001"),
         child(child_id="A00002", age_at_diagnosis=3, objective_test=False),
         child(child_id="A00003", last_review_date=pd.Timestamp("2025-02-01"), action_plan=False),
-        child(child_id="A00004", last_review_date=pd.NaT, control_assessed=False, action_plan=False),
-        child(child_id="A00005", emergency_care_date=pd.Timestamp("2025-10-03"),
-              followup_date=pd.Timestamp("2025-10-07")),
-        child(child_id="A00006", emergency_care_date=pd.Timestamp("2025-10-03"),
-              followup_date=pd.Timestamp("2025-10-08")),
-        child(child_id="A00007", emergency_care_date=pd.Timestamp("2026-03-30")),  # window still open
+        child(
+            child_id="A00004", last_review_date=pd.NaT, control_assessed=False, action_plan=False
+        ),
+        child(
+            child_id="A00005",
+            emergency_care_date=pd.Timestamp("2025-10-03"),
+            followup_date=pd.Timestamp("2025-10-07"),
+        ),
+        child(
+            child_id="A00006",
+            emergency_care_date=pd.Timestamp("2025-10-03"),
+            followup_date=pd.Timestamp("2025-10-08"),
+        ),
+        child(
+            child_id="A00007", emergency_care_date=pd.Timestamp("2026-03-30")
+        ),  # window still open
     )
     indicators = qs25_indicators(register).set_index("child_id")
-    assert indicators["objective_test"].isna().tolist() == [False, True, False, False, False, False, False]
+    assert indicators["objective_test"].isna().tolist() == [
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+    ]
     assert indicators["annual_review"].tolist() == [True, True, False, False, True, True, True]
-    assert indicators["control_assessed"].isna()["A00003"] and indicators["control_assessed"].isna()["A00004"]
+    assert (
+        indicators["control_assessed"].isna()["A00003"]
+        and indicators["control_assessed"].isna()["A00004"]
+    )
     assert indicators["followup_2wd"].dropna().to_dict() == {"A00005": True, "A00006": False}
     summary = qs25_summary(indicators.reset_index())
     assert summary.loc["followup_2wd", ["k", "n"]].tolist() == [1, 2]
@@ -240,7 +294,9 @@ def test_summary_matches_a_hand_count(register: pd.DataFrame, summary: pd.DataFr
     assert ((summary["low"] <= summary["p"]) & (summary["p"] <= summary["high"])).all()
 
 
-def test_practice_measures_add_up_to_the_borough(indicators: pd.DataFrame, summary: pd.DataFrame) -> None:
+def test_practice_measures_add_up_to_the_borough(
+    indicators: pd.DataFrame, summary: pd.DataFrame
+) -> None:
     table = practice_measures(indicators)
     totals = table.groupby("measure")[["k", "n"]].sum()
     assert totals.loc[list(MEASURE_KEYS), "k"].tolist() == summary["k"].tolist()

@@ -59,8 +59,7 @@ from tests.unit.test_answer_models import complete_answers
 def relative_luminance(colour: str) -> float:
     """WCAG 2.2's relative luminance of an sRGB colour."""
     channels = [
-        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-        for c in mcolors.to_rgb(colour)
+        c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in mcolors.to_rgb(colour)
     ]
     return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
 
@@ -134,13 +133,20 @@ def referral_charts(path: Path) -> dict[str, Figure]:
     monthly = referrals.groupby(referrals["referral_date"].dt.to_period("M"))["redirected"].agg(
         ["sum", "count"]
     )
-    chart = spc.p_chart(monthly["sum"], monthly["count"], improvement="decrease", rebase=[12],
-                        labels=monthly.index.astype(str))
+    chart = spc.p_chart(
+        monthly["sum"],
+        monthly["count"],
+        improvement="decrease",
+        rebase=[12],
+        labels=monthly.index.astype(str),
+    )
     return {
-        "funnel plot": stats.plot_funnel(practices, borough, title="Redirected by practice",
-                                         y_label="Referrals redirected"),
-        "p-chart": spc.plot_spc(chart, title="Redirected each month", y_label="Redirected",
-                                percent=True),
+        "funnel plot": stats.plot_funnel(
+            practices, borough, title="Redirected by practice", y_label="Referrals redirected"
+        ),
+        "p-chart": spc.plot_spc(
+            chart, title="Redirected each month", y_label="Redirected", percent=True
+        ),
     }
 
 
@@ -192,8 +198,15 @@ def drawn(sample: Path) -> dict[str, Figure]:
 
 
 SAMPLE_CHARTS = [
-    "funnel plot", "p-chart", "Pareto curve", "arrivals by hour", "tornado", "break-even",
-    "asthma against national", "asthma p-chart", "Fingertips area in context",
+    "funnel plot",
+    "p-chart",
+    "Pareto curve",
+    "arrivals by hour",
+    "tornado",
+    "break-even",
+    "asthma against national",
+    "asthma p-chart",
+    "Fingertips area in context",
 ]
 ANSWER_CHARTS = ["radar", "stakeholder grid", "force field", "driver diagram"]
 
@@ -253,7 +266,9 @@ def test_every_chart_is_drawn_by_the_helper_with_a_text_alternative(
 
 
 @pytest.mark.parametrize("name", SAMPLE_CHARTS + ANSWER_CHARTS)
-def test_no_text_on_a_chart_is_smaller_than_the_minimum(drawn: dict[str, Figure], name: str) -> None:
+def test_no_text_on_a_chart_is_smaller_than_the_minimum(
+    drawn: dict[str, Figure], name: str
+) -> None:
     figure = drawn[name]
     small = {
         text.get_text(): text.get_fontsize()
@@ -266,8 +281,11 @@ def test_no_text_on_a_chart_is_smaller_than_the_minimum(drawn: dict[str, Figure]
 def _marks(figure: Figure) -> list[tuple[str, str]]:
     """(what, colour) for every text and mark a reader needs, legends included."""
     found: list[tuple[str, str]] = []
-    frames = {legend.legendPatch for legend in [*figure.legends, *(a.get_legend() for a in figure.axes)]
-              if legend is not None}  # a legend's frame only groups its entries
+    frames = {
+        legend.legendPatch
+        for legend in [*figure.legends, *(a.get_legend() for a in figure.axes)]
+        if legend is not None
+    }  # a legend's frame only groups its entries
     for artist in figure.findobj():
         if not artist.get_visible():
             continue
@@ -278,7 +296,11 @@ def _marks(figure: Figure) -> list[tuple[str, str]]:
                 found.append(("line", artist.get_color()))
             if artist.get_marker() not in ("None", "", " ", None):
                 found.append(("marker edge", artist.get_markeredgecolor()))
-        elif isinstance(artist, Patch) and artist not in {figure.patch, *frames, *(a.patch for a in figure.axes)}:
+        elif isinstance(artist, Patch) and artist not in {
+            figure.patch,
+            *frames,
+            *(a.patch for a in figure.axes),
+        }:
             face, edge = artist.get_facecolor(), artist.get_edgecolor()
             if face[3] == 0 and (edge[3] == 0 or artist.get_linewidth() == 0):
                 continue  # an invisible frame
@@ -314,8 +336,9 @@ def test_the_funnel_centre_is_the_borough_average(drawn: dict[str, Figure], samp
 def test_the_p_chart_says_what_it_shows_in_plain_words() -> None:
     # 30% redirected, then two of the last three months near the top edge of the usual range.
     months = pd.date_range("2023-04-01", periods=24, freq="MS")
-    chart = spc.p_chart([58, 62] * 10 + [58, 77, 63, 77], [200] * 24, improvement="decrease",
-                        labels=months)
+    chart = spc.p_chart(
+        [58, 62] * 10 + [58, 77, 63, 77], [200] * 24, improvement="decrease", labels=months
+    )
     figure = spc.plot_spc(chart, title="Redirected each month", y_label="Redirected", percent=True)
     assert (
         "The latest month (Mar 2025, 38.5%) shows special cause variation that is a concern, because "
@@ -324,7 +347,11 @@ def test_the_p_chart_says_what_it_shows_in_plain_words() -> None:
     )
     assert "process limit" not in figure.alt_text.replace("(the process limits)", "")
     assert list(figure.table.columns) == [
-        "value", "average", "lowest usual", "highest usual", "what it shows"
+        "value",
+        "average",
+        "lowest usual",
+        "highest usual",
+        "what it shows",
     ]
     last = figure.table.iloc[-1]
     assert figure.table.index.name == "month" and last.name == "Mar 2025"
@@ -337,12 +364,18 @@ def test_the_funnel_table_in_words_shows_percentages(sample: Path) -> None:
     referrals["redirected"] = referrals["outcome"] == "redirected"
     words = stats.funnel_in_words(stats.funnel_table(referrals, "practice_code", "redirected"))
     assert list(words.columns) == [
-        "with the outcome", "out of", "%", "lowest usual % (99.8% limits)",
-        "highest usual % (99.8% limits)", "compared with the average",
+        "with the outcome",
+        "out of",
+        "%",
+        "lowest usual % (99.8% limits)",
+        "highest usual % (99.8% limits)",
+        "compared with the average",
     ]
     assert words["%"].str.fullmatch(r"\d+\.\d%").all()
     assert set(words["compared with the average"]) <= {
-        "above the usual range", "below the usual range", "within the usual range"
+        "above the usual range",
+        "below the usual range",
+        "within the usual range",
     }
 
 
@@ -359,14 +392,19 @@ def test_a_notebook_shows_the_chart_then_its_text_alternative_one_click_away(
     monkeypatch.setattr("IPython.display.display", display)
     figure = drawn["funnel plot"]
     figure._ipython_display_()
-    assert [sorted(bundle) for bundle in shown] == [["image/png", "text/plain"], ["text/html", "text/plain"]]
+    assert [sorted(bundle) for bundle in shown] == [
+        ["image/png", "text/plain"],
+        ["text/html", "text/plain"],
+    ]
     png = shown[0]["image/png"]
     assert png.startswith(b"\x89PNG")
     pixels = int.from_bytes(png[16:20], "big")
     assert widths == [pixels // 2] and pixels > 1.8 * figure.get_figwidth() * charts.SCREEN_DPI, (
         "drawn at 200 dpi, shown at its 100 dpi size, so it is sharp at 200% zoom"
     )
-    assert shown[1]["text/html"].startswith("<details><summary>This chart as text and a table</summary>")
+    assert shown[1]["text/html"].startswith(
+        "<details><summary>This chart as text and a table</summary>"
+    )
     assert "against the borough average of" in shown[1]["text/html"]
     assert all(str(practice) in shown[1]["text/html"] for practice in figure.table.index)
 
@@ -394,8 +432,10 @@ def test_word_and_html_exports_carry_each_charts_alt_text(tmp_path: Path) -> Non
     for key, answer in complete_answers().items():
         store.save(key, answer)
     figures = answer_charts()
-    expected = [charts.alt_text(figures[name])  # in the plan's order
-                for name in ("driver diagram", "stakeholder grid", "force field")]
+    expected = [
+        charts.alt_text(figures[name])  # in the plan's order
+        for name in ("driver diagram", "stakeholder grid", "force field")
+    ]
     docx_path, html_path = export_change_plan(store, tmp_path / "out")
     xml, page = _docx_xml(docx_path), html_path.read_text(encoding="utf-8")
     descriptions = re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', xml)
@@ -436,7 +476,9 @@ def test_the_sample_checksums_list_every_data_file_and_nothing_else() -> None:
     listed = dict(
         reversed(line.split()) for line in CHECKSUMS.read_text(encoding="utf-8").splitlines()
     )
-    on_disk = {p.name: file_sha256(p) for p in data_dir().iterdir() if p.suffix in {".csv", ".xlsx"}}
+    on_disk = {
+        p.name: file_sha256(p) for p in data_dir().iterdir() if p.suffix in {".csv", ".xlsx"}
+    }
     assert listed == on_disk, (
         "changekit/sample_checksums.txt is out of date: run changekit.course.refresh_data() "
         "(or changekit.synthetic.write_checksums(data_dir())) after changing data/"
@@ -461,7 +503,9 @@ def test_importing_the_exports_and_charts_does_not_load_ipywidgets() -> None:
         "import sys, changekit.report, changekit.charts, changekit.directory; "
         "print('ipywidgets' in sys.modules)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"
 
 

@@ -24,7 +24,9 @@ def test_it_shows_the_files_names_and_first_rows(extract: Path) -> None:
     assert "Toe walking" in shown and "Date received" in shown
 
 
-def test_choosing_columns_and_outcome_words_writes_the_line_and_check_reads_the_file(extract: Path) -> None:
+def test_choosing_columns_and_outcome_words_writes_the_line_and_check_reads_the_file(
+    extract: Path,
+) -> None:
     form = column_mapping(extract)
     for course, file_name in ((c, f) for f, c in COLUMNS.items()):
         form.columns[course].value = file_name
@@ -33,9 +35,14 @@ def test_choosing_columns_and_outcome_words_writes_the_line_and_check_reads_the_
         dropdown.value = "redirected"
     assert form.code.value == (
         f"referrals = read_referrals({str(extract)!r}, columns={COLUMNS!r}, "
-        "outcomes={'Rejected - signposted': 'redirected', 'rejected -  SIGNPOSTED': 'redirected'})")
+        "outcomes={'Rejected - signposted': 'redirected', 'rejected -  SIGNPOSTED': 'redirected'})"
+    )
     table = form.check()
-    assert table is not None and table["outcome"].tolist() == ["accepted", "redirected", "redirected"]
+    assert table is not None and table["outcome"].tolist() == [
+        "accepted",
+        "redirected",
+        "redirected",
+    ]
     assert "Read 3 referrals" in form.result.value
     # The line it wrote reads the same table when pasted into a notebook.
     namespace: dict = {}
@@ -75,7 +82,9 @@ def test_the_practice_extract_needs_a_mapping_and_reads_with_one(tmp_path: Path)
     assert form.columns["referral_date"].options == (NOT_IN_FILE, *PRACTICE_NAMES.values())
     for course, own in PRACTICE_NAMES.items():
         form.columns[course].value = own
-    assert list(form.outcome_choices) == [PRACTICE_OUTCOMES["redirected"]], "'Accepted' needs no mapping"
+    assert list(form.outcome_choices) == [PRACTICE_OUTCOMES["redirected"]], (
+        "'Accepted' needs no mapping"
+    )
     form.outcome_choices[PRACTICE_OUTCOMES["redirected"]].value = "redirected"
     table = form.check()
     assert table is not None and len(table) == 50

@@ -51,7 +51,9 @@ def _notebook(name: str) -> Path:
 
 def _cell(path: Path, grade_id: str) -> str:
     """One cell's source by its nbgrader grade_id, whitespace runs as one space."""
-    matches = [c.source for c in _cells(path) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    matches = [
+        c.source for c in _cells(path) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id
+    ]
     assert len(matches) == 1, f"{path.name}: expected one cell with grade_id {grade_id!r}"
     return " ".join(matches[0].split())
 
@@ -88,8 +90,16 @@ def test_patient_experience_cites_each_figure_it_gives() -> None:
 
 def test_patient_experience_covers_consent_and_childrens_voice() -> None:
     text = _text(_notebook("patient_experience"))
-    for idea in ("hra-decisiontools.org.uk", "service evaluation", "Anonymise", "consent",
-                 "Lundy", "RCPCH &Us", "Experience-Based Co-Design", "Point of Care Foundation"):
+    for idea in (
+        "hra-decisiontools.org.uk",
+        "service evaluation",
+        "Anonymise",
+        "consent",
+        "Lundy",
+        "RCPCH &Us",
+        "Experience-Based Co-Design",
+        "Point of Care Foundation",
+    ):
         assert idea.lower() in text.lower(), idea
 
 
@@ -103,8 +113,11 @@ def test_drivers_and_barriers_names_its_own_grouping_and_current_bodies() -> Non
 
 def test_local_landscape_pricing_table_matches_the_generator() -> None:
     """The unit costs the trainee reads beside the Pareto figures are those behind cost_gbp."""
-    cells = [c.source for c in _cells(_notebook("local_landscape"))
-             if c.metadata.get("nbgrader", {}).get("grade_id") == "task_pareto"]
+    cells = [
+        c.source
+        for c in _cells(_notebook("local_landscape"))
+        if c.metadata.get("nbgrader", {}).get("grade_id") == "task_pareto"
+    ]
     assert len(cells) == 1
     text = cells[0]
     stated = {
@@ -136,8 +149,14 @@ def test_start_here_suppression_text_matches_the_code() -> None:
 
 def test_start_here_reading_list_names_each_item_the_theme_asks_for() -> None:
     text = _text(START_HERE)
-    for item in ("Better Health for London", "Camden", "CYPHP", "Insight into life as a GP",
-                 "Partners in Paediatrics", "seminars"):
+    for item in (
+        "Better Health for London",
+        "Camden",
+        "CYPHP",
+        "Insight into life as a GP",
+        "Partners in Paediatrics",
+        "seminars",
+    ):
         assert item in text, item
 
 
@@ -167,7 +186,9 @@ def test_each_notebook_states_its_time_and_how_it_was_found(name: str) -> None:
 
 def test_start_here_table_covers_every_assignment_and_the_course_total() -> None:
     table = _table_times()
-    assignments = sorted(p.name for p in (ROOT / "source").iterdir() if (p / f"{p.name}.ipynb").exists())
+    assignments = sorted(
+        p.name for p in (ROOT / "source").iterdir() if (p / f"{p.name}.ipynb").exists()
+    )
     assert len(table) == len(assignments) + 1  # every assignment plus Start here
     total_hours = round(sum(table.values()) / 60)
     assert f"about 17 to {total_hours} hours" in _text(START_HERE)

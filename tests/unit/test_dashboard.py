@@ -14,21 +14,32 @@ from changekit.grading import dashboard
 from changekit.grading.gradebook import course_settings, late_text
 from changekit.grading.synthetic import Marked, Question, write_gradebook
 
-pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # nbgrader's own, harmless
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::sqlalchemy.exc.SAWarning"
+)  # nbgrader's own, harmless
 
 QUANTIFY, LEADERSHIP = "quantify_a_service_problem", "leadership_self_and_stakeholders"
 DUE = datetime(2026, 3, 6, 17, 0, tzinfo=UTC)
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 QUESTIONS = {
-    QUANTIFY: [Question("test_easy", 2), Question("test_hard", 2), Question("interpret", 3, manual=True)],
+    QUANTIFY: [
+        Question("test_easy", 2),
+        Question("test_hard", 2),
+        Question("interpret", 3, manual=True),
+    ],
     LEADERSHIP: [Question("test_grid", 1)],
 }
 
 
-def marked(student: str, late: timedelta, easy: float | None, hard: float | None,
-           interpret: float | None) -> Marked:
-    return Marked(student, QUANTIFY, DUE + late,
-                  {"test_easy": easy, "test_hard": hard, "interpret": interpret})
+def marked(
+    student: str, late: timedelta, easy: float | None, hard: float | None, interpret: float | None
+) -> Marked:
+    return Marked(
+        student,
+        QUANTIFY,
+        DUE + late,
+        {"test_easy": easy, "test_hard": hard, "interpret": interpret},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +52,13 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> dashboard.Cohort:
         marked("cal", -timedelta(hours=1), None, None, None),
         Marked("ana", LEADERSHIP, NOW, {"test_grid": 1.0}),
     ]
-    write_gradebook(f"sqlite:///{state / 'gradebook.db'}", "pich-leadership", QUESTIONS, submissions,
-                    duedates={QUANTIFY: DUE, LEADERSHIP: NOW + timedelta(days=7)})
+    write_gradebook(
+        f"sqlite:///{state / 'gradebook.db'}",
+        "pich-leadership",
+        QUESTIONS,
+        submissions,
+        duedates={QUANTIFY: DUE, LEADERSHIP: NOW + timedelta(days=7)},
+    )
     env = {"CHANGEKIT_STATE_DIR": str(state)}
     with course_settings(env=env).gradebook() as gradebook:
         gradebook.update_or_create_student("dee")
@@ -70,9 +86,9 @@ def test_late_lists_only_late_submissions(cohort: dashboard.Cohort) -> None:
 
 def test_to_mark_counts_written_answers_waiting(cohort: dashboard.Cohort) -> None:
     table = dashboard.to_mark(cohort)
-    assert table[["question", "waiting", "trainees"]].values.tolist() == [["interpret", 1, "ben"]], (
-        "ana is marked, and cal must be regraded before marking"
-    )
+    assert table[["question", "waiting", "trainees"]].values.tolist() == [
+        ["interpret", 1, "ben"]
+    ], "ana is marked, and cal must be regraded before marking"
 
 
 def test_not_autograded_names_the_failed_submission(cohort: dashboard.Cohort) -> None:
@@ -85,12 +101,16 @@ def test_question_difficulty_puts_the_hard_question_first(cohort: dashboard.Coho
     assert quantify["question"].tolist()[0] == "test_hard"
     hard = quantify.set_index("question").loc["test_hard"]
     assert (hard["marked"], hard["mean_percent"], hard["full_marks_percent"]) == (2, 50.0, 50.0)
-    assert quantify.set_index("question").loc["interpret", "marked"] == 1, "unmarked answers do not count"
+    assert quantify.set_index("question").loc["interpret", "marked"] == 1, (
+        "unmarked answers do not count"
+    )
 
 
 def test_summary_text_counts(cohort: dashboard.Cohort) -> None:
     text = dashboard.summary_text(cohort, now=NOW)
-    assert text.startswith("3 trainees, 4 submissions of 2 assignment(s). Late: 1. Missing and overdue: 1.")
+    assert text.startswith(
+        "3 trainees, 4 submissions of 2 assignment(s). Late: 1. Missing and overdue: 1."
+    )
     assert "Not autograded (look, then regrade): 1" in text
 
 
@@ -98,7 +118,9 @@ def test_charts_have_a_panel_per_assignment(cohort: dashboard.Cohort) -> None:
     scores = dashboard.plot_scores(cohort)
     questions = dashboard.plot_questions(cohort)
     assert [ax.get_title(loc="left") for ax in scores.axes] == [  # by due date, as in the gradebook
-        f"{QUANTIFY}: 2 submissions", f"{LEADERSHIP}: 1 submission"]
+        f"{QUANTIFY}: 2 submissions",
+        f"{LEADERSHIP}: 1 submission",
+    ]
     labels = [t.get_text() for t in questions.axes[0].get_yticklabels()]
     assert labels[-1] == "test_hard", "the hardest question should be at the top"
     assert "interpret (written)" in labels
@@ -107,8 +129,13 @@ def test_charts_have_a_panel_per_assignment(cohort: dashboard.Cohort) -> None:
 def test_empty_gradebook_says_no_submissions_yet(empty: dashboard.Cohort) -> None:
     assert empty.empty
     assert dashboard.summary_text(empty).startswith("No submissions yet")
-    for table in (dashboard.status(empty), dashboard.late(empty), dashboard.to_mark(empty),
-                  dashboard.not_autograded(empty), dashboard.question_difficulty(empty)):
+    for table in (
+        dashboard.status(empty),
+        dashboard.late(empty),
+        dashboard.to_mark(empty),
+        dashboard.not_autograded(empty),
+        dashboard.question_difficulty(empty),
+    ):
         assert table.empty
     assert dashboard.show(dashboard.late(empty), "Nothing is late.").data == "Nothing is late."
     figure = dashboard.plot_scores(empty)
@@ -117,7 +144,12 @@ def test_empty_gradebook_says_no_submissions_yet(empty: dashboard.Cohort) -> Non
 
 def test_late_text_reads_naturally() -> None:
     assert [late_text(s) for s in (0, 30, 90, 3 * 3600 + 60, 2 * 86400)] == [
-        "", "under a minute", "2 min", "3 h", "2 d"]
+        "",
+        "under a minute",
+        "2 min",
+        "3 h",
+        "2 d",
+    ]
 
 
 def test_feedback_readiness_warns_while_answers_wait(cohort: dashboard.Cohort) -> None:

@@ -32,7 +32,11 @@ def calendar_file(tmp_path: Path, text: str) -> Path:
 
 
 def test_due_dates_are_london_wall_clock_times_in_winter_and_summer(tmp_path: Path) -> None:
-    calendar = read_calendar(calendar_file(tmp_path, "[due]\nwinter = 2027-01-15T17:00:00\nsummer = 2027-06-15T17:00:00\n"))
+    calendar = read_calendar(
+        calendar_file(
+            tmp_path, "[due]\nwinter = 2027-01-15T17:00:00\nsummer = 2027-06-15T17:00:00\n"
+        )
+    )
     assert calendar.due_utc("winter") == datetime(2027, 1, 15, 17, 0)
     assert calendar.due_utc("summer") == datetime(2027, 6, 15, 16, 0)
     assert calendar.due_utc("not_in_calendar") is None
@@ -47,12 +51,14 @@ def test_a_missing_calendar_sets_no_due_dates(tmp_path: Path) -> None:
     [
         ("[due]\nplan = 2027-01-15T17:00:00Z\n", "no zone"),
         ("[due]\nplan = 2027-01-15\n", "no zone"),
-        ("[due]\nplan = \"Friday\"\n", "2027-01-15T17:00:00"),
+        ('[due]\nplan = "Friday"\n', "2027-01-15T17:00:00"),
         ("due = 3\n", "must be a table"),
         ("[due\nplan = 1\n", "not a valid calendar file"),
     ],
 )
-def test_a_bad_calendar_is_refused_with_the_line_to_write(tmp_path: Path, text: str, says: str) -> None:
+def test_a_bad_calendar_is_refused_with_the_line_to_write(
+    tmp_path: Path, text: str, says: str
+) -> None:
     with pytest.raises(DataError, match=says) as raised:
         read_calendar(calendar_file(tmp_path, text))
     assert "calendar.toml" in str(raised.value)
@@ -94,7 +100,10 @@ def test_a_day_of_extension_keeps_the_wall_clock_time_when_the_clocks_go_back() 
 def test_hours_of_extension_are_elapsed_hours() -> None:
     due = gradebook_time(datetime(2027, 3, 28, 0, 30, tzinfo=LONDON))
     assert extension_for(due, hours=2) == timedelta(hours=2)
-    assert london_text(personal_due(due, extension_for(due, hours=2))) == "Sunday 28 March 2027, 03:30 BST"
+    assert (
+        london_text(personal_due(due, extension_for(due, hours=2)))
+        == "Sunday 28 March 2027, 03:30 BST"
+    )
 
 
 def test_no_due_date_means_nothing_is_late() -> None:
@@ -112,7 +121,11 @@ def test_lateness_counts_from_a_trainees_own_due_date() -> None:
 
 def test_the_last_submission_on_time_counts_even_after_a_late_one() -> None:
     due = datetime(2027, 1, 15, 17, 0)
-    early, on_time, late = datetime(2027, 1, 14), datetime(2027, 1, 15, 17, 0), datetime(2027, 1, 15, 17, 0, 1)
+    early, on_time, late = (
+        datetime(2027, 1, 14),
+        datetime(2027, 1, 15, 17, 0),
+        datetime(2027, 1, 15, 17, 0, 1),
+    )
     assert chosen_submission([late, early, on_time], due) == on_time
     assert chosen_submission([late, datetime(2027, 1, 16)], due) == datetime(2027, 1, 16)
     assert chosen_submission([early, late], None) == late
@@ -122,8 +135,13 @@ def test_the_last_submission_on_time_counts_even_after_a_late_one() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0, "on time"), (-5, "on time"), (1, "under a minute late"), (3660, "1 h late"),
-     (2 * 86400 + 7200, "2 d 2 h late")],
+    [
+        (0, "on time"),
+        (-5, "on time"),
+        (1, "under a minute late"),
+        (3660, "1 h late"),
+        (2 * 86400 + 7200, "2 d 2 h late"),
+    ],
 )
 def test_lateness_in_words(seconds: float, text: str) -> None:
     assert lateness_text(seconds) == text

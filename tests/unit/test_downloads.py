@@ -8,7 +8,9 @@ from changekit.downloads import download_links, download_links_html
 
 
 def test_each_file_gets_a_download_link_and_the_right_click_advice() -> None:
-    shown = download_links_html(Path("/course/change_plan/output_change_plan.docx"), "output_change_plan.html")
+    shown = download_links_html(
+        Path("/course/change_plan/output_change_plan.docx"), "output_change_plan.html"
+    )
     assert '<a href="output_change_plan.docx" download="output_change_plan.docx">' in shown
     assert '<a href="output_change_plan.html" download="output_change_plan.html">' in shown
     assert "right-click the file" in shown and "choose Download" in shown

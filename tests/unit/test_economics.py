@@ -72,7 +72,9 @@ def activity(clinic: pd.DataFrame) -> ClinicActivity:
 def simple_activity(**avoided: float) -> ClinicActivity:
     """A clinic with round numbers: 1 of each contact avoided a month, 2 hours of each staff."""
     per_month = {a: 1.0 for a in ACTIVITY_ITEMS} | avoided
-    return ClinicActivity(per_month, {s: 2.0 for s in STAFF_ITEMS}, infants=300.0, months_observed=12)
+    return ClinicActivity(
+        per_month, {s: 2.0 for s in STAFF_ITEMS}, infants=300.0, months_observed=12
+    )
 
 
 def flat_costs(value: float = 10.0, **changes: float) -> dict[str, float]:
@@ -85,9 +87,11 @@ costs_strategy = st.fixed_dictionaries({item: cost_values for item in COST_ITEMS
 activity_strategy = st.builds(
     ClinicActivity,
     avoided_per_month=st.fixed_dictionaries(
-        {a: st.floats(min_value=-5, max_value=50, allow_nan=False) for a in ACTIVITY_ITEMS}),
+        {a: st.floats(min_value=-5, max_value=50, allow_nan=False) for a in ACTIVITY_ITEMS}
+    ),
     staff_hours_per_month=st.fixed_dictionaries(
-        {s: st.floats(min_value=0, max_value=40, allow_nan=False) for s in STAFF_ITEMS}),
+        {s: st.floats(min_value=0, max_value=40, allow_nan=False) for s in STAFF_ITEMS}
+    ),
     infants=st.floats(min_value=50, max_value=1_000),
     months_observed=st.just(12),
 )
@@ -96,13 +100,18 @@ activity_strategy = st.builds(
 # ---------------------------------------------------------------- sample data
 
 
-
 def test_unit_costs_are_the_published_ones_with_price_years(cost_table: pd.DataFrame) -> None:
     table = cost_table.set_index("item")
     assert set(table.index) == set(COST_ITEMS)
-    published = {"gp_consultation": 40, "ae_attendance": 127, "admission": 607,
-                 "health_visitor_contact": 82, "consultant_hour": 140, "practice_nurse": 11,
-                 "outpatient_attendance": 232}
+    published = {
+        "gp_consultation": 40,
+        "ae_attendance": 127,
+        "admission": 607,
+        "health_visitor_contact": 82,
+        "consultant_hour": 140,
+        "practice_nurse": 11,
+        "outpatient_attendance": 232,
+    }
     for item, cost in published.items():
         assert table.loc[item, "cost_gbp"] == cost, item
     assert table.loc["outpatient_attendance", "price_year"] == "2023/24"
@@ -113,7 +122,9 @@ def test_unit_costs_are_the_published_ones_with_price_years(cost_table: pd.DataF
 def test_clinic_data_are_calibrated(clinic: pd.DataFrame, costs: dict[str, float]) -> None:
     before = clinic[clinic["period"] == "before"]
     assert len(before) == 12 and (clinic["period"] == "after").sum() == 24
-    assert abs(clinic["infants_0_6m"].mean() - baby_clinic.INFANTS) < 10, "a network of 50,000, London births"
+    assert abs(clinic["infants_0_6m"].mean() - baby_clinic.INFANTS) < 10, (
+        "a network of 50,000, London births"
+    )
     rate = 1000 * before["ae_attendances"].sum() / before["infants_0_6m"].sum()
     assert 8 <= rate <= 16, "A&E attendances for feeding problems per 1,000 infants per month"
     admitted = before["admissions"].sum() / before["ae_attendances"].sum()
@@ -128,14 +139,18 @@ def test_clinic_data_are_calibrated(clinic: pd.DataFrame, costs: dict[str, float
 # ---------------------------------------------------------------- readers
 
 
-def test_read_unit_costs_refuses_a_repeated_item(text_file: Callable[[str, str], Path], files: Path) -> None:
+def test_read_unit_costs_refuses_a_repeated_item(
+    text_file: Callable[[str, str], Path], files: Path
+) -> None:
     text = (files / "unit_costs.csv").read_text()
     path = text_file("costs.csv", text + text.splitlines()[1] + "\n")
     with pytest.raises(DataError, match=r"'item'.*rows 2 and 10.*one row per item"):
         read_unit_costs(path)
 
 
-def test_read_unit_costs_wants_a_financial_price_year(text_file: Callable[[str, str], Path], files: Path) -> None:
+def test_read_unit_costs_wants_a_financial_price_year(
+    text_file: Callable[[str, str], Path], files: Path
+) -> None:
     text = (files / "unit_costs.csv").read_text().replace(",2024/25\n", ",2024\n", 1)
     with pytest.raises(DataError, match=r"'price_year'.*row 2\b.*2024/25"):
         read_unit_costs(text_file("costs.csv", text))
@@ -146,7 +161,9 @@ def test_unit_costs_names_a_missing_item(cost_table: pd.DataFrame) -> None:
         unit_costs(cost_table[cost_table["item"] != "admission"])
 
 
-def test_read_baby_clinic_refuses_a_before_month_after_the_launch(text_file: Callable[[str, str], Path], files: Path) -> None:
+def test_read_baby_clinic_refuses_a_before_month_after_the_launch(
+    text_file: Callable[[str, str], Path], files: Path
+) -> None:
     lines = (files / "baby_clinic.csv").read_text().splitlines()
     lines[20] = lines[20].replace(",after,", ",before,")
     with pytest.raises(DataError, match=r"'period'.*row 21\b"):
@@ -165,17 +182,23 @@ def test_read_baby_clinic_refuses_months_out_of_order_or_repeated(
         cells = lines[4].split(",")
         cells[month] = lines[3].split(",")[month]
         lines[4] = ",".join(cells)
-    with pytest.raises(DataError, match=r"'month' repeats or goes back in time in row 5\b.*oldest first"):
+    with pytest.raises(
+        DataError, match=r"'month' repeats or goes back in time in row 5\b.*oldest first"
+    ):
         read_baby_clinic(text_file("clinic.csv", "\n".join(lines) + "\n"))
 
 
-def test_read_baby_clinic_needs_both_periods(text_file: Callable[[str, str], Path], files: Path) -> None:
+def test_read_baby_clinic_needs_both_periods(
+    text_file: Callable[[str, str], Path], files: Path
+) -> None:
     text = (files / "baby_clinic.csv").read_text().replace(",after,", ",before,")
     with pytest.raises(DataError, match="both 'before' and 'after'"):
         read_baby_clinic(text_file("clinic.csv", text))
 
 
-def test_read_baby_clinic_uses_read_table_checks(text_file: Callable[[str, str], Path], files: Path) -> None:
+def test_read_baby_clinic_uses_read_table_checks(
+    text_file: Callable[[str, str], Path], files: Path
+) -> None:
     text = (files / "baby_clinic.csv").read_text().replace("ae_attendances", "AE attendances")
     with pytest.raises(DataError, match="ae_attendances"):
         read_baby_clinic(text_file("clinic.csv", text))
@@ -199,7 +222,9 @@ def test_activity_table_matches_a_hand_calculation(clinic: pd.DataFrame) -> None
 def test_estimate_activity_averages_staff_time_after_the_launch(clinic: pd.DataFrame) -> None:
     outline = estimate_activity(clinic)
     after = clinic[clinic["period"] == "after"]
-    assert outline.staff_hours_per_month["consultant_hours"] == pytest.approx(after["consultant_hours"].mean())
+    assert outline.staff_hours_per_month["consultant_hours"] == pytest.approx(
+        after["consultant_hours"].mean()
+    )
     assert outline.infants == pytest.approx(after["infants_0_6m"].mean())
     assert outline.months_observed == 24
 
@@ -237,15 +262,22 @@ def test_months_must_be_a_whole_number(months: object) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(activity=activity_strategy, costs=costs_strategy, item=st.sampled_from(COST_ITEMS),
-       extra=st.floats(min_value=0.01, max_value=500))
+@given(
+    activity=activity_strategy,
+    costs=costs_strategy,
+    item=st.sampled_from(COST_ITEMS),
+    extra=st.floats(min_value=0.01, max_value=500),
+)
 def test_net_saving_moves_one_way_in_each_unit_cost(activity, costs, item, extra) -> None:
     """Dearer contacts avoided raise the saving; dearer staff or set-up lower it."""
     before = net_saving(activity, costs)
     after = net_saving(activity, costs | {item: costs[item] + extra})
     saves = sum(activity.avoided_per_month[a] for a, i in ACTIVITY_ITEMS.items() if i == item)
-    spends = sum(activity.staff_hours_per_month[s] * per_hour
-                 for s, (i, per_hour) in STAFF_ITEMS.items() if i == item)
+    spends = sum(
+        activity.staff_hours_per_month[s] * per_hour
+        for s, (i, per_hour) in STAFF_ITEMS.items()
+        if i == item
+    )
     slope = 12 * (saves - spends) - (1 if item == econ.SETUP_ITEM else 0)
     assert after - before == pytest.approx(slope * extra, rel=1e-6, abs=1e-6)
     if slope >= 0:
@@ -270,8 +302,9 @@ def test_break_even_agrees_with_the_cost_model(activity, costs) -> None:
 def test_break_even_examples() -> None:
     activity = simple_activity()
     # margin: (10 + 4 x 100) saved - (2 x 10 + 2 x 6 x 10 + 2 x 6 x 10) spent = 150 a month.
-    costs = flat_costs(10.0, clinic_setup=1000.0) | {i: 100.0 for i in ACTIVITY_ITEMS.values()
-                                                    if i not in ("gp_consultation",)}
+    costs = flat_costs(10.0, clinic_setup=1000.0) | {
+        i: 100.0 for i in ACTIVITY_ITEMS.values() if i not in ("gp_consultation",)
+    }
     margin = econ.monthly_gross_saving(activity, costs) - econ.monthly_running_cost(activity, costs)
     assert margin == pytest.approx(150)
     assert break_even_month(activity, costs) == math.ceil(1000 / margin) == 7
@@ -279,14 +312,18 @@ def test_break_even_examples() -> None:
     assert break_even_month(activity, flat_costs(10.0)) is None  # running costs exceed savings
     paid_back_in_7 = costs | {"clinic_setup": 1050.0}  # 7 x 150: even at the end of month 7
     assert break_even_month(activity, paid_back_in_7) == 7
-    assert break_even_month(activity, paid_back_in_7, horizon=7) == 7, "the horizon's last month counts"
+    assert break_even_month(activity, paid_back_in_7, horizon=7) == 7, (
+        "the horizon's last month counts"
+    )
     assert break_even_month(activity, paid_back_in_7, horizon=6) is None
 
 
 # ---------------------------------------------------------------- sensitivity and spread
 
 
-def test_one_way_sensitivity_recomputes_the_model(activity: ClinicActivity, costs: dict[str, float]) -> None:
+def test_one_way_sensitivity_recomputes_the_model(
+    activity: ClinicActivity, costs: dict[str, float]
+) -> None:
     table = one_way_sensitivity(activity, costs, ranges={"ae_attendance": (127, 280)})
     assert set(table["parameter"]) == set(COST_ITEMS)
     assert table["swing"].is_monotonic_decreasing
@@ -294,27 +331,37 @@ def test_one_way_sensitivity_recomputes_the_model(activity: ClinicActivity, cost
     rows = table.set_index("parameter")
     assert rows.loc["ae_attendance", ["low", "high"]].tolist() == [127, 280]
     assert rows.loc["ae_attendance", "net_at_high"] == pytest.approx(
-        net_saving(activity, costs | {"ae_attendance": 280}))
+        net_saving(activity, costs | {"ae_attendance": 280})
+    )
     assert rows.loc["consultant_hour", "low"] == pytest.approx(0.5 * costs["consultant_hour"])
     assert rows.loc["consultant_hour", "net_at_low"] == pytest.approx(
-        net_saving(activity, costs | {"consultant_hour": 0.5 * costs["consultant_hour"]}))
+        net_saving(activity, costs | {"consultant_hour": 0.5 * costs["consultant_hour"]})
+    )
     assert rows.loc["consultant_hour", "net_at_low"] > rows.loc["consultant_hour", "net_at_high"]
 
 
-def test_one_way_sensitivity_can_vary_the_effect(activity: ClinicActivity, costs: dict[str, float]) -> None:
-    table = one_way_sensitivity(activity, costs, ranges={"admissions": (0.0, 1.0)}).set_index("parameter")
+def test_one_way_sensitivity_can_vary_the_effect(
+    activity: ClinicActivity, costs: dict[str, float]
+) -> None:
+    table = one_way_sensitivity(activity, costs, ranges={"admissions": (0.0, 1.0)}).set_index(
+        "parameter"
+    )
     assert table.loc["admissions", "kind"] == "contacts avoided per month"
     assert table.loc["admissions", "swing"] == pytest.approx(12 * costs["admission"])
 
 
-def test_one_way_sensitivity_refuses_unknown_inputs(activity: ClinicActivity, costs: dict[str, float]) -> None:
+def test_one_way_sensitivity_refuses_unknown_inputs(
+    activity: ClinicActivity, costs: dict[str, float]
+) -> None:
     with pytest.raises(DataError, match="'taxi_fare'"):
         one_way_sensitivity(activity, costs, ranges={"taxi_fare": (1, 2)})
     with pytest.raises(DataError, match="low"):
         one_way_sensitivity(activity, costs, low=1.5, high=0.5)
 
 
-def test_plot_tornado_draws_two_bars_per_input(activity: ClinicActivity, costs: dict[str, float]) -> None:
+def test_plot_tornado_draws_two_bars_per_input(
+    activity: ClinicActivity, costs: dict[str, float]
+) -> None:
     table = one_way_sensitivity(activity, costs)
     fig = plot_tornado(table, top=5)
     assert isinstance(fig, Figure)
@@ -335,13 +382,16 @@ def test_plot_break_even_marks_the_month(activity: ClinicActivity, costs: dict[s
     assert any(f"month {month}" in text.get_text() for text in ax.get_legend().get_texts())
 
 
-def test_spread_saving_scales_with_sites_infants_and_effect(activity: ClinicActivity,
-                                                            costs: dict[str, float]) -> None:
+def test_spread_saving_scales_with_sites_infants_and_effect(
+    activity: ClinicActivity, costs: dict[str, float]
+) -> None:
     one = net_saving(activity, costs)
     assert spread_saving(activity, costs, sites=0) == 0
     assert spread_saving(activity, costs, sites=1) == pytest.approx(one)
     assert spread_saving(activity, costs, sites=4) == pytest.approx(4 * one)
-    assert spread_saving(activity, costs, sites=2, effect=0) == pytest.approx(-2 * clinic_cost(activity, costs))
+    assert spread_saving(activity, costs, sites=2, effect=0) == pytest.approx(
+        -2 * clinic_cost(activity, costs)
+    )
     halved = spread_saving(activity, costs, sites=1, infants_per_site=activity.infants / 2)
     assert halved == pytest.approx(gross_saving(activity, costs) / 2 - clinic_cost(activity, costs))
     with pytest.raises(DataError, match="sites"):
@@ -351,8 +401,9 @@ def test_spread_saving_scales_with_sites_infants_and_effect(activity: ClinicActi
 # ---------------------------------------------------------------- display
 
 
-def test_cost_sliders_recompute_the_outline(activity: ClinicActivity, cost_table: pd.DataFrame,
-                                            costs: dict[str, float]) -> None:
+def test_cost_sliders_recompute_the_outline(
+    activity: ClinicActivity, cost_table: pd.DataFrame, costs: dict[str, float]
+) -> None:
     box = cost_sliders(activity, cost_table)
     sliders = [w for w in box.children if isinstance(w, widgets.FloatSlider)]
     result = box.children[-1]

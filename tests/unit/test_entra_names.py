@@ -63,7 +63,10 @@ def test_another_tenants_user_gets_a_stable_hash_of_tenant_and_domain() -> None:
 
 def test_a_b2b_guest_is_told_apart_from_the_home_user_with_the_same_local_part() -> None:
     guest = name("ana_othertrust.nhs.uk#EXT#@trust.onmicrosoft.com")
-    assert split_login("ana_othertrust.nhs.uk#EXT#@trust.onmicrosoft.com") == ("ana", "othertrust.nhs.uk")
+    assert split_login("ana_othertrust.nhs.uk#EXT#@trust.onmicrosoft.com") == (
+        "ana",
+        "othertrust.nhs.uk",
+    )
     assert guest.startswith("ana-") and guest != name("ana@trust.nhs.uk")
     # a guest signing in with preferred_username (their own address) in the home tenant: not a home domain
     assert name("ana@othertrust.nhs.uk") == guest
@@ -76,9 +79,15 @@ def test_reserved_and_shortened_names_never_come_out_bare() -> None:
     assert len(name(long_one)) == 32 and name(long_one) != name(long_two)
 
 
-@given(st.text(max_size=60), st.sampled_from([HOME, OTHER]), st.sampled_from(["trust.nhs.uk", "x.org", ""]))
+@given(
+    st.text(max_size=60),
+    st.sampled_from([HOME, OTHER]),
+    st.sampled_from(["trust.nhs.uk", "x.org", ""]),
+)
 def test_any_login_gives_a_valid_name(local: str, tenant: str, domain: str) -> None:
-    assert UNIX_NAME.fullmatch(name(f"{local}@{domain}", tenant=tenant, reserved={"root", "daemon"}))
+    assert UNIX_NAME.fullmatch(
+        name(f"{local}@{domain}", tenant=tenant, reserved={"root", "daemon"})
+    )
 
 
 def test_entra_group_ids_map_to_the_course_hub_groups_only() -> None:

@@ -39,8 +39,6 @@ def quotes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return tables["parent_quotes.csv"]
 
 
-
-
 def test_attendances_are_calibrated(visits: pd.DataFrame) -> None:
     infants = visits["age_years"] == 0
     suitable = visits["primary_care_suitable"] == "yes"
@@ -144,11 +142,13 @@ def test_opening_hours_explain_what_is_wrong(text: str, message: str) -> None:
 
 @pytest.fixture
 def few() -> pd.DataFrame:
-    return pd.DataFrame({
-        "arrival_weekday": ["Monday", "Monday", "Saturday", "Tuesday", "Sunday"],
-        "arrival_time": ["07:59", "08:00", "10:00", "18:30", "23:15"],
-        "primary_care_suitable": ["yes", "yes", "yes", "no", "no"],
-    })
+    return pd.DataFrame(
+        {
+            "arrival_weekday": ["Monday", "Monday", "Saturday", "Tuesday", "Sunday"],
+            "arrival_time": ["07:59", "08:00", "10:00", "18:30", "23:15"],
+            "primary_care_suitable": ["yes", "yes", "yes", "no", "no"],
+        }
+    )
 
 
 def test_in_hours_and_arrivals_vs_opening(few: pd.DataFrame) -> None:
@@ -178,10 +178,12 @@ def test_plot_arrivals_shades_opening_hours(visits: pd.DataFrame) -> None:
 
 
 def _coding(themes: dict[str, list[str]], chosen: tuple[str, ...] = ()) -> QuoteCoding:
-    return QuoteCoding(codes={
-        quote_id: QuoteCode(themes=t, use_in_report=quote_id in chosen)
-        for quote_id, t in themes.items()
-    })
+    return QuoteCoding(
+        codes={
+            quote_id: QuoteCode(themes=t, use_in_report=quote_id in chosen)
+            for quote_id, t in themes.items()
+        }
+    )
 
 
 def test_missing_lists_uncoded_quotes_and_the_number_of_picks() -> None:
@@ -194,14 +196,20 @@ def test_missing_lists_uncoded_quotes_and_the_number_of_picks() -> None:
     assert list(coding.for_quotes(["Q02"]).codes) == ["Q02"], "only the listed quotes count"
     done = _coding({f"Q{i}": ["gp_expertise"] for i in range(4)}, chosen=("Q0", "Q1", "Q2"))
     assert done.missing() == []
-    too_many = _coding({f"Q{i}": ["gp_expertise"] for i in range(6)}, chosen=tuple(f"Q{i}" for i in range(6)))
+    too_many = _coding(
+        {f"Q{i}": ["gp_expertise"] for i in range(6)}, chosen=tuple(f"Q{i}" for i in range(6))
+    )
     assert "you have ticked 6" in too_many.missing()[0]
 
 
 @pytest.mark.parametrize(
     ("picked", "finished"),
-    [(REPORT_PICKS[0] - 1, False), (REPORT_PICKS[0], True), (REPORT_PICKS[1], True),
-     (REPORT_PICKS[1] + 1, False)],
+    [
+        (REPORT_PICKS[0] - 1, False),
+        (REPORT_PICKS[0], True),
+        (REPORT_PICKS[1], True),
+        (REPORT_PICKS[1] + 1, False),
+    ],
 )
 def test_report_picks_boundaries(picked: int, finished: bool) -> None:
     ids = [f"Q{i:02d}" for i in range(8)]
@@ -218,8 +226,10 @@ def test_themes_must_come_from_the_codebook_and_keep_its_order() -> None:
 
 
 def test_theme_counts(quotes: pd.DataFrame) -> None:
-    coding = _coding({"Q01": ["out_of_hours", "same_day_access"], "Q02": ["out_of_hours"],
-                      "Q03": []}, chosen=("Q02",))
+    coding = _coding(
+        {"Q01": ["out_of_hours", "same_day_access"], "Q02": ["out_of_hours"], "Q03": []},
+        chosen=("Q02",),
+    )
     counts = ex.theme_counts(coding)
     assert list(counts.index[:2]) == ["out_of_hours", "same_day_access"]
     assert counts.loc["out_of_hours", "quotes"] == 2
@@ -230,8 +240,13 @@ def test_theme_counts(quotes: pd.DataFrame) -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.dictionaries(st.from_regex(r"Q\d{2}", fullmatch=True),
-                       st.lists(st.sampled_from(list(THEMES)), unique=True), max_size=20))
+@given(
+    st.dictionaries(
+        st.from_regex(r"Q\d{2}", fullmatch=True),
+        st.lists(st.sampled_from(list(THEMES)), unique=True),
+        max_size=20,
+    )
+)
 def test_theme_counts_add_up_to_every_theme_given(themes: dict[str, list[str]]) -> None:
     counts = ex.theme_counts(_coding(themes))
     assert counts["quotes"].sum() == sum(len(t) for t in themes.values())
@@ -270,19 +285,29 @@ def test_codebook_widget_saves_each_click_and_reloads(tmp_path: Path, quotes: pd
 
 
 def test_coding_agreement_counts_same_quotes_and_lists_the_rest() -> None:
-    tutor = {"Q01": ["self_care_confidence"], "Q02": ["same_day_access", "practical_barriers"], "Q03": ["out_of_hours"]}
-    coding = QuoteCoding(codes={
-        "Q01": QuoteCode(themes=["self_care_confidence"]),
-        "Q02": QuoteCode(themes=["same_day_access"]),
-    })
+    tutor = {
+        "Q01": ["self_care_confidence"],
+        "Q02": ["same_day_access", "practical_barriers"],
+        "Q03": ["out_of_hours"],
+    }
+    coding = QuoteCoding(
+        codes={
+            "Q01": QuoteCode(themes=["self_care_confidence"]),
+            "Q02": QuoteCode(themes=["same_day_access"]),
+        }
+    )
     agreement = ex.coding_agreement(coding, tutor)
     assert (agreement.same, agreement.total) == (1, 3)
     themes = len(THEMES)
     assert agreement.decisions_agreeing == pytest.approx((3 * themes - 2) / (3 * themes))
     assert list(agreement.differences.index) == ["Q02", "Q03"]
     assert agreement.differences.loc["Q03", "yours"] == "-"
-    assert agreement.differences.loc["Q02", "tutors"] == "Same-day GP appointment; Practical barriers"
-    text = agreement.to_markdown(pd.DataFrame({"quote_id": ["Q01", "Q02", "Q03"], "quote": ["a", "b", "c"]}))
+    assert (
+        agreement.differences.loc["Q02", "tutors"] == "Same-day GP appointment; Practical barriers"
+    )
+    text = agreement.to_markdown(
+        pd.DataFrame({"quote_id": ["Q01", "Q02", "Q03"], "quote": ["a", "b", "c"]})
+    )
     assert "the same themes on 1 of 3 quotes" in text and "| Q03 | c | - |" in text
     assert "not marked" in text
 
@@ -302,8 +327,11 @@ def test_coding_agreement_refuses_a_tutor_key_outside_the_codebook() -> None:
 
 def test_the_experience_module_does_not_load_the_widget_layer() -> None:
     """Reports and grading import ``experience`` for its tables; ipywidgets is only for the form."""
-    code = ("import sys, changekit.experience; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ipywidgets' or m.startswith('changekit.widgets')))")
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    code = (
+        "import sys, changekit.experience; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'ipywidgets' or m.startswith('changekit.widgets')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert loaded.stdout.strip() == "[]"
-

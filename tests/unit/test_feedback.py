@@ -13,27 +13,39 @@ def locked(source: str, grade_id: str) -> nbformat.NotebookNode:
 
 
 def check(grade_id: str) -> nbformat.NotebookNode:
-    return new_code_cell("assert True", metadata={"nbgrader": {"grade": True, "grade_id": grade_id, "locked": True}})
+    return new_code_cell(
+        "assert True", metadata={"nbgrader": {"grade": True, "grade_id": grade_id, "locked": True}}
+    )
 
 
 def answer(grade_id: str, source: str = "### My own heading\nmy answer") -> nbformat.NotebookNode:
-    return new_markdown_cell(source, metadata={"nbgrader": {"grade": True, "solution": True, "grade_id": grade_id}})
+    return new_markdown_cell(
+        source, metadata={"nbgrader": {"grade": True, "solution": True, "grade_id": grade_id}}
+    )
 
 
 def test_headings_drop_marks_and_mark_schemes() -> None:
-    cell = locked("**Question 1 (2 marks): what kinds of barrier?**\n\n<!-- BEGIN MARK SCHEME -->\n"
-                  "#### Mark scheme (tutors only)\n**Full marks**\n<!-- END MARK SCHEME -->", "q")
+    cell = locked(
+        "**Question 1 (2 marks): what kinds of barrier?**\n\n<!-- BEGIN MARK SCHEME -->\n"
+        "#### Mark scheme (tutors only)\n**Full marks**\n<!-- END MARK SCHEME -->",
+        "q",
+    )
     assert headings(cell) == ["Question 1: what kinds of barrier?"]
-    assert headings(locked("### Reading the tornado (2 marks, marked by your tutor)", "q")) == ["Reading the tornado"]
+    assert headings(locked("### Reading the tornado (2 marks, marked by your tutor)", "q")) == [
+        "Reading the tornado"
+    ]
     assert headings(locked("Some **bold** words in a sentence.", "q")) == []
 
 
 def test_tests_take_their_task_and_are_numbered_when_they_share_it() -> None:
     cells = [
-        locked("## Task 1: load the data (1 mark)\nRead the file.", "t1"), check("test_load"),
+        locked("## Task 1: load the data (1 mark)\nRead the file.", "t1"),
+        check("test_load"),
         locked("## Your task: a force-field analysis\n\n### Your analysis as saved", "t2"),
-        check("test_a"), check("test_b"),
-        locked("**Question 1 (2 marks): what kinds of barrier?**", "q1"), answer("reflect_1"),
+        check("test_a"),
+        check("test_b"),
+        locked("**Question 1 (2 marks): what kinds of barrier?**", "q1"),
+        answer("reflect_1"),
     ]
     assert graded_cell_titles(cells) == {
         "test_load": "Task 1: load the data",
@@ -44,16 +56,24 @@ def test_tests_take_their_task_and_are_numbered_when_they_share_it() -> None:
 
 
 def test_a_trainees_own_heading_never_names_a_task() -> None:
-    cells = [locked("### Question A", "qa"), answer("a", "## Task 9: I am in charge now"), check("test_after")]
+    cells = [
+        locked("### Question A", "qa"),
+        answer("a", "## Task 9: I am in charge now"),
+        check("test_after"),
+    ]
     titles = graded_cell_titles(cells)
     assert titles["a"] == "Question A"
     assert titles["test_after"] == "Question A", "the unlocked answer's heading is ignored"
 
 
 def test_tasks_take_their_own_heading() -> None:
-    task = new_markdown_cell("### Marked by your tutor: the quality of your plan (4 marks)\n\n1. Aim",
-                             metadata={"nbgrader": {"task": True, "grade_id": "quality", "locked": True}})
-    assert graded_cell_titles([task]) == {"quality": "Marked by your tutor: the quality of your plan"}
+    task = new_markdown_cell(
+        "### Marked by your tutor: the quality of your plan (4 marks)\n\n1. Aim",
+        metadata={"nbgrader": {"task": True, "grade_id": "quality", "locked": True}},
+    )
+    assert graded_cell_titles([task]) == {
+        "quality": "Marked by your tutor: the quality of your plan"
+    }
 
 
 def test_tables_in_feedback_have_lines_and_space_between_columns() -> None:
@@ -69,7 +89,9 @@ def test_tables_in_feedback_have_lines_and_space_between_columns() -> None:
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(table)])
     bootstrap = NBGRADER_TEMPLATES.parent / "static" / "node_modules" / "bootstrap" / "dist" / "css"
     exporter = FeedbackExporter(
-        template_name=TEMPLATE_NAME, extra_template_basedirs=template_dirs(), extra_template_paths=[str(bootstrap)]
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=template_dirs(),
+        extra_template_paths=[str(bootstrap)],
     )
     resources = {"nbgrader": {"notebook": "n", "score": 0, "max_score": 0, "late_penalty": 0}}
     page, _ = exporter.from_notebook_node(notebook, resources=resources)

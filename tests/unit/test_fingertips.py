@@ -40,9 +40,12 @@ def test_the_export_reads_typed(table: pd.DataFrame) -> None:
     assert table["Time period"].iloc[0] == "2021/22"
 
 
-@pytest.mark.parametrize("area", ["Synthetic borough A", "synthetic borough a", "E09999901", " e09999901 "])
-def test_an_area_beside_its_region_and_england_for_each_indicators_latest_period(table: pd.DataFrame,
-                                                                                 area: str) -> None:
+@pytest.mark.parametrize(
+    "area", ["Synthetic borough A", "synthetic borough a", "E09999901", " e09999901 "]
+)
+def test_an_area_beside_its_region_and_england_for_each_indicators_latest_period(
+    table: pd.DataFrame, area: str
+) -> None:
     context = area_in_context(table, area)
     assert len(context) == 4 * 3
     assert set(context["period"]) == {"2023/24", "2023 - 25"}
@@ -50,15 +53,25 @@ def test_an_area_beside_its_region_and_england_for_each_indicators_latest_period
     assert first.loc["area", "name"] == "Synthetic borough A"
     assert first.loc["region", "name"] == "Synthetic region"
     assert first.loc["England", "value"] == 650.0
-    row = table[(table["Area Code"] == "E09999901") & (table["Time period"] == "2023/24")
-                & (table["Indicator ID"] == 1)].iloc[0]
-    assert (first.loc["area", "value"], first.loc["area", "lower_95"], first.loc["area", "upper_95"]) == (
-        row["Value"], row["Lower CI 95.0 limit"], row["Upper CI 95.0 limit"])
-    assert first.loc["area", "compared_to_england"] == row["Compared to England value or percentiles"]
+    row = table[
+        (table["Area Code"] == "E09999901")
+        & (table["Time period"] == "2023/24")
+        & (table["Indicator ID"] == 1)
+    ].iloc[0]
+    assert (
+        first.loc["area", "value"],
+        first.loc["area", "lower_95"],
+        first.loc["area", "upper_95"],
+    ) == (row["Value"], row["Lower CI 95.0 limit"], row["Upper CI 95.0 limit"])
+    assert (
+        first.loc["area", "compared_to_england"] == row["Compared to England value or percentiles"]
+    )
 
 
 def test_an_unknown_area_suggests_near_names(table: pd.DataFrame) -> None:
-    with pytest.raises(DataError, match="No area called 'Synthetic borugh A'.*Did you mean 'Synthetic borough A'"):
+    with pytest.raises(
+        DataError, match="No area called 'Synthetic borugh A'.*Did you mean 'Synthetic borough A'"
+    ):
         area_in_context(table, "Synthetic borugh A")
 
 
@@ -69,7 +82,9 @@ def test_a_file_missing_an_export_column_is_named(tmp_path: Path) -> None:
         read_fingertips(path)
 
 
-def test_parent_area_names_are_not_peoples_names_but_identifiers_are_still_caught(tmp_path: Path) -> None:
+def test_parent_area_names_are_not_peoples_names_but_identifiers_are_still_caught(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "download.csv"
     frame = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
     frame.loc[3, "Area Name"] = "Flat 2, SW1A 1AA"
@@ -80,33 +95,44 @@ def test_parent_area_names_are_not_peoples_names_but_identifiers_are_still_caugh
     assert "Parent Name" not in str(caught.value)
 
 
-def test_without_fingertips_py_the_message_says_to_download_the_csv(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_fingertips_py_the_message_says_to_download_the_csv(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(sys.modules, "fingertips_py", None)  # import fails as if not installed
     with pytest.raises(DataError, match="read_fingertips"):
         fetch_fingertips([1], 502)
 
 
-def test_fetching_through_fingertips_py_gives_the_same_table_as_a_download(monkeypatch: pytest.MonkeyPatch,
-                                                                           table: pd.DataFrame) -> None:
+def test_fetching_through_fingertips_py_gives_the_same_table_as_a_download(
+    monkeypatch: pytest.MonkeyPatch, table: pd.DataFrame
+) -> None:
     asked = {}
 
     def get_data_by_indicator_ids(ids: list[int], area_type_id: int) -> pd.DataFrame:
         asked.update(ids=ids, area_type_id=area_type_id)
         return pd.read_csv(SAMPLE)  # what the API's CSV endpoint returns: the same columns
 
-    monkeypatch.setitem(sys.modules, "fingertips_py", types.SimpleNamespace(
-        get_data_by_indicator_ids=get_data_by_indicator_ids))
+    monkeypatch.setitem(
+        sys.modules,
+        "fingertips_py",
+        types.SimpleNamespace(get_data_by_indicator_ids=get_data_by_indicator_ids),
+    )
     fetched = fetch_fingertips([1, 2], 502)
     assert asked == {"ids": [1, 2], "area_type_id": 502}
-    pd.testing.assert_frame_equal(area_in_context(fetched, "E09999901"), area_in_context(table, "E09999901"),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        area_in_context(fetched, "E09999901"),
+        area_in_context(table, "E09999901"),
+        check_dtype=False,
+    )
 
 
 def test_an_offline_hub_is_told_to_download_the_csv(monkeypatch: pytest.MonkeyPatch) -> None:
     def unreachable(*_args: object) -> pd.DataFrame:
         raise ConnectionError("no route to host")
 
-    monkeypatch.setitem(sys.modules, "fingertips_py", types.SimpleNamespace(get_data_by_indicator_ids=unreachable))
+    monkeypatch.setitem(
+        sys.modules, "fingertips_py", types.SimpleNamespace(get_data_by_indicator_ids=unreachable)
+    )
     with pytest.raises(DataError, match="could not be reached from this hub"):
         fetch_fingertips([1], 502)
 

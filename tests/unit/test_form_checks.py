@@ -70,7 +70,9 @@ from changekit.experience import read_quotes
 from changekit.paths import course_root
 
 SOURCE = course_root() / "source"
-QUOTE_IDS: list[str] = list(read_quotes(SOURCE / "patient_experience" / "parent_quotes.csv")["quote_id"])
+QUOTE_IDS: list[str] = list(
+    read_quotes(SOURCE / "patient_experience" / "parent_quotes.csv")["quote_id"]
+)
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,9 @@ NOTEBOOKS = {
             ("self_assessment_saved", "stakeholders_saved"),
             {
                 "test_self_assessment_complete": Check("self_assessment", "ratings"),
-                "test_self_assessment_examples_and_plan": Check("self_assessment", "examples_and_plan"),
+                "test_self_assessment_examples_and_plan": Check(
+                    "self_assessment", "examples_and_plan"
+                ),
                 "test_stakeholders_complete": Check("stakeholders", "grid"),
                 "test_stakeholders_breadth": Check("stakeholders", "breadth"),
             },
@@ -134,7 +138,10 @@ NOTEBOOKS = {
             "reflection",
             "setup",
             ("reflection_saved",),
-            {f"test_reflection_{key.lower()}": Check("reflection", key) for key in LEARNING_OUTCOMES},
+            {
+                f"test_reflection_{key.lower()}": Check("reflection", key)
+                for key in LEARNING_OUTCOMES
+            },
         ),
         FormNotebook(
             "patient_experience",
@@ -199,9 +206,14 @@ def grade(assignment: str, answers: dict[str, Answer], folder: Path) -> Graded:
     passed = {}
     with _in(folder), contextlib.redirect_stdout(io.StringIO()):
         exec(cells[spec.setup].source, namespace)  # noqa: S102 - the course's own source cells
-        namespace.update(display=_no_output, radar_chart=_no_output, stakeholder_grid=_no_output,
-                         force_field_chart=_no_output, driver_diagram_chart=_no_output,
-                         quotes=read_quotes(SOURCE / "patient_experience" / "parent_quotes.csv"))
+        namespace.update(
+            display=_no_output,
+            radar_chart=_no_output,
+            stakeholder_grid=_no_output,
+            force_field_chart=_no_output,
+            driver_diagram_chart=_no_output,
+            quotes=read_quotes(SOURCE / "patient_experience" / "parent_quotes.csv"),
+        )
         for grade_id in spec.loads:
             exec(cells[grade_id].source, namespace)  # noqa: S102
         for grade_id in spec.checks:
@@ -373,7 +385,9 @@ def quote_codings(draw: st.DrawFn) -> QuoteCoding:
     return QuoteCoding(
         codes={
             q: QuoteCode(
-                themes=[] if not coded and q == saved[-1] else [draw(st.sampled_from(list(THEMES)))],
+                themes=[]
+                if not coded and q == saved[-1]
+                else [draw(st.sampled_from(list(THEMES)))],
                 use_in_report=q in picks,
             )
             for q in saved
@@ -392,7 +406,9 @@ def words(n: int, lead: str = "") -> str:
 def _self_assessment_at_the_minimum() -> SelfAssessment:
     answer = SelfAssessment()
     for n, name in enumerate(HLM_DIMENSIONS):
-        answer.ratings[name] = DimensionRating(performance=LEVELS[n % 3], importance=LEVELS[(n + 1) % 4])
+        answer.ratings[name] = DimensionRating(
+            performance=LEVELS[n % 3], importance=LEVELS[(n + 1) % 4]
+        )
     top = answer.development_priorities()[:PRIORITIES_WITH_EXAMPLE]
     others = [name for name in HLM_DIMENSIONS if name not in top]
     for name in (top + others)[:MIN_EXAMPLES]:
@@ -475,7 +491,13 @@ Where = tuple[str | int, ...]
 def _nodes(value: Any, path: Where = ()) -> Iterator[tuple[Where, Any]]:
     """Every value inside a dumped answer, with its path."""
     yield path, value
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
     for key, child in items:
         yield from _nodes(child, (*path, key))
 
@@ -510,7 +532,11 @@ def _changes(value: Any, leaves: list[Any]) -> st.SearchStrategy[Any]:
         ) | st.sampled_from(others)
     if isinstance(value, list):
         indices = range(len(value))
-        drop = st.sampled_from(indices).map(lambda i: value[:i] + value[i + 1 :]) if value else st.just([])
+        drop = (
+            st.sampled_from(indices).map(lambda i: value[:i] + value[i + 1 :])
+            if value
+            else st.just([])
+        )
         twice = st.sampled_from(indices).map(lambda i: [*value, value[i]]) if value else st.just([])
         return drop | twice | st.just(_DELETE)
     return st.just(_DELETE)
@@ -607,7 +633,9 @@ def test_the_form_status_and_the_graded_score_never_disagree(
     assert not unseen, f"no random answer gave these check results: {sorted(unseen)}"
 
 
-def test_an_answer_changed_in_the_notebook_but_not_saved_fails_the_hidden_test(tmp_path: Path) -> None:
+def test_an_answer_changed_in_the_notebook_but_not_saved_fails_the_hidden_test(
+    tmp_path: Path,
+) -> None:
     """The hidden test checks the saved file again: a variable set by hand does not count."""
     cells = _cells("reflection")
     namespace: dict[str, Any] = {}
@@ -634,12 +662,36 @@ def _spelt(n: int) -> str:
 
 
 INSTRUCTIONS = [
-    ("leadership_self_and_stakeholders", "self_assessment_task", f"at least {_spelt(MIN_EXAMPLES)} dimensions"),
-    ("leadership_self_and_stakeholders", "self_assessment_task", f"top {_spelt(PRIORITIES_WITH_EXAMPLE)}"),
-    ("leadership_self_and_stakeholders", "self_assessment_task", f"at least {MIN_DEVELOPMENT_PLAN_WORDS} words"),
-    ("leadership_self_and_stakeholders", "stakeholders_task", f"at least {_spelt(MIN_NINE_CS)} of the 9 Cs"),
-    ("leadership_self_and_stakeholders", "stakeholders_task", f"at least {_spelt(MIN_STAKEHOLDERS)} stakeholders"),
-    ("leadership_self_and_stakeholders", "stakeholders_task", f"at least {_spelt(MIN_ENGAGEMENT_PLAN_WORDS)} words"),
+    (
+        "leadership_self_and_stakeholders",
+        "self_assessment_task",
+        f"at least {_spelt(MIN_EXAMPLES)} dimensions",
+    ),
+    (
+        "leadership_self_and_stakeholders",
+        "self_assessment_task",
+        f"top {_spelt(PRIORITIES_WITH_EXAMPLE)}",
+    ),
+    (
+        "leadership_self_and_stakeholders",
+        "self_assessment_task",
+        f"at least {MIN_DEVELOPMENT_PLAN_WORDS} words",
+    ),
+    (
+        "leadership_self_and_stakeholders",
+        "stakeholders_task",
+        f"at least {_spelt(MIN_NINE_CS)} of the 9 Cs",
+    ),
+    (
+        "leadership_self_and_stakeholders",
+        "stakeholders_task",
+        f"at least {_spelt(MIN_STAKEHOLDERS)} stakeholders",
+    ),
+    (
+        "leadership_self_and_stakeholders",
+        "stakeholders_task",
+        f"at least {_spelt(MIN_ENGAGEMENT_PLAN_WORDS)} words",
+    ),
     ("leadership_self_and_stakeholders", "stakeholders_task", '"Consumers"'),
     ("drivers_and_barriers", "force_field_task", f"at least {_spelt(MIN_CHANGE_WORDS)} words"),
     ("drivers_and_barriers", "force_field_task", f"at least {_spelt(MIN_FORCES)} driving forces"),

@@ -123,10 +123,12 @@ def test_valid_nhs_numbers_are_always_caught(
 
 def with_examples(*cases: dict[str, object]):
     """Apply ``@example`` for each case (hypothesis's pins for the edges)."""
+
     def apply(test):
         for case in reversed(cases):
             test = example(**case)(test)
         return test
+
     return apply
 
 
@@ -151,11 +153,16 @@ def test_nhs_numbers_stored_as_numbers_or_inside_text_are_caught(number: str, ro
 def test_ten_digits_with_a_wrong_check_digit_are_not_caught(
     number: str, style: str, position: int
 ) -> None:
-    assert find_identifiers(
-        table_with(formatted(number, style), column="id", position=position, row=1)
-    ) == []
+    assert (
+        find_identifiers(
+            table_with(formatted(number, style), column="id", position=position, row=1)
+        )
+        == []
+    )
     corrected = number[:9] + str(check_digit(number[:9]))  # the right check digit is caught
-    assert find_identifiers(table_with(formatted(corrected, style), column="id", position=position, row=1))
+    assert find_identifiers(
+        table_with(formatted(corrected, style), column="id", position=position, row=1)
+    )
 
 
 @pytest.mark.parametrize("order", ["valid first", "valid second"])
@@ -166,7 +173,12 @@ def test_every_ten_digit_number_in_a_cell_is_checked(order: str, separator: str)
     numbers = [valid, invalid] if order == "valid first" else [invalid, valid]
     message = refused(table_with(separator.join(numbers), column="notes", position=0, row=2))
     assert "column 'notes', row 4: a valid NHS number" in message
-    assert find_identifiers(table_with(f"{invalid}{separator}{invalid}", column="notes", position=0, row=2)) == []
+    assert (
+        find_identifiers(
+            table_with(f"{invalid}{separator}{invalid}", column="notes", position=0, row=2)
+        )
+        == []
+    )
 
 
 def test_scottish_chi_number_with_a_real_date_is_caught() -> None:

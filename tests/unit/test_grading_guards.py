@@ -37,12 +37,20 @@ class Settings(CourseSettings):
         return contextlib.nullcontext(self.stand_in)
 
 
-def gradebook_with(*, auto_score: float | None = 2.0, timestamp: str = STAMP, missing: bool = False) -> object:
+def gradebook_with(
+    *, auto_score: float | None = 2.0, timestamp: str = STAMP, missing: bool = False
+) -> object:
     """A gradebook holding one submission of notebook ``nb`` with one autograded test cell."""
-    test = SimpleNamespace(cell=SimpleNamespace(name="test_answer"), auto_score=auto_score,
-                           notebook=SimpleNamespace(notebook=SimpleNamespace(solution_cells=[])))
-    record = SimpleNamespace(assignment=SimpleNamespace(notebooks=[SimpleNamespace(name="nb")]),
-                             timestamp=parse_utc(timestamp), notebooks=[SimpleNamespace(grades=[test])])
+    test = SimpleNamespace(
+        cell=SimpleNamespace(name="test_answer"),
+        auto_score=auto_score,
+        notebook=SimpleNamespace(notebook=SimpleNamespace(solution_cells=[])),
+    )
+    record = SimpleNamespace(
+        assignment=SimpleNamespace(notebooks=[SimpleNamespace(name="nb")]),
+        timestamp=parse_utc(timestamp),
+        notebooks=[SimpleNamespace(grades=[test])],
+    )
 
     def find_submission(assignment: str, student: str) -> object:
         if missing:
@@ -53,7 +61,9 @@ def gradebook_with(*, auto_score: float | None = 2.0, timestamp: str = STAMP, mi
 
 
 def settings_for(root: Path, gradebook: object = None) -> Settings:
-    return Settings(CourseDirectory(root=str(root)), "course", "sqlite://", 30, root / "var", gradebook)
+    return Settings(
+        CourseDirectory(root=str(root)), "course", "sqlite://", 30, root / "var", gradebook
+    )
 
 
 def write_submission(folder: Path, when: float) -> None:
@@ -94,10 +104,17 @@ def test_a_notebook_edited_after_grading_is_graded_again(graded: Settings) -> No
         ("copy removed", gradebook_with),
         ("copy of an older submission", gradebook_with),
     ],
-    ids=["not in the gradebook", "a test without a score", "gradebook holds another submission time",
-         "autograded copy missing", "autograded copy of an earlier submission"],
+    ids=[
+        "not in the gradebook",
+        "a test without a score",
+        "gradebook holds another submission time",
+        "autograded copy missing",
+        "autograded copy of an earlier submission",
+    ],
 )
-def test_anything_short_of_a_complete_grading_is_graded_again(graded: Settings, change: str, gradebook) -> None:
+def test_anything_short_of_a_complete_grading_is_graded_again(
+    graded: Settings, change: str, gradebook
+) -> None:
     copy = graded.autograded(STUDENT, ASSIGNMENT)
     if change == "copy removed":
         (copy / "nb.ipynb").unlink()
@@ -109,22 +126,34 @@ def test_anything_short_of_a_complete_grading_is_graded_again(graded: Settings, 
 def test_a_second_run_on_the_course_is_refused_while_one_holds_the_lock(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     refused = pytest.raises(GradingError, match="Another `changekit grade` is already running")
-    with parallel._exclusive(settings, ASSIGNMENT), refused, parallel._exclusive(settings, ASSIGNMENT):
+    with (
+        parallel._exclusive(settings, ASSIGNMENT),
+        refused,
+        parallel._exclusive(settings, ASSIGNMENT),
+    ):
         pass
     with parallel._exclusive(settings, ASSIGNMENT):  # free again once the first run ends
         assert (tmp_path / "autograded" / ".changekit-grade.lock").exists()
 
 
-def test_grade_assignment_takes_the_lock_before_grading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_grade_assignment_takes_the_lock_before_grading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = settings_for(tmp_path, gradebook_with(missing=True))
     write_submission(settings.submitted(STUDENT, ASSIGNMENT), SUBMITTED_AT)
     graded_students: list[list[str]] = []
     monkeypatch.setattr(parallel, "course_settings", lambda root, env: settings)
     monkeypatch.setattr(parallel, "_check_assignment", lambda settings, assignment: None)
-    monkeypatch.setattr(parallel, "_run", lambda _settings, _assignment, pending, _outcomes, **_: (
-        graded_students.append(pending)))
+    monkeypatch.setattr(
+        parallel,
+        "_run",
+        lambda _settings, _assignment, pending, _outcomes, **_: graded_students.append(pending),
+    )
     monkeypatch.setattr(parallel, "_scores", lambda settings, assignment: {})
-    with parallel._exclusive(settings, ASSIGNMENT), pytest.raises(GradingError, match="already running"):
+    with (
+        parallel._exclusive(settings, ASSIGNMENT),
+        pytest.raises(GradingError, match="already running"),
+    ):
         parallel.grade_assignment(ASSIGNMENT, progress=False)
     assert graded_students == [], "nothing may be graded while another run holds the lock"
     parallel.grade_assignment(ASSIGNMENT, progress=False)

@@ -39,7 +39,9 @@ def test_password_check_accepts_right_and_refuses_wrong() -> None:
 def test_authenticator_logs_in_right_password_only(tmp_path: Path) -> None:
     accounts = {a.name: a for a in create_accounts(tmp_path)}
     auth = GeneratedAccountsAuthenticator(accounts_folder=str(tmp_path))
-    login = lambda name, password: asyncio.run(auth.authenticate(None, {"username": name, "password": password}))
+    login = lambda name, password: asyncio.run(
+        auth.authenticate(None, {"username": name, "password": password})
+    )
     assert login("trainee1", accounts["trainee1"].password) == "trainee1"
     assert login("trainee1", accounts["trainee2"].password) is None
     assert login("nobody", "anything") is None
@@ -50,5 +52,7 @@ def test_user_config_hides_the_formgrader_from_trainees(tmp_path: Path) -> None:
     page = json.loads((tmp_path / "labconfig" / "page_config.json").read_text())
     assert set(TUTOR_ONLY_LAB_PLUGINS) <= set(page["disabledExtensions"])
     server = json.loads((tmp_path / "jupyter_server_config.json").read_text())
-    assert server["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] is False
+    assert (
+        server["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] is False
+    )
     assert "JUPYTERHUB_USER" in (tmp_path / "nbgrader_config.py").read_text()

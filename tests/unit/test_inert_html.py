@@ -29,10 +29,19 @@ from tests.hostile_html import ANSWER_TEXT, NAMES, OUTPUT_TEXT, hostile_notebook
 
 BEACON = "http://127.0.0.1:9/beacon"
 BOOTSTRAP_CSS = Path(formgrader.static_path) / "node_modules" / "bootstrap" / "dist" / "css"
-FEEDBACK_RESOURCES = {"nbgrader": {"notebook": "task9", "score": 1.0, "max_score": 2.0, "late_penalty": 0}}
+FEEDBACK_RESOURCES = {
+    "nbgrader": {"notebook": "task9", "score": 1.0, "max_score": 2.0, "late_penalty": 0}
+}
 FORMGRADE_RESOURCES = {
-    "assignment_id": "a1", "notebook_id": "task9", "submission_id": "abc123", "index": 0, "total": 1,
-    "base_url": "/services/pich-leadership", "student": "trainee1", "last_name": None, "first_name": None,
+    "assignment_id": "a1",
+    "notebook_id": "task9",
+    "submission_id": "abc123",
+    "index": 0,
+    "total": 1,
+    "base_url": "/services/pich-leadership",
+    "student": "trainee1",
+    "last_name": None,
+    "first_name": None,
     "notebook_path": "autograded/trainee1/a1/task9.ipynb",
 }
 
@@ -51,19 +60,27 @@ def render(template: str, config: Config, resources: dict) -> str:
     settings.HTMLExporter.template_name = template
     settings.HTMLExporter.extra_template_basedirs = [formgrader.template_path]
     settings.HTMLExporter.extra_template_paths = [str(BOOTSTRAP_CSS)]
-    page, _ = HTMLExporter(config=settings).from_notebook_node(hostile_notebook(BEACON), resources=dict(resources))
+    page, _ = HTMLExporter(config=settings).from_notebook_node(
+        hostile_notebook(BEACON), resources=dict(resources)
+    )
     return page
 
 
-@pytest.mark.parametrize(("template", "resources"), [("feedback", FEEDBACK_RESOURCES),
-                                                      ("formgrade", FORMGRADE_RESOURCES)])
+@pytest.mark.parametrize(
+    ("template", "resources"),
+    [("feedback", FEEDBACK_RESOURCES), ("formgrade", FORMGRADE_RESOURCES)],
+)
 def test_payloads_are_live_with_nbgraders_defaults(template: str, resources: dict) -> None:
     assert live_payloads(render(template, Config(), resources), BEACON) == set(NAMES)
 
 
-@pytest.mark.parametrize(("template", "resources"), [("feedback", FEEDBACK_RESOURCES),
-                                                      ("formgrade", FORMGRADE_RESOURCES)])
-def test_payloads_are_inert_with_the_course_config(template: str, resources: dict, course_config: Config) -> None:
+@pytest.mark.parametrize(
+    ("template", "resources"),
+    [("feedback", FEEDBACK_RESOURCES), ("formgrade", FORMGRADE_RESOURCES)],
+)
+def test_payloads_are_inert_with_the_course_config(
+    template: str, resources: dict, course_config: Config
+) -> None:
     page = render(template, course_config, resources)
     assert live_payloads(page, BEACON) == set()
     assert ANSWER_TEXT in page and OUTPUT_TEXT in page
@@ -96,30 +113,39 @@ def test_markdown_keeps_headings_tables_links_and_images() -> None:
     assert '<img src="https://example.org/a.png">' in html
 
 
-@pytest.mark.parametrize(("hostile", "gone"), [
-    ('<a href="data:text/html,<script>x</script>">x</a>', "href="),
-    ('<img src="data:text/html;base64,PHNjcmlwdD4=">', "src="),
-    ('<a href=" JaVaScRiPt:x">x</a>', "href="),
-    ('<span style="background:url(http://127.0.0.1:9/beacon/x)">x</span>', "style="),
-    ('<span class="tabbable score">x</span>', "class="),
-    ('<p id="interpret" name="x">x</p>', "id="),
-    ('<math><mi xlink:href="javascript:x">x</mi></math>', "<math"),
-    ('<object data="x"></object>', "<object"),
-])
+@pytest.mark.parametrize(
+    ("hostile", "gone"),
+    [
+        ('<a href="data:text/html,<script>x</script>">x</a>', "href="),
+        ('<img src="data:text/html;base64,PHNjcmlwdD4=">', "src="),
+        ('<a href=" JaVaScRiPt:x">x</a>', "href="),
+        ('<span style="background:url(http://127.0.0.1:9/beacon/x)">x</span>', "style="),
+        ('<span class="tabbable score">x</span>', "class="),
+        ('<p id="interpret" name="x">x</p>', "id="),
+        ('<math><mi xlink:href="javascript:x">x</mi></math>', "<math"),
+        ('<object data="x"></object>', "<object"),
+    ],
+)
 def test_markdown_drops_what_could_act(hostile: str, gone: str) -> None:
     assert gone not in inert_markdown_html(hostile)
 
 
 def test_outputs_keep_pandas_tables_without_their_style_block() -> None:
-    html = inert_output_html('<div><style scoped>.dataframe td {color: red}</style>'
-                             '<table border="1" class="dataframe"><tr><th>rate</th></tr></table></div>')
-    assert html == '<div><table class="dataframe"><tbody><tr><th>rate</th></tr></tbody></table></div>'
+    html = inert_output_html(
+        "<div><style scoped>.dataframe td {color: red}</style>"
+        '<table border="1" class="dataframe"><tr><th>rate</th></tr></table></div>'
+    )
+    assert (
+        html == '<div><table class="dataframe"><tbody><tr><th>rate</th></tr></tbody></table></div>'
+    )
 
 
 def test_submission_policy_allows_the_template_scripts_only() -> None:
     """Even on a page rendered without cleaning, only the template's inline script may run."""
     page = render("formgrade", Config(), FORMGRADE_RESOURCES)
-    script_src = next(d for d in submission_page_policy(page).split("; ") if d.startswith("script-src"))
+    script_src = next(
+        d for d in submission_page_policy(page).split("; ") if d.startswith("script-src")
+    )
     assert "'unsafe-inline'" not in script_src
     assert csp_hash("toggle_name(true);") in script_src, "the template's own buttons keep working"
     template_part, trainee_part = page.split(TRAINEE_CONTENT_STARTS, 1)
@@ -131,7 +157,9 @@ def test_submission_policy_allows_the_template_scripts_only() -> None:
 
 def inline_code(page: str) -> list[str]:
     """Every inline script and event handler in ``page``."""
-    return INLINE_SCRIPT.findall(page) + [html.unescape(a or b) for a, b in EVENT_HANDLER.findall(page)]
+    return INLINE_SCRIPT.findall(page) + [
+        html.unescape(a or b) for a, b in EVENT_HANDLER.findall(page)
+    ]
 
 
 def test_a_page_without_the_template_marker_gets_no_inline_script() -> None:

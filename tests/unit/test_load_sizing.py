@@ -26,7 +26,9 @@ def test_percentile_matches_the_inclusive_quantiles() -> None:
 
 
 @pytest.mark.parametrize(("values", "share"), [([], 0.5), ([1.0], 1.5), ([1.0], -0.1)])
-def test_percentile_refuses_no_values_and_shares_outside_0_to_1(values: list[float], share: float) -> None:
+def test_percentile_refuses_no_values_and_shares_outside_0_to_1(
+    values: list[float], share: float
+) -> None:
     with pytest.raises(ValueError):
         load.percentile(values, share)
 

@@ -30,8 +30,6 @@ def children(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return tables["population.csv"]
 
 
-
-
 def test_population_file_is_modest(tmp_path: Path, children: pd.DataFrame) -> None:
     assert 30_000 <= len(children) <= 40_000
     write_csv(children, tmp_path / "population.csv")
@@ -80,8 +78,12 @@ def test_long_term_conditions_and_asthma(children: pd.DataFrame) -> None:
     ],
 )
 def test_rates_per_1000_match_ruzangi_2020(
-    children: pd.DataFrame, service: str, infants: int, ones_to_fours: int | None,
-    everyone: int, tolerance: float,
+    children: pd.DataFrame,
+    service: str,
+    infants: int,
+    ones_to_fours: int | None,
+    everyone: int,
+    tolerance: float,
 ) -> None:
     by_age = children.groupby("age_band")[service].mean() * 1000
     assert by_age["under 1"] == pytest.approx(infants, rel=tolerance)
@@ -160,16 +162,18 @@ def test_read_needs_and_service_map() -> None:
 @pytest.fixture
 def small() -> pd.DataFrame:
     """Six children: two healthy, three with a single condition, one complex."""
-    return pd.DataFrame({
-        "practice_code": ["A", "A", "A", "B", "B", "B"],
-        "age_band": ["under 1", "5-10", "1-4", "1-4", "11-15", "under 1"],
-        "imd_quintile": [1, 1, 5, 5, 5, 1],
-        "segment": ["healthy", "healthy", "single_ltc", "single_ltc", "single_ltc", "complex"],
-        "ltc_count": [0, 0, 1, 1, 1, 3],
-        "gp_contacts": [1, 0, 2, 3, 0, 10],
-        "ed_attendances": [0, 0, 1, 0, 0, 3],
-        "cost_gbp": [40.0, 0.0, 360.0, 120.0, 0.0, 2480.0],
-    })
+    return pd.DataFrame(
+        {
+            "practice_code": ["A", "A", "A", "B", "B", "B"],
+            "age_band": ["under 1", "5-10", "1-4", "1-4", "11-15", "under 1"],
+            "imd_quintile": [1, 1, 5, 5, 5, 1],
+            "segment": ["healthy", "healthy", "single_ltc", "single_ltc", "single_ltc", "complex"],
+            "ltc_count": [0, 0, 1, 1, 1, 3],
+            "gp_contacts": [1, 0, 2, 3, 0, 10],
+            "ed_attendances": [0, 0, 1, 0, 0, 3],
+            "cost_gbp": [40.0, 0.0, 360.0, 120.0, 0.0, 2480.0],
+        }
+    )
 
 
 def test_segment_summary_counts_shares_and_costs(small: pd.DataFrame) -> None:
@@ -201,7 +205,9 @@ def test_service_users_is_the_share_with_any_contact(small: pd.DataFrame) -> Non
 
 
 def test_missing_column_is_named(small: pd.DataFrame) -> None:
-    with pytest.raises(DataError, match=r"has no columns 'emergency_admissions', 'outpatient_attendances'"):
+    with pytest.raises(
+        DataError, match=r"has no columns 'emergency_admissions', 'outpatient_attendances'"
+    ):
         pop.rate_table(small)
 
 
@@ -253,10 +259,18 @@ def test_variation_by_group_gives_rate_ratios(small: pd.DataFrame) -> None:
 
 
 def test_map_gaps_matches_needs_ignoring_case_and_spaces() -> None:
-    needs = pd.DataFrame({"segment": ["complex", "complex", "healthy"],
-                          "need": ["Care coordinator", "respite", "immunisations"]})
-    services = pd.DataFrame({"service": ["Nurse team", "GP", "Pharmacy"],
-                             "need": ["care coordinator ", "immunisations", "immunisations"]})
+    needs = pd.DataFrame(
+        {
+            "segment": ["complex", "complex", "healthy"],
+            "need": ["Care coordinator", "respite", "immunisations"],
+        }
+    )
+    services = pd.DataFrame(
+        {
+            "service": ["Nurse team", "GP", "Pharmacy"],
+            "need": ["care coordinator ", "immunisations", "immunisations"],
+        }
+    )
     gaps = pop.map_gaps(needs, services)
     assert gaps["n_services"].tolist() == [1, 0, 2]
     assert gaps["gap"].tolist() == [False, True, False]
@@ -268,8 +282,9 @@ def test_map_gaps_matches_needs_ignoring_case_and_spaces() -> None:
 
 
 def test_gap_summary_weighs_gaps_by_children(small: pd.DataFrame) -> None:
-    gaps = pd.DataFrame({"segment": ["complex", "healthy"], "need": ["x", "y"],
-                         "gap": [True, False]})
+    gaps = pd.DataFrame(
+        {"segment": ["complex", "healthy"], "need": ["x", "y"], "gap": [True, False]}
+    )
     summary = pop.gap_summary(gaps, small)
     assert summary.loc["complex", "children"] == 1
     assert summary.loc["complex", "cost_share"] == pytest.approx(2480 / 3000)

@@ -40,8 +40,11 @@ def test_a_folder_whose_name_extends_the_base_is_not_the_base(tmp_path: Path) ->
     """pytest-5 must not claim the processes of a neighbouring run's pytest-50."""
     neighbour = tmp_path / "pytest-50"
     neighbour.mkdir()
-    process = subprocess.Popen([*SLEEPER, str(neighbour / "x")], cwd=neighbour,
-                               env={k: v for k, v in os.environ.items() if k != SESSION_VARIABLE})
+    process = subprocess.Popen(
+        [*SLEEPER, str(neighbour / "x")],
+        cwd=neighbour,
+        env={k: v for k, v in os.environ.items() if k != SESSION_VARIABLE},
+    )
     try:
         assert process.pid not in {p.pid for p in started_by("run-1", tmp_path / "pytest-5")}
         assert process.pid in {p.pid for p in started_by("run-1", neighbour)}

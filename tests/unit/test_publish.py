@@ -14,7 +14,9 @@ ASSIGNMENTS = ("change_plan", "reflection")
 
 
 @pytest.fixture
-def small_course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, list[tuple[str, ...]]]:
+def small_course(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, Path, list[tuple[str, ...]]]:
     """Two assignments of the real course, with nbgrader replaced by a recorder that does what it would.
 
     ``generate_assignment`` makes ``release/<a>``, ``release_assignment`` makes the
@@ -99,7 +101,9 @@ def test_lost_state_is_released_again(small_course, lost: str) -> None:
     else:
         course.published_record(state).unlink()
     everything = lost in {"gradebook", "record"}
-    assert course.publish(root, state=state)[0] == (list(ASSIGNMENTS) if everything else ["change_plan"])
+    assert course.publish(root, state=state)[0] == (
+        list(ASSIGNMENTS) if everything else ["change_plan"]
+    )
 
 
 def test_a_due_date_goes_to_the_gradebook_and_a_changed_one_releases_again(small_course) -> None:

@@ -72,22 +72,34 @@ def test_the_notebook_says_what_nrad_counted() -> None:
     assert "every asthma death in a year and found" not in text
     assert "prescription **items**" in text, "the register counts items where NRAD counted inhalers"
     assert "Asthma + Lung UK" in text
-    for comparator in ("AST007", "National Respiratory Audit Programme",
-                       "London asthma standards for children and young people", "Core20PLUS5"):
+    for comparator in (
+        "AST007",
+        "National Respiratory Audit Programme",
+        "London asthma standards for children and young people",
+        "Core20PLUS5",
+    ):
         assert comparator in text, comparator
 
 
 def test_no_trainee_text_cites_the_private_domain_notes() -> None:
-    for notebook in (ASTHMA_NOTEBOOK,
-                     ROOT / "source" / "baby_clinic_economics" / "baby_clinic_economics.ipynb"):
+    for notebook in (
+        ASTHMA_NOTEBOOK,
+        ROOT / "source" / "baby_clinic_economics" / "baby_clinic_economics.ipynb",
+    ):
         text = nbformat.read(notebook, as_version=4)
-        assert not any("domain notes" in cell.source.lower() or "domain-notes" in cell.source
-                       for cell in text.cells), notebook.name
+        assert not any(
+            "domain notes" in cell.source.lower() or "domain-notes" in cell.source
+            for cell in text.cells
+        ), notebook.name
 
 
 def test_baby_clinic_infants_follow_from_the_network_and_birth_rate() -> None:
     births_a_year = baby_clinic.NETWORK_PATIENTS * baby_clinic.BIRTHS_PER_1000 / 1000
-    assert 11 < baby_clinic.BIRTHS_PER_1000 < 12.5, "London 2023: 104,252 births, about 8.9 million people"
-    assert abs(baby_clinic.INFANTS - births_a_year / 2) <= 5, "babies aged 0-6 months = half a year of births"
+    assert 11 < baby_clinic.BIRTHS_PER_1000 < 12.5, (
+        "London 2023: 104,252 births, about 8.9 million people"
+    )
+    assert abs(baby_clinic.INFANTS - births_a_year / 2) <= 5, (
+        "babies aged 0-6 months = half a year of births"
+    )
     table = baby_clinic.generate()["baby_clinic.csv"]
     assert abs(table["infants_0_6m"].mean() - births_a_year / 2) < 10

@@ -20,7 +20,10 @@ def _run(code: str, namespace: dict[str, object]) -> None:
 def test_names_the_missing_variables_and_the_cell_to_run() -> None:
     namespace: dict[str, object] = {"run_first": run_first, "TRIAGE_MINUTES": 12}
     with pytest.raises(RunFirst) as stopped:
-        _run('run_first("TRIAGE_MINUTES", "ADMIN_MINUTES", cell="the assumptions cell above")', namespace)
+        _run(
+            'run_first("TRIAGE_MINUTES", "ADMIN_MINUTES", cell="the assumptions cell above")',
+            namespace,
+        )
     message = str(stopped.value)
     assert "`ADMIN_MINUTES` is not set yet: run the assumptions cell above first" in message
     assert "TRIAGE_MINUTES" not in message, "only the missing names are listed"
@@ -34,13 +37,21 @@ def test_is_silent_when_every_name_is_set() -> None:
 
 def test_shows_its_message_without_a_traceback() -> None:
     error = RunFirst("`x` is not set yet: run your answer cell above first")
-    assert error._render_traceback_() == ["Not yet: `x` is not set yet: run your answer cell above first"]
+    assert error._render_traceback_() == [
+        "Not yet: `x` is not set yet: run your answer cell above first"
+    ]
 
 
 def _cells() -> dict[str, str]:
-    path = course_root() / "source" / "quantify_a_service_problem" / "quantify_a_service_problem.ipynb"
+    path = (
+        course_root() / "source" / "quantify_a_service_problem" / "quantify_a_service_problem.ipynb"
+    )
     notebook = nbformat.read(path, as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in notebook.cells if "nbgrader" in c.metadata}
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in notebook.cells
+        if "nbgrader" in c.metadata
+    }
 
 
 def test_task_7_says_run_the_assumptions_cell_first(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,7 +60,9 @@ def test_task_7_says_run_the_assumptions_cell_first(monkeypatch: pytest.MonkeyPa
     namespace: dict[str, object] = {}
     with contextlib.redirect_stdout(io.StringIO()):
         for grade_id in ("setup", "load_data", "baseline_proportion", "compare"):
-            code = "\n".join(line for line in cells[grade_id].splitlines() if not line.startswith("%"))
+            code = "\n".join(
+                line for line in cells[grade_id].splitlines() if not line.startswith("%")
+            )
             _run(code, namespace)
     with pytest.raises(RunFirst, match="run the assumptions cell above first"):
         _run(cells["time_recovered"], namespace)

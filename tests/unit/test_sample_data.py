@@ -56,7 +56,9 @@ def directory() -> pd.DataFrame:
 def test_shape_period_and_practices(table: pd.DataFrame) -> None:
     children = referrals.registered_children()
     per_1000_a_year = len(table) / 2 / children.sum() * 1000
-    assert 10 <= per_1000_a_year <= 20, "GP referrals to community paediatrics: 5-20 per 1,000 children"
+    assert 10 <= per_1000_a_year <= 20, (
+        "GP referrals to community paediatrics: 5-20 per 1,000 children"
+    )
     assert table["referral_date"].min() >= "2023-04-01"
     assert table["referral_date"].max() <= "2025-03-31"
     assert sorted(table["month"].unique()) == list(range(1, 25))
@@ -140,8 +142,12 @@ def test_practices_refer_in_proportion_to_their_registered_children(table: pd.Da
 def _stated_rate() -> float:
     """The referral rate per 1,000 children a year that data/README.md states for referrals.csv."""
     text = (data_dir() / "README.md").read_text(encoding="utf-8")
-    found = re.findall(r"\*\*Rate in the data: ([\d.]+) GP referrals a year per 1,000 children", text)
-    assert len(found) == 1, "data/README.md should state the referral rate once, in the referrals section"
+    found = re.findall(
+        r"\*\*Rate in the data: ([\d.]+) GP referrals a year per 1,000 children", text
+    )
+    assert len(found) == 1, (
+        "data/README.md should state the referral rate once, in the referrals section"
+    )
     return float(found[0])
 
 

@@ -56,7 +56,9 @@ def test_bubblewrap_starts_here(fresh_probe: None, monkeypatch: pytest.MonkeyPat
     assert _sandbox_warning(None) == ""
 
 
-def test_the_unsandboxed_setting_is_the_only_way_round_and_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_unsandboxed_setting_is_the_only_way_round_and_warns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
     assert _sandbox_warning({UNSANDBOXED_SETTING: "1"}) == UNSANDBOXED_WARNING
     assert "WITHOUT the sandbox" in UNSANDBOXED_WARNING
@@ -67,26 +69,43 @@ def test_the_unsandboxed_setting_is_the_only_way_round_and_warns(monkeypatch: py
 
 def test_the_kernel_environment_keeps_nothing_secret() -> None:
     grader = {
-        "JUPYTERHUB_API_TOKEN": "secret", "CHANGEKIT_DB_URL": "postgresql://u:p@db/x", "AWS_SECRET_ACCESS_KEY": "k",
-        "HOME": "/root", "PATH": "/root/bin:/usr/bin", "LANG": "en_GB.UTF-8", "LC_TIME": "en_GB.UTF-8",
+        "JUPYTERHUB_API_TOKEN": "secret",
+        "CHANGEKIT_DB_URL": "postgresql://u:p@db/x",
+        "AWS_SECRET_ACCESS_KEY": "k",
+        "HOME": "/root",
+        "PATH": "/root/bin:/usr/bin",
+        "LANG": "en_GB.UTF-8",
+        "LC_TIME": "en_GB.UTF-8",
         "NBGRADER_EXECUTION": "autograde",
     }
     env = kernel_environment(grader)
     assert not {"JUPYTERHUB_API_TOKEN", "CHANGEKIT_DB_URL", "AWS_SECRET_ACCESS_KEY"} & set(env)
     assert "secret" not in str(env) and "/root" not in str(env)
-    assert env["LANG"] == env["LC_TIME"] == "en_GB.UTF-8" and env["NBGRADER_EXECUTION"] == "autograde"
+    assert (
+        env["LANG"] == env["LC_TIME"] == "en_GB.UTF-8" and env["NBGRADER_EXECUTION"] == "autograde"
+    )
     assert env["HOME"] == sandbox.HOME
     outside = kernel_environment(grader, sandboxed=False)
-    assert outside == {"LANG": "en_GB.UTF-8", "LC_TIME": "en_GB.UTF-8", "NBGRADER_EXECUTION": "autograde",
-                       "HOME": "/root", "PATH": "/root/bin:/usr/bin"}
+    assert outside == {
+        "LANG": "en_GB.UTF-8",
+        "LC_TIME": "en_GB.UTF-8",
+        "NBGRADER_EXECUTION": "autograde",
+        "HOME": "/root",
+        "PATH": "/root/bin:/usr/bin",
+    }
 
 
 SHOW_TOKEN = "import os\nprint(os.environ.get('JUPYTERHUB_API_TOKEN', 'no token'))"
 
 
-def test_no_kernel_inherits_the_hub_token_even_unsandboxed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_kernel_inherits_the_hub_token_even_unsandboxed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "fake-token-for-this-test")
-    assert run_in_kernel(SHOW_TOKEN, AsyncKernelManager, tmp_path).strip() == "fake-token-for-this-test"
+    assert (
+        run_in_kernel(SHOW_TOKEN, AsyncKernelManager, tmp_path).strip()
+        == "fake-token-for-this-test"
+    )
     assert run_in_kernel(SHOW_TOKEN, AllowListedKernelManager, tmp_path).strip() == "no token"
     assert run_in_kernel(SHOW_TOKEN, SandboxedKernelManager, tmp_path).strip() == "no token"
 
@@ -103,7 +122,9 @@ def test_the_kernel_gets_the_submissions_files_but_no_notebook(tmp_path: Path) -
     try:
         copied = {p.relative_to(folders.input).as_posix() for p in folders.input.rglob("*")}
         assert copied == {"data", "data/more.csv", "referrals.csv", "escape"}
-        assert (folders.input / "escape").is_symlink(), "a link is copied as a link, never followed by the grader"
+        assert (folders.input / "escape").is_symlink(), (
+            "a link is copied as a link, never followed by the grader"
+        )
         assert (folders.etc / "passwd").read_text().startswith(f"trainee:x:{os.getuid()}:")
         assert oct(folders.base.stat().st_mode & 0o777) == "0o700"
     finally:
@@ -114,9 +135,18 @@ def test_the_kernel_gets_the_submissions_files_but_no_notebook(tmp_path: Path) -
 def run_in_kernel(code: str, manager: type, folder: Path, **settings: int) -> str:
     """Run one cell in a kernel started by ``manager`` in ``folder``; return what it printed or raised."""
     notebook = new_notebook(cells=[new_code_cell(code)])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    client = NotebookClient(notebook, timeout=120, allow_errors=True, kernel_manager_class=manager,
-                            resources={"metadata": {"path": str(folder)}})
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    client = NotebookClient(
+        notebook,
+        timeout=120,
+        allow_errors=True,
+        kernel_manager_class=manager,
+        resources={"metadata": {"path": str(folder)}},
+    )
     for name, value in settings.items():
         client.config[manager.__name__][name] = value
     client.execute()
@@ -133,8 +163,12 @@ def test_memory_is_limited_in_the_sandbox_and_not_without(tmp_path: Path) -> Non
     assert "allocated 700 MB" in run_in_kernel(ALLOCATE, AsyncKernelManager, tmp_path)
 
 
-def test_a_dead_kernels_folders_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    private = Path(sandbox.tempfile.mkdtemp(prefix="ck-test-", dir="/tmp"))  # short: it holds sockets
+def test_a_dead_kernels_folders_are_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = Path(
+        sandbox.tempfile.mkdtemp(prefix="ck-test-", dir="/tmp")
+    )  # short: it holds sockets
     monkeypatch.setattr(sandbox.tempfile, "tempdir", str(private))
     try:
         assert "DeadKernelError" in run_in_kernel_or_error("import os\nos._exit(1)", tmp_path)
@@ -155,11 +189,20 @@ def test_the_kernel_sees_only_its_own_files_and_writes_nothing_back(tmp_path: Pa
     (tmp_path / "mine.csv").write_text("x\n")
     (tmp_path / "answers.ipynb").write_text("{}")
     (tmp_path.parent / "neighbour.txt").write_text("secret\n")
-    code = ("import os\nprint(sorted(os.listdir('.')))\n"
-            f"print(os.path.exists({str(tmp_path.parent / 'neighbour.txt')!r}))\nprint(os.getcwd())\n"
-            "open('written.txt', 'w').write('x')\nprint(sorted(os.listdir('.')))")
+    code = (
+        "import os\nprint(sorted(os.listdir('.')))\n"
+        f"print(os.path.exists({str(tmp_path.parent / 'neighbour.txt')!r}))\nprint(os.getcwd())\n"
+        "open('written.txt', 'w').write('x')\nprint(sorted(os.listdir('.')))"
+    )
     seen = run_in_kernel(code, SandboxedKernelManager, tmp_path)
-    assert seen.split("\n")[:4] == ["['mine.csv']", "False", str(tmp_path.resolve()), "['mine.csv', 'written.txt']"]
+    assert seen.split("\n")[:4] == [
+        "['mine.csv']",
+        "False",
+        str(tmp_path.resolve()),
+        "['mine.csv', 'written.txt']",
+    ]
     assert not (tmp_path / "written.txt").exists(), "the working folder is the sandbox's own"
     run_in_kernel("open('written.txt', 'w').write('x')", AsyncKernelManager, tmp_path)
-    assert (tmp_path / "written.txt").exists(), "without the sandbox the write lands in the grader's folder"
+    assert (tmp_path / "written.txt").exists(), (
+        "without the sandbox the write lands in the grader's folder"
+    )

@@ -62,15 +62,21 @@ def test_a_complete_directory_has_nothing_to_do() -> None:
 
 def test_the_todo_list_names_each_missing_field_and_service() -> None:
     answer = complete_directory()
-    answer.services[1] = DirectoryEntry(service="CAMHS", accepts="Moderate to severe mental health needs")
+    answer.services[1] = DirectoryEntry(
+        service="CAMHS", accepts="Moderate to severe mental health needs"
+    )
     answer.services.append(DirectoryEntry())
     answer.area = " "
     assert answer.missing("directory") == [
         "Say which patch the directory covers (the area, and the ages if you wish).",
-        ("Fill in service 2 (CAMHS): what it does not accept, the ages it sees, how to refer, "
-        "how to contact it and the concerns it takes, for the page's index."),
-        ("Fill in service 4: its name, what it accepts, what it does not accept, the ages it sees, "
-        "how to refer, how to contact it and the concerns it takes, for the page's index."),
+        (
+            "Fill in service 2 (CAMHS): what it does not accept, the ages it sees, how to refer, "
+            "how to contact it and the concerns it takes, for the page's index."
+        ),
+        (
+            "Fill in service 4: its name, what it accepts, what it does not accept, the ages it sees, "
+            "how to refer, how to contact it and the concerns it takes, for the page's index."
+        ),
     ]
 
 
@@ -85,7 +91,11 @@ def test_too_few_services_and_repeated_names_are_listed() -> None:
 
 def test_the_index_lists_each_concern_a_to_z_with_its_services() -> None:
     answer = ServicesDirectory(
-        services=[entry("A", "sleep; Headache;"), entry("B", " headache ; asthma"), DirectoryEntry(concerns="x")]
+        services=[
+            entry("A", "sleep; Headache;"),
+            entry("B", " headache ; asthma"),
+            DirectoryEntry(concerns="x"),
+        ]
     )
     index = answer.index()
     assert list(index) == ["asthma", "Headache", "headache", "sleep"]
@@ -114,7 +124,9 @@ def test_the_form_saves_reloads_and_reports_what_is_missing(tmp_path: Path) -> N
     saved = json.loads(path.read_text(encoding="utf-8"))["answers"][KEY]
     assert saved["area"] == "Brent" and saved["services"][0]["service"] == "School nursing"
     again = services_directory(path)
-    assert again.services.rows[0].accepts.value == "Continence and health needs of school-age children"
+    assert (
+        again.services.rows[0].accepts.value == "Continence and health needs of school-age children"
+    )
     again.services.remove(again.services.rows[0])
     assert AnswerStore(path).load(KEY, ServicesDirectory).services == []
 
@@ -176,7 +188,12 @@ def test_the_word_file_opens_and_has_a_row_per_service(tmp_path: Path) -> None:
     document = docx.Document(str(word))
     index, services = document.tables
     assert [cell.text for cell in services.rows[0].cells] == [
-        "Service", "Accepts", "Does not accept", "Age range", "How to refer", "Contact"
+        "Service",
+        "Accepts",
+        "Does not accept",
+        "Age range",
+        "How to refer",
+        "Contact",
     ]
     rows = [[cell.text for cell in row.cells] for row in services.rows[1:]]
     assert [row[0] for row in rows] == [e.service for e in answer.services]

@@ -61,20 +61,36 @@ def test_defaults_follow_from_the_course_folder(course: Path) -> None:
 
 def test_the_environment_overrides_each_setting(course: Path, tmp_path: Path) -> None:
     env = {
-        "CHANGEKIT_COURSE_ID": "other", "CHANGEKIT_STATE_DIR": str(tmp_path / "state"),
-        "CHANGEKIT_DB_URL": "postgresql://grader@db/course", "CHANGEKIT_EXCHANGE": "/srv/exchange",
-        "CHANGEKIT_TRAINEE_DIR": "/home/t", "CHANGEKIT_CELL_TIMEOUT": "15", "CHANGEKIT_SHARED_ACCOUNT": "1",
+        "CHANGEKIT_COURSE_ID": "other",
+        "CHANGEKIT_STATE_DIR": str(tmp_path / "state"),
+        "CHANGEKIT_DB_URL": "postgresql://grader@db/course",
+        "CHANGEKIT_EXCHANGE": "/srv/exchange",
+        "CHANGEKIT_TRAINEE_DIR": "/home/t",
+        "CHANGEKIT_CELL_TIMEOUT": "15",
+        "CHANGEKIT_SHARED_ACCOUNT": "1",
     }
     settings = settings_from(env, course)
     assert (settings.course_id, settings.state, settings.db_url) == (
-        "other", tmp_path / "state", "postgresql://grader@db/course")
+        "other",
+        tmp_path / "state",
+        "postgresql://grader@db/course",
+    )
     assert (settings.exchange, settings.trainee_dir) == (Path("/srv/exchange"), Path("/home/t"))
     assert (settings.cell_timeout, settings.shared_account) == (15, True)
     # The hub's folder moves its database, pid file and homes.
-    hub = settings_from({"CHANGEKIT_HUB_DIR": "/opt/pich/hub", "CHANGEKIT_PORT": "9000",
-                         "CHANGEKIT_STOP_SECONDS": "2.5"}, course)
+    hub = settings_from(
+        {
+            "CHANGEKIT_HUB_DIR": "/opt/pich/hub",
+            "CHANGEKIT_PORT": "9000",
+            "CHANGEKIT_STOP_SECONDS": "2.5",
+        },
+        course,
+    )
     assert (hub.hub, hub.homes, hub.hub_pid_file) == (
-        Path("/opt/pich/hub"), Path("/opt/pich/hub/home"), Path("/opt/pich/hub/jupyterhub.pid"))
+        Path("/opt/pich/hub"),
+        Path("/opt/pich/hub/home"),
+        Path("/opt/pich/hub/jupyterhub.pid"),
+    )
     assert hub.hub_db_url == "sqlite:////opt/pich/hub/jupyterhub.sqlite"
     assert (hub.port, hub.stop_seconds) == (9000, 2.5)
     assert settings_from({"CHANGEKIT_HOMES": "/home"}, course).homes == Path("/home")
@@ -84,23 +100,35 @@ def test_the_environment_overrides_each_setting(course: Path, tmp_path: Path) ->
     assert moved.db_url == f"sqlite:///{tmp_path / 's' / 'gradebook.db'}"
 
 
-@pytest.mark.parametrize(("name", "value", "says"), [
-    ("CHANGEKIT_CELL_TIMEOUT", "1.5", "CHANGEKIT_CELL_TIMEOUT must be a whole number, not '1.5'"),
-    ("CHANGEKIT_PORT", "eighty", "CHANGEKIT_PORT must be a whole number, not 'eighty'"),
-    ("CHANGEKIT_STOP_SECONDS", "-1", "CHANGEKIT_STOP_SECONDS cannot be negative (-1)"),
-])
-def test_a_setting_that_is_not_a_number_is_named_plainly(course: Path, name: str, value: str, says: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        (
+            "CHANGEKIT_CELL_TIMEOUT",
+            "1.5",
+            "CHANGEKIT_CELL_TIMEOUT must be a whole number, not '1.5'",
+        ),
+        ("CHANGEKIT_PORT", "eighty", "CHANGEKIT_PORT must be a whole number, not 'eighty'"),
+        ("CHANGEKIT_STOP_SECONDS", "-1", "CHANGEKIT_STOP_SECONDS cannot be negative (-1)"),
+    ],
+)
+def test_a_setting_that_is_not_a_number_is_named_plainly(
+    course: Path, name: str, value: str, says: str
+) -> None:
     with pytest.raises(SettingsError, match=re.escape(says)):
         settings_from({name: value}, course)
 
 
-def test_nbgrader_config_says_what_the_settings_say(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nbgrader_config_says_what_the_settings_say(
+    course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The course's nbgrader_config.py takes every path from settings_from, so nbgrader and changekit agree."""
     monkeypatch.setenv("CHANGEKIT_STATE_DIR", str(course / "elsewhere"))
     monkeypatch.setenv("CHANGEKIT_CELL_TIMEOUT", "7")
     config = course_config(course)
-    settings = settings_from({"CHANGEKIT_STATE_DIR": str(course / "elsewhere"), "CHANGEKIT_CELL_TIMEOUT": "7"},
-                             course)
+    settings = settings_from(
+        {"CHANGEKIT_STATE_DIR": str(course / "elsewhere"), "CHANGEKIT_CELL_TIMEOUT": "7"}, course
+    )
     assert config.CourseDirectory.root == str(settings.root)
     assert config.CourseDirectory.db_url == settings.db_url
     assert config.Exchange.root == str(settings.exchange)
@@ -110,8 +138,14 @@ def test_nbgrader_config_says_what_the_settings_say(course: Path, monkeypatch: p
 
 def changekit(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {name: value for name, value in os.environ.items() if not name.startswith("CHANGEKIT_")}
-    return subprocess.run([str(Path(sys.executable).parent / "changekit"), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "changekit"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_changekit_grade_works_on_the_course_it_is_run_in(course: Path) -> None:
@@ -128,11 +162,18 @@ def test_changekit_outside_a_course_says_where_to_run_it(tmp_path: Path) -> None
     assert "Traceback" not in done.stderr
 
 
-def test_a_production_courses_server_env_gives_defaults_the_environment_overrides(course: Path) -> None:
-    (course / "server.env").write_text("# written by install.sh\nCHANGEKIT_EXCHANGE=/srv/nbgrader/exchange\n"
-                                       "CHANGEKIT_STATE_DIR=/srv/pich/state\nOTHER=ignored\n")
+def test_a_production_courses_server_env_gives_defaults_the_environment_overrides(
+    course: Path,
+) -> None:
+    (course / "server.env").write_text(
+        "# written by install.sh\nCHANGEKIT_EXCHANGE=/srv/nbgrader/exchange\n"
+        "CHANGEKIT_STATE_DIR=/srv/pich/state\nOTHER=ignored\n"
+    )
     settings = settings_from({}, course / "source")
-    assert (settings.exchange, settings.state) == (Path("/srv/nbgrader/exchange"), Path("/srv/pich/state"))
+    assert (settings.exchange, settings.state) == (
+        Path("/srv/nbgrader/exchange"),
+        Path("/srv/pich/state"),
+    )
     assert settings_from({"CHANGEKIT_EXCHANGE": "/tmp/x"}, course).exchange == Path("/tmp/x")
 
 
@@ -157,5 +198,9 @@ def test_another_courses_settings_are_read_without_changing_this_processs_enviro
     assert graded.db_url == f"sqlite:///{tmp_path / 'demo' / 'gradebook.db'}"
     assert graded.submitted("t1", "a") == course / "submitted" / "t1" / "a"
     assert (found.course, found.hub, found.homes, found.exchange) == (
-        course, tmp_path / "hub", tmp_path / "hub" / "home", tmp_path / "x")
+        course,
+        tmp_path / "hub",
+        tmp_path / "hub" / "home",
+        tmp_path / "x",
+    )
     assert dict(os.environ) == before

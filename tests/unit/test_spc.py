@@ -681,8 +681,9 @@ def _shift_flagged(chart: Callable[[list[int]], pd.DataFrame], run: int) -> bool
 BOUNDARIES: dict[str, Callable[[int], bool]] = {
     "p-chart shift flagged": lambda run: _shift_flagged(lambda v: p_chart(v, [100] * len(v)), run),
     "XmR shift flagged": lambda run: _shift_flagged(xmr, run),
-    "limits called provisional": lambda points: "provisional"
-    in summarise(p_chart(([30, 32] * 6)[:points], [100] * points)).text,
+    "limits called provisional": lambda points: (
+        "provisional" in summarise(p_chart(([30, 32] * 6)[:points], [100] * points)).text
+    ),
 }
 
 

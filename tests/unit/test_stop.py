@@ -28,14 +28,21 @@ STUBBORN_HUB = textwrap.dedent("""\
 """)
 
 
-def start_fake_hub(folder: Path, state: Path, script: str) -> tuple[subprocess.Popen, psutil.Process]:
+def start_fake_hub(
+    folder: Path, state: Path, script: str
+) -> tuple[subprocess.Popen, psutil.Process]:
     """Run ``script`` as a program called `jupyterhub` for the state folder ``state``; return it and its server."""
     program = folder / "bin" / "jupyterhub"
     program.parent.mkdir(parents=True)
     program.write_text(script)
     env = dict(os.environ, CHANGEKIT_STATE_DIR=str(state))
-    hub = subprocess.Popen([sys.executable, str(program)], env=env, stdout=subprocess.PIPE, text=True,
-                           start_new_session=True)
+    hub = subprocess.Popen(
+        [sys.executable, str(program)],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     server = psutil.Process(int(hub.stdout.readline()))
     return hub, server
 
@@ -55,18 +62,24 @@ def stubborn_hub(tmp_path: Path, state: Path) -> Iterator[tuple[subprocess.Popen
     try:
         yield hub, server
     finally:
-        lifecycle.end_processes([psutil.Process(hub.pid), server] if hub.poll() is None else [server], 0)
+        lifecycle.end_processes(
+            [psutil.Process(hub.pid), server] if hub.poll() is None else [server], 0
+        )
         hub.wait()
 
 
 def test_stop_finds_the_hub_after_its_state_folder_was_deleted(
-    state: Path, stubborn_hub: tuple[subprocess.Popen, psutil.Process], capsys: pytest.CaptureFixture[str]
+    state: Path,
+    stubborn_hub: tuple[subprocess.Popen, psutil.Process],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     hub, server = stubborn_hub
     shutil.rmtree(state)
     assert cli.main(["stop"]) == 0
     hub.wait(timeout=30)  # (already reaped by stop, which ran in this process: no exit code here)
-    assert not psutil.pid_exists(hub.pid), "a hub that ignores SIGTERM is killed after CHANGEKIT_STOP_SECONDS"
+    assert not psutil.pid_exists(hub.pid), (
+        "a hub that ignores SIGTERM is killed after CHANGEKIT_STOP_SECONDS"
+    )
     assert not lifecycle.running(server), "the hub's server must not outlive it"
     out = capsys.readouterr()
     assert "did not stop within 2 s, so it was killed" in out.err
@@ -86,8 +99,11 @@ def test_stop_uses_the_pid_file_and_removes_it(
 
 
 def test_a_hub_of_another_state_folder_is_left_alone(
-    tmp_path: Path, state: Path, stubborn_hub: tuple[subprocess.Popen, psutil.Process],
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    state: Path,
+    stubborn_hub: tuple[subprocess.Popen, psutil.Process],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     hub, server = stubborn_hub
     monkeypatch.setenv("CHANGEKIT_STATE_DIR", str(tmp_path / "other"))
@@ -124,8 +140,14 @@ def test_a_hub_that_stopped_is_not_waited_for_as_a_zombie(tmp_path: Path, state:
     try:
         env = dict(os.environ, CHANGEKIT_STATE_DIR=str(state), CHANGEKIT_STOP_SECONDS="600")
         # A stop that waited for the zombie would take the full 600 s, and time out here.
-        done = subprocess.run([sys.executable, "-m", "changekit.cli", "stop"], env=env, capture_output=True,
-                              text=True, timeout=300, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "changekit.cli", "stop"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         assert "did not stop within" not in done.stderr
         assert f"Stopped the course hub (process {hub.pid})" in done.stdout

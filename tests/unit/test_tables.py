@@ -64,10 +64,19 @@ def test_require_unique_names_file_column_and_every_repeated_row_without_the_ids
 
 def test_require_unique_says_why_before_the_fix_when_given() -> None:
     table = pd.DataFrame({"quote_id": ["Q01", "Q01"]})
-    with pytest.raises(DataError, match=r"rows 2 and 3 \(the header is row 1\) share an id\. "
-                                        r"Each quote needs its own id\. To fix: renumber them\.$"):
-        require_unique(table, "quote_id", "quotes.csv", problem="share an id",
-                       why="Each quote needs its own id.", fix="renumber them")
+    with pytest.raises(
+        DataError,
+        match=r"rows 2 and 3 \(the header is row 1\) share an id\. "
+        r"Each quote needs its own id\. To fix: renumber them\.$",
+    ):
+        require_unique(
+            table,
+            "quote_id",
+            "quotes.csv",
+            problem="share an id",
+            why="Each quote needs its own id.",
+            fix="renumber them",
+        )
 
 
 def test_require_unique_accepts_distinct_values_and_leaves_the_table_alone() -> None:
@@ -87,7 +96,9 @@ def test_on_distinct_works_each_value_out_once_and_keeps_every_row() -> None:
     done = on_distinct(cells, strip)
     assert seen == [3], "each distinct value (the empty cell included) once"
     assert done.index.tolist() == [5, 4, 3, 2, 1] and done.name == "reason"
-    assert done.tolist()[:3] == ["a", "b", "a"] and done.tolist()[4] == "b" and pd.isna(done.iloc[3])
+    assert (
+        done.tolist()[:3] == ["a", "b", "a"] and done.tolist()[4] == "b" and pd.isna(done.iloc[3])
+    )
 
 
 def test_on_distinct_keeps_the_type_the_transform_returns() -> None:

@@ -385,7 +385,9 @@ def test_a_form_displays_its_widget_with_a_plain_text_fallback(
     form._ipython_display_()
     assert shown[0]["text/plain"] == "Measures form, saved in answers.json"
     assert shown[0]["application/vnd.jupyter.widget-view+json"]["model_id"] == form.widget.model_id
-    assert shown[1]["text/plain"] == form_module.RELOAD_HINT, "a plain line under the form, kept on reload"
+    assert shown[1]["text/plain"] == form_module.RELOAD_HINT, (
+        "a plain line under the form, kept on reload"
+    )
     assert "run this cell again: your answers are saved" in shown[1]["text/html"]
 
 
