@@ -20,7 +20,8 @@ start: $(STAMP)
 
 ## test: every test: library, notebooks (nbval), release in sync, the grading cycle, hub, browser, security
 test: $(STAMP) debian-packages
-	$(BIN)/ruff check changekit tests
+	$(BIN)/ruff check changekit tests benchmarks
+	$(BIN)/ruff format --check changekit tests benchmarks
 	$(BIN)/pytest -n 2 --dist loadgroup tests
 	$(BIN)/pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env source notebooks
 

@@ -211,7 +211,10 @@ def markdown(
     cores = os.cpu_count() or 1
     lines = [
         f"Measured {datetime.now():%Y-%m-%d %H:%M}, {submissions} submissions, on {machine()}.",
-        f"Load average (1, 5, 15 min) before each run: {'; '.join(', '.join(f'{x:.1f}' for x in load) for load in loads)}.",
+        (
+            "Load average (1, 5, 15 min) before each run: "
+            f"{'; '.join(', '.join(f'{x:.1f}' for x in load) for load in loads)}."
+        ),
         "",
         "| method | wall time (s) | per submission (s) | CPU per submission (s) | peak memory (MB) |",
         "|---|---:|---:|---:|---:|",

@@ -60,8 +60,8 @@ from tornado.websocket import websocket_connect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from changekit.hub.accounts import TUTOR, hash_password, write_private
-from tests.hub.conftest import (
+from changekit.hub.accounts import TUTOR, hash_password, write_private  # noqa: E402 (after the path)
+from tests.hub.conftest import (  # noqa: E402
     COURSE_PARTS,
     HUB_START_SECONDS,
     PUBLISH_SECONDS_PER_ASSIGNMENT,
@@ -678,7 +678,8 @@ def table(rounds: list[Round]) -> str:
     first = rounds[0]
     lines = [
         (
-            "| N | ok | ready p50 (s) | ready max (s) | cells run (errors) | cells p50 (s) | CPU per trainee (s) | RSS per trainee (MB) "
+            "| N | ok | ready p50 (s) | ready max (s) | cells run (errors) | cells p50 (s) | CPU per trainee (s) "
+            "| RSS per trainee (MB) "
             "| PSS per trainee (MB) "
             "| hub API p50 / p95 (ms) | p95 vs first | /hub/home p50 / p95 (ms) | p95 vs first | load before |"
         ),

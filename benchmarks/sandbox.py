@@ -74,7 +74,10 @@ def markdown(
             f"Measured {datetime.now():%Y-%m-%d %H:%M}, {args.submissions} submissions, {args.rounds} rounds "
             f"(best of each), on {machine()}."
         ),
-        f"Load average (1, 5, 15 min) before each run: {'; '.join(', '.join(f'{x:.1f}' for x in load) for load in loads)}.",
+        (
+            "Load average (1, 5, 15 min) before each run: "
+            f"{'; '.join(', '.join(f'{x:.1f}' for x in load) for load in loads)}."
+        ),
         "",
         "| method | best wall time (s) | per submission (s) | peak memory (MB) |",
         "|---|---:|---:|---:|",

@@ -369,7 +369,8 @@ def nrad_flags(
     Columns: child_id, practice_code, saba_items_12m, ics_items_12m,
     ``excess_reliever`` (more than ``saba_threshold`` reliever prescription
     items in 12 months: NRAD counted inhalers, see ``SABA_THRESHOLD``),
-    ``no_review`` (no asthma review in the audit year), ``no_action_plan`` and ``recall_first`` (excess reliever use together with
+    ``no_review`` (no asthma review in the audit year), ``no_action_plan`` and ``recall_first``
+    (excess reliever use together with
     no review or no action plan: the children to call in first).
     """
     _require(
@@ -471,5 +472,6 @@ def _require(frame: pd.DataFrame, columns: list[str]) -> None:
         frame,
         columns,
         "the table",
-        "Read the register with read_asthma_register() and pass that table (or the output of qs25_indicators) unchanged.",
+        "Read the register with read_asthma_register() and pass that table "
+        "(or the output of qs25_indicators) unchanged.",
     )

@@ -18,6 +18,7 @@ file of given text in the test's own folder).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -56,10 +57,8 @@ def nothing_left_running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     if left:
         listed = describe(left)
         for process in left:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 process.kill()
-            except psutil.NoSuchProcess:
-                pass
         pytest.fail(
             f"the tests left {len(left)} process(es) running (now killed):\n{listed}", pytrace=False
         )

@@ -1,4 +1,5 @@
-"""What ``changekit grade``, ``feedback``, ``extend``, ``regrade``, ``add-submission``, ``export`` and ``demo`` do (parsed by ``changekit.cli``).
+"""What ``changekit grade``, ``feedback``, ``extend``, ``regrade``, ``add-submission``, ``export``
+and ``demo`` do (parsed by ``changekit.cli``).
 
 Each function is what one subcommand runs, its options as keyword arguments;
 a request that cannot be done raises a ``ChangekitError`` (``GradingError``,

@@ -134,7 +134,10 @@ def record_mark(
 
 
 def record_formgrader_mark(gradebook: Gradebook, grade_id: str, marker: str) -> None:
-    """Record, as a first mark by ``marker``, the manual score the formgrader just saved for nbgrader's grade ``grade_id``."""
+    """Record, as a first mark by ``marker``, the manual score the formgrader just saved.
+
+    ``grade_id`` is nbgrader's id of the grade.
+    """
     grade = gradebook.find_grade_by_id(grade_id)
     notebook = grade.notebook
     answer = Answer(

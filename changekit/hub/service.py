@@ -108,7 +108,10 @@ WARM_MODULES = (
 )
 #: Run once in a plain Python: what a grading kernel imports, so that its files are in the page
 #: cache and the grader's matplotlib font list exists for every sandboxed kernel to copy.
-KERNEL_IMPORTS = "import matplotlib; matplotlib.use('Agg'); import matplotlib.font_manager, pandas, changekit.charts, changekit.stats"
+KERNEL_IMPORTS = (
+    "import matplotlib; matplotlib.use('Agg'); "
+    "import matplotlib.font_manager, pandas, changekit.charts, changekit.stats"
+)
 #: Seconds the kernel-imports warm-up may take before it is given up (it only saves time later).
 WARM_KERNEL_SECONDS = 300
 

@@ -138,7 +138,8 @@ def note(message: str, kind: str = "info") -> str:
         kind
     ]
     return (
-        f'<div role="{"alert" if kind == "error" else "status"}" aria-live="{"assertive" if kind == "error" else "polite"}" '
+        f'<div role="{"alert" if kind == "error" else "status"}" '
+        f'aria-live="{"assertive" if kind == "error" else "polite"}" '
         f'style="border:{border};padding:0.5em;margin:0.3em 0;white-space:pre-line">'
         f"<b>{prefix}</b>{html.escape(message)}</div>"
     )

@@ -14,7 +14,8 @@ zoom: a 2560-pixel-wide screen), with the file browser folded away. Each form's 
 a screenshot in test-artefacts/browser/ (``a11y_<form>_200pct.png``).
 
 The keyboard-only journey fills one form of each kind (text, drop-down,
-scale: the force's strength, radio buttons in a row where a slider was) with ``page.keyboard`` alone: the first control is given focus
+scale: the force's strength, radio buttons in a row where a slider was) with
+``page.keyboard`` alone: the first control is given focus
 programmatically (``focus()``, no mouse event), then only Tab, typing and arrow
 keys are used. Forms save on every change, so "save" is checked by reading the
 answers file in the trainee's assignment folder.

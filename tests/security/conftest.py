@@ -154,10 +154,8 @@ def stop_processes_of(users: list[str]) -> None:
     for sig in (signal.SIGTERM, signal.SIGKILL):
         pids = processes_of(users)
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + 20
         while pids and processes_of(users) and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -271,10 +269,8 @@ def stop_hub(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=30)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # the proxy, if the hub left it behind
-    except ProcessLookupError:
-        pass
 
 
 @contextlib.contextmanager

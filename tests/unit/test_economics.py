@@ -367,7 +367,7 @@ def test_plot_tornado_draws_two_bars_per_input(
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     assert len(ax.patches) == 2 * 5
-    ticks = sorted(zip(ax.get_yticks(), (t.get_text() for t in ax.get_yticklabels())))
+    ticks = sorted(zip(ax.get_yticks(), (t.get_text() for t in ax.get_yticklabels()), strict=True))
     assert ticks[-1][1].startswith(table["label"].iloc[0]), "the widest swing is at the top"
     assert all("£" in text for _, text in ticks)
 

@@ -39,9 +39,10 @@ def test_password_check_accepts_right_and_refuses_wrong() -> None:
 def test_authenticator_logs_in_right_password_only(tmp_path: Path) -> None:
     accounts = {a.name: a for a in create_accounts(tmp_path)}
     auth = GeneratedAccountsAuthenticator(accounts_folder=str(tmp_path))
-    login = lambda name, password: asyncio.run(
-        auth.authenticate(None, {"username": name, "password": password})
-    )
+
+    def login(name: str, password: str) -> str | None:
+        return asyncio.run(auth.authenticate(None, {"username": name, "password": password}))
+
     assert login("trainee1", accounts["trainee1"].password) == "trainee1"
     assert login("trainee1", accounts["trainee2"].password) is None
     assert login("nobody", "anything") is None

@@ -56,7 +56,7 @@ def test_segment_shares_match_beaney_2021(children: pd.DataFrame) -> None:
 def test_generator_uses_the_librarys_names(children: pd.DataFrame) -> None:
     assert generator.AGE_BANDS == pop.AGE_BANDS
     assert set(generator.SEGMENT_SHARES) == set(pop.SEGMENTS)
-    assert generator.SERVICES == tuple(pop.SERVICES)
+    assert tuple(pop.SERVICES) == generator.SERVICES
     assert pop.POPULATION.names == list(children.columns), "the schema describes the file"
 
 

@@ -40,9 +40,9 @@ def test_fixture_says_where_and_when_it_was_read() -> None:
 
 
 def test_changekit_quotes_every_qs25_statement_as_published() -> None:
-    assert asthma.QS25_URL == FIXTURE["url"]
+    assert FIXTURE["url"] == asthma.QS25_URL
     assert {str(k): v for k, v in asthma.QS25_STATEMENTS.items()} == FIXTURE["statements"]
-    assert asthma.QS25_RETIRED_STATEMENTS == FIXTURE["retired_statements"]
+    assert FIXTURE["retired_statements"] == asthma.QS25_RETIRED_STATEMENTS
 
 
 def test_statement_2_is_a_documented_plan_and_4_is_general_practice_follow_up() -> None:
