@@ -146,9 +146,9 @@ def mark_written_answer(page: Page, hub: Hub, submission: str, score: str, shot:
     box.fill(score)
     box.press("Tab")
     expect(cell.locator(".score-saved")).to_be_visible()
-    question.evaluate("element => element.scrollIntoView({block: 'start'})")
+    cell.evaluate("element => element.scrollIntoView({block: 'end'})")
     journeys.ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(journeys.ARTEFACTS / f"{shot}.png"))  # the screen: the scheme, then the answer
+    page.screenshot(path=str(journeys.ARTEFACTS / f"{shot}.png"))  # the screen: the scheme above the answer
     return question.inner_text()
 
 
