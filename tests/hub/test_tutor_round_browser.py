@@ -20,6 +20,7 @@ README's "For tutors" shows a few of them (docs/images/).
 from __future__ import annotations
 
 import csv
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -110,9 +111,16 @@ def open_control_panel(page: Page, hub: Hub) -> Locator:
     page.goto(f"{service(hub)}/lab/tree/notebooks/tutor_dashboard.ipynb")
     journeys.wait_for_notebook(page)
     journeys.run_cell(page, "control_panel()")
-    panel = page.locator(".jp-NotebookPanel:visible .widget-vbox", has=page.locator("h3", has_text="Marking round"))
-    panel.first.wait_for()
-    panel = panel.first
+    panel = page.locator(".jp-NotebookPanel:visible .widget-vbox",
+                         has=page.locator("h3", has_text="Marking round")).first
+    error = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output[data-mime-type*='stderr']",
+                         has_text=re.compile(r"Traceback|Error\b"))  # a warning is no failure
+    # The first run imports nbgrader, pandas and the widgets: minutes on a loaded machine.
+    try:
+        panel.or_(error).first.wait_for(timeout=journeys.FIRST_KERNEL_MS)
+    finally:
+        journeys.shot(page, "round_00_dashboard_opened")
+    assert not error.count(), f"the control panel's cell failed: {error.first.inner_text()[:2000]}"
     panel.locator(".widget-dropdown", has_text="Assignment").locator("select").select_option(ASSIGNMENT)
     return panel
 
