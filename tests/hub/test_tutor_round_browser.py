@@ -77,7 +77,9 @@ def submit(hub: Hub, trainee: str, *, task_1: bool = False) -> datetime:
     answer(hub.state / "hub" / "home", trainee, task_1=task_1)
     post_ok(session, f"{user}/assignments/submit", headers, **ids)
     inbound = hub.state / "exchange" / hub.course_id / "inbound"
-    stamps = [parse_utc(p.name.split("+", 2)[2]) for p in inbound.glob(f"{trainee}+{ASSIGNMENT}+*")]
+    # Named trainee+assignment+time+random, read as nbgrader's collector reads it (a random part
+    # such as "9abc" must not be taken for a zone offset).
+    stamps = [parse_utc(p.name.rsplit("+", 3)[2]) for p in inbound.glob(f"{trainee}+{ASSIGNMENT}+*")]
     assert len(stamps) == 1, f"{trainee} should have one submission in the exchange, found {len(stamps)}"
     return stamps[0].replace(tzinfo=UTC)
 
@@ -154,9 +156,11 @@ def mark_written_answer(page: Page, hub: Hub, submission: str, score: str, shot:
     box.fill(score)
     box.press("Tab")
     expect(cell.locator(".score-saved")).to_be_visible()
-    cell.evaluate("element => element.scrollIntoView({block: 'end'})")
+    # The scheme's heading at the top of the screen, clear of the formgrader's fixed bar; the answer below.
+    question.locator("h4", has_text="Mark scheme").evaluate(
+        "heading => { heading.scrollIntoView({block: 'start'}); window.scrollBy(0, -70); }")
     journeys.ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(journeys.ARTEFACTS / f"{shot}.png"))  # the screen: the scheme above the answer
+    page.screenshot(path=str(journeys.ARTEFACTS / f"{shot}.png"))
     return question.inner_text()
 
 
