@@ -108,11 +108,31 @@ def service(hub: Hub) -> str:
     return f"{hub.url}/services/{hub.course_id}"
 
 
+def run_until_it_starts(page: Page, code: str, tries: int = 3) -> None:
+    """Run the code cell holding ``code``; press again if its prompt shows it never started.
+
+    Just after a notebook opens, JupyterLab can take the Shift+Enter before the
+    kernel's session is attached: the selection moves on and nothing runs.
+    """
+    cell = journeys.find_code_cell(page, code)
+    prompt = cell.locator(".jp-InputPrompt")
+    for _ in range(tries):
+        before = prompt.inner_text()
+        cell.locator(".cm-content").click()
+        page.keyboard.press("Shift+Enter")
+        try:
+            expect(prompt).not_to_have_text(before, timeout=15_000)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"the cell holding {code!r} did not start after {tries} tries")
+
+
 def open_control_panel(page: Page, hub: Hub) -> Locator:
     """Open the tutor dashboard in the grading service's JupyterLab, run the panel's cell, choose the assignment."""
     page.goto(f"{service(hub)}/lab/tree/notebooks/tutor_dashboard.ipynb")
     journeys.wait_for_notebook(page)
-    journeys.run_cell(page, "control_panel()")
+    run_until_it_starts(page, "control_panel()")
     panel = page.locator(".jp-NotebookPanel:visible .widget-vbox",
                          has=page.locator("h3", has_text="Marking round")).first
     error = page.locator(".jp-NotebookPanel:visible .jp-OutputArea-output[data-mime-type*='stderr']",
