@@ -22,7 +22,7 @@ start: $(STAMP)
 test: $(STAMP) debian-packages
 	$(BIN)/ruff check changekit tests benchmarks
 	$(BIN)/ruff format --check changekit tests benchmarks
-	$(BIN)/pytest -n 2 --dist loadgroup tests
+	$(BIN)/pytest -n 3 --dist loadgroup --durations=15 tests
 	$(BIN)/pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env source notebooks
 
 ## debian-packages: what the browser, production, PostgreSQL and grading (sandbox) tests need from Debian (installed when root)

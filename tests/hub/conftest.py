@@ -139,6 +139,12 @@ def stop_hub(process: subprocess.Popen, env: dict[str, str]) -> None:
         process.wait(timeout=30)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``stops_hub`` run after every other test, so none finds the shared hub stopped."""
+    last = [item for item in items if item.get_closest_marker("stops_hub")]
+    items[:] = [item for item in items if not item.get_closest_marker("stops_hub")] + last
+
+
 @pytest.fixture(scope="session")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     """`changekit start` on a copy of the course; stopped on every path, a failed start included."""

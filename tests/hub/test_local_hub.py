@@ -91,8 +91,10 @@ def test_nothing_listens_beyond_loopback(hub: Hub) -> None:
     assert not exposed, f"listening beyond loopback: {exposed}"
 
 
+@pytest.mark.stops_hub
 def test_stop_leaves_nothing_running_and_keeps_submissions(hub: Hub) -> None:
-    """Runs last in this file: `changekit stop` (what `make stop` calls) ends the whole tree."""
+    """Runs after every other test of the shared hub (tests/hub/conftest.py orders it last):
+    `changekit stop` (what `make stop` calls) ends the whole tree."""
     tree = [
         psutil.Process(hub.process.pid),
         *psutil.Process(hub.process.pid).children(recursive=True),
