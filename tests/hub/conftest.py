@@ -145,10 +145,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = [item for item in items if not item.get_closest_marker("stops_hub")] + last
 
 
-@pytest.fixture(scope="session")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    """`changekit start` on a copy of the course; stopped on every path, a failed start included."""
-    base = tmp_path_factory.mktemp("hub")
+@contextlib.contextmanager
+def running_hub(base: Path) -> Iterator[Hub]:
+    """`changekit start` on a copy of the course in ``base``; stopped on every path, a failed start included."""
     root, state = base / "course", base / "state"
     root.mkdir()
     for part in COURSE_PARTS:
@@ -193,3 +192,10 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         yield Hub(url, port, root, state, passwords, process, log)
     finally:
         stop_hub(process, env)
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """The hub the hub and browser tests share."""
+    with running_hub(tmp_path_factory.mktemp("hub")) as started:
+        yield started

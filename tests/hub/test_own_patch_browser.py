@@ -36,6 +36,9 @@ NOTEBOOK = "own_extract.ipynb"
 @pytest.fixture(scope="module")
 def trainee(browser: Browser, hub: Hub) -> Iterator[Page]:
     page = journeys.log_in(browser, hub.url, TRAINEE, hub.passwords[TRAINEE])
+    # Another test of the shared hub may have left this trainee's JupyterLab in another folder or
+    # layout (JupyterLab restores it): start from the default layout, the file browser at home.
+    page.goto(f"{hub.url}/user/{TRAINEE}/lab/tree/00_start_here.ipynb?reset")
     journeys.open_lab(page, TRAINEE)
     yield page
     page.close()

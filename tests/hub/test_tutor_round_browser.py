@@ -33,7 +33,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from changekit.grading.deadlines import LONDON
 from tests.hub import journeys
-from tests.hub.conftest import Hub
+from tests.hub.conftest import Hub, running_hub
 from tests.hub.test_inert_html import post_ok, xsrf_headers
 from tests.hub.test_local_hub import open_server
 
@@ -65,6 +65,14 @@ def answer(home: Path, trainee: str, *, task_1: bool) -> None:
         elif grade_id == "load_data" and task_1:
             cell.source = journeys.TASK_1_ANSWER
     nbformat.write(notebook, path)
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """A hub of the round's own: it counts every submission, mark and trainee released to, so no
+    other test's work may be in it (the shared hub's trainees have submitted this assignment)."""
+    with running_hub(tmp_path_factory.mktemp("round-hub")) as started:
+        yield started
 
 
 def submit(hub: Hub, trainee: str, *, task_1: bool = False) -> datetime:
